@@ -1,0 +1,48 @@
+"""Commands: what the engine asks the telephony side to do. Adapters carry them out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from acd.errors import InvalidEvent
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCall:
+    """Ring the agent's device; on answer bridge it to the caller and report AgentAnswered."""
+
+    call_id: str
+    agent_id: str
+    ring_timeout: float
+
+    def __post_init__(self) -> None:
+        if self.ring_timeout <= 0:
+            raise InvalidEvent(f"ring_timeout must be positive, got {self.ring_timeout!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CancelOffer:
+    """Stop ringing the agent (no answer in time, the caller left, or another agent won)."""
+
+    call_id: str
+    agent_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HangUp:
+    """End the caller's leg (timed out, queue full, no agents)."""
+
+    call_id: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MoveToQueue:
+    """The caller stays on hold; tells the PBX side the call now belongs to another queue."""
+
+    call_id: str
+    queue: str
+
+
+Command = OfferCall | CancelOffer | HangUp | MoveToQueue

@@ -1,0 +1,609 @@
+"""The engine: a deterministic state machine. Events and the time go in, commands come out.
+
+It never reads a clock, sleeps or touches a socket. Drivers call ``handle(event, now)`` for
+each input, ``next_deadline()`` to learn when to wake it, and ``on_timer(now)`` when that
+time comes. Every handler validates before it mutates, so a refused event changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from random import Random
+from typing import Any
+
+from acd import events as ev
+from acd.commands import CancelOffer, Command, HangUp, MoveToQueue, OfferCall
+from acd.config.schema import Config, EscalationStep
+from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
+from acd.runtime import AgentRt, CallRecord, CallRt, QueueRt
+from acd.states import FAST_TRANSITIONS, AgentMove, AgentState, CallState, Outcome
+from acd.timers import Timers
+from routing.members import Alternative
+from routing.pools import Pool
+from routing.router import Router, alternative
+from routing.strategies import Strategy
+
+A = AgentState
+MV = AgentMove
+
+_ORDER_SIGN = {"queue_priority": -1, "call_priority": -1, "wait": 1}
+
+
+def requirement_levels(
+    base: dict[str, int], steps: list[EscalationStep]
+) -> list[tuple[list[Alternative], int]]:
+    """For each escalation level (0 = on entry): the requirement alternatives and priority bump."""
+    primary = dict(base)
+    extra: list[Alternative] = []
+    bump = 0
+    out = [([alternative(primary)], 0)]
+    for step in steps:
+        if step.lower_levels_by:
+            primary = {s: max(1, lvl - step.lower_levels_by) for s, lvl in primary.items()}
+        primary.update(step.min_levels)
+        if step.add_alternative:
+            alt = alternative(dict(step.add_alternative))
+            if alt not in extra:
+                extra.append(alt)
+        bump += step.raise_priority
+        alts = [alternative(primary)]
+        alts += [a for a in extra if a != alts[0]]
+        out.append((alts, bump))
+    return out
+
+
+class Engine:
+    def __init__(self, config: Config, *, rng: Random | None = None, keep_records: bool = False):
+        self.config = config
+        self.rng = rng if rng is not None else Random(0)
+        self.router = Router(self.rng)
+        self.timers = Timers()
+        self.agents: dict[str, AgentRt] = {}
+        self.queues: dict[str, QueueRt] = {}
+        self.calls: dict[str, CallRt] = {}
+        self.records: list[CallRecord] | None = [] if keep_records else None
+        self.record_sink: Callable[[CallRecord], None] | None = None
+        self.stats_epoch = 0.0
+        self.events_handled = 0
+        self._seq = 0
+        self._idle_seq = 0
+        self._out: list[Command] = []
+        self._order = [(k, _ORDER_SIGN[k]) for k in config.routing.call_order]
+        for i, a in enumerate(config.agents):
+            rt = AgentRt(i, a.id, a.name, dict(a.skills))
+            self.agents[a.id] = rt
+            self.router.add_member(rt)
+        for q in config.queues:
+            self._add_queue(q)
+        self._handlers: dict[type, Callable[[Any, float], None]] = {
+            ev.CallArrived: self._on_arrived,
+            ev.CallHungUp: self._on_hung_up,
+            ev.AgentAnswered: self._on_answered,
+            ev.OfferFailed: self._on_offer_failed,
+            ev.AgentLogin: self._on_login,
+            ev.AgentLogout: self._on_logout,
+            ev.AgentReady: self._on_ready,
+            ev.AgentPause: self._on_pause,
+            ev.SetAgentSkills: self._on_set_skills,
+        }
+        self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
+            "ring": self._ring_timeout,
+            "wrap": self._wrap_done,
+            "maxwait": self._max_wait,
+            "esc": self._escalate,
+            "retry": self._retry,
+        }
+
+    def _add_queue(self, cfg: Any) -> None:
+        q = QueueRt(cfg)
+        for alts, _ in requirement_levels(dict(cfg.skills), cfg.escalation):
+            q.levels.append(tuple(self._pool(a, cfg.strategy, cfg.name) for a in alts))
+        self.queues[cfg.name] = q
+
+    def _pool(self, alt: Alternative, strategy: Strategy, queue: str) -> Pool:
+        return self.router.pool(alt, strategy, queue)
+
+    # --- the driver interface -------------------------------------------------------------
+    def handle(self, event: ev.Event, now: float) -> list[Command]:
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            raise InvalidEvent(f"unknown event type {type(event).__name__}")
+        self._out = []
+        handler(event, now)
+        self.events_handled += 1
+        return self._out
+
+    def next_deadline(self) -> float | None:
+        return self.timers.next_due()
+
+    def on_timer(self, now: float) -> list[Command]:
+        self._out = []
+        while (key := self.timers.pop_due(now)) is not None:
+            kind, ident = key  # type: ignore[misc]
+            self._timer_handlers[kind](ident, now)
+            self.events_handled += 1
+        return self._out
+
+    # --- helpers ----------------------------------------------------------------------------
+    def _agent(self, agent_id: str) -> AgentRt:
+        a = self.agents.get(agent_id)
+        if a is None:
+            raise UnknownEntity("agent", agent_id)
+        return a
+
+    def _call(self, call_id: str) -> CallRt:
+        c = self.calls.get(call_id)
+        if c is None:
+            raise UnknownEntity("call", call_id)
+        return c
+
+    def _check(self, a: AgentRt, move: AgentMove) -> AgentState:
+        new = FAST_TRANSITIONS.get((a.state._value_, move._value_))
+        if new is None:
+            raise IllegalTransition("agent", a.id, a.state.value, move.value)
+        return new
+
+    def _move(self, a: AgentRt, move: AgentMove, now: float) -> None:
+        new = self._check(a, move)
+        old = a.state
+        a.stats.time_in[old._value_] += now - max(a.since, self.stats_epoch)
+        if old is A.READY and new is not A.READY:
+            self.router.set_unready(a)
+        if old is A.LOGGED_OUT:
+            self.router.set_logged_in(a, True)
+        elif new is A.LOGGED_OUT:
+            self.router.set_logged_in(a, False)
+        a.state = new
+        a.since = now
+        if new is A.READY:
+            self.router.set_ready(a)
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def _order_key(self, c: CallRt) -> tuple[int, ...]:
+        parts = []
+        for k, sign in self._order:
+            if k == "queue_priority":
+                parts.append(sign * c.queue.cfg.priority)
+            elif k == "call_priority":
+                parts.append(sign * c.priority)
+            else:
+                parts.append(c.seq)
+        return tuple(parts)
+
+    def _set_level(self, c: CallRt, level: int) -> None:
+        q = c.queue
+        c.esc_level = level
+        if c.extra:
+            base = dict(q.cfg.skills)
+            for s, lvl in c.extra.items():
+                base[s] = max(base.get(s, 0), lvl)
+            alts, _ = requirement_levels(base, q.cfg.escalation[:level])[level]
+            c.pools = tuple(self._pool(a, q.cfg.strategy, q.name) for a in alts)
+        else:
+            c.pools = q.levels[level]
+        bump = sum(s.raise_priority for s in q.cfg.escalation[:level])
+        c.order_key = self._order_key(c) if not bump else self._bumped_key(c, bump)
+
+    def _bumped_key(self, c: CallRt, bump: int) -> tuple[int, ...]:
+        saved = c.priority
+        c.priority = saved + bump
+        try:
+            return self._order_key(c)
+        finally:
+            c.priority = saved
+
+    # --- calls ------------------------------------------------------------------------------
+    def _on_arrived(self, e: ev.CallArrived, now: float) -> None:
+        q = self.queues.get(e.queue)
+        if q is None:
+            raise UnknownEntity("queue", e.queue)
+        if e.call_id in self.calls:
+            raise InvalidEvent(f"call {e.call_id!r} is already in the system")
+        c = CallRt(e.call_id, q, e.priority, e.caller, dict(e.skills), now, self._next_seq())
+        self.calls[c.id] = c
+        self._enter_queue(c, q, now)
+
+    def _enter_queue(self, c: CallRt, q: QueueRt, now: float) -> None:
+        cfg = q.cfg
+        c.queue = q
+        c.entered = now
+        c.counted = now >= self.stats_epoch
+        c.declined.clear()
+        c.state = CallState.WAITING
+        self._set_level(c, 0)
+        if c.counted:
+            q.stats.offered += 1
+        if not cfg.join_when_empty and not any(p.logged_in for p in c.pools):
+            self._leave(c, Outcome.REJECTED_EMPTY, now, "no agents logged in")
+            return
+        if cfg.max_length is not None and q.present >= cfg.max_length:
+            if cfg.overflow_queue is not None:
+                self._overflow(c, now)
+            else:
+                self._leave(c, Outcome.REJECTED_FULL, now, "queue full")
+            return
+        q.present += 1
+        c.present = True
+        if cfg.max_wait_seconds is not None:
+            self.timers.set(("maxwait", c.id), now + cfg.max_wait_seconds)
+        if cfg.escalation:
+            self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
+        if not self._route_call(c, now):
+            c.waited = True
+            if c.counted:
+                q.stats.queued += 1
+
+    def _route_call(self, c: CallRt, now: float) -> bool:
+        """Offer a waiting call if an agent is free; otherwise make sure it waits in its pools."""
+        router = self.router
+        if c.queue.cfg.strategy is Strategy.RING_ALL:
+            agents = router.ring_all_agents(c)
+        else:
+            best = router.pick_agent(c)
+            agents = [best] if best is not None else []
+        if not agents:
+            if not c.waiting:
+                router.enqueue(c, c.seq)
+            return False
+        router.dequeue(c)
+        self._offer(c, agents, now)
+        return True
+
+    def _offer(self, c: CallRt, agents: list[AgentRt], now: float) -> None:
+        cfg = c.queue.cfg
+        c.state = CallState.RINGING
+        if c.first_offer is None:
+            c.first_offer = now
+        due = now + cfg.ring_timeout_seconds
+        for a in agents:
+            self._move(a, MV.OFFER, now)
+            a.call = c
+            c.ringing[a.ix] = a
+            self.timers.set(("ring", (c.id, a.ix)), due)
+            self._out.append(OfferCall(c.id, a.id, cfg.ring_timeout_seconds))
+
+    def _release_ringing(
+        self, c: CallRt, now: float, reason: str, keep: AgentRt | None = None
+    ) -> list[AgentRt]:
+        released = []
+        for ix, a in list(c.ringing.items()):
+            if a is keep:
+                continue
+            self.timers.cancel(("ring", (c.id, ix)))
+            self._move(a, MV.OFFER_CANCELLED, now)
+            a.call = None
+            self._out.append(CancelOffer(c.id, a.id, reason))
+            released.append(a)
+        c.ringing.clear()
+        return released
+
+    def _stop_call_timers(self, c: CallRt) -> None:
+        for kind in ("maxwait", "esc", "retry"):
+            self.timers.cancel((kind, c.id))
+
+    def _leave(self, c: CallRt, outcome: Outcome, now: float, reason: str | None) -> None:
+        """The call leaves its queue unanswered (and the system, unless it overflows)."""
+        q = c.queue
+        if c.present:
+            q.present -= 1
+            c.present = False
+        self.router.dequeue(c)
+        self._stop_call_timers(c)
+        released = self._release_ringing(c, now, outcome.value)
+        wait = now - c.entered
+        if c.counted:
+            s = q.stats
+            s.ended_unanswered(wait)
+            if outcome is Outcome.ABANDONED:
+                s.abandoned += 1
+                s.abandon_wait_sum += wait
+                if wait < q.cfg.short_abandon_seconds:
+                    s.short_abandoned += 1
+            elif outcome is Outcome.TIMED_OUT:
+                s.timed_out += 1
+            elif outcome is Outcome.OVERFLOWED:
+                s.overflowed += 1
+            elif outcome is Outcome.REJECTED_FULL:
+                s.rejected_full += 1
+            elif outcome is Outcome.REJECTED_EMPTY:
+                s.rejected_empty += 1
+            elif outcome is Outcome.LEFT_EMPTY:
+                s.left_empty += 1
+        c.legs.append((q.name, outcome))
+        if outcome is not Outcome.OVERFLOWED:
+            if reason is not None:
+                self._out.append(HangUp(c.id, reason))
+            self._end(c, outcome, now)
+        for a in released:
+            self._route_agent(a, now)
+
+    def _overflow(self, c: CallRt, now: float) -> None:
+        target = self.queues[c.queue.cfg.overflow_queue]  # type: ignore[index]
+        self._leave(c, Outcome.OVERFLOWED, now, None)
+        self._out.append(MoveToQueue(c.id, target.name))
+        self._enter_queue(c, target, now)
+
+    def _end(self, c: CallRt, outcome: Outcome, now: float) -> None:
+        c.state = CallState.ENDED
+        del self.calls[c.id]
+        if self.records is not None or self.record_sink is not None:
+            rec = CallRecord(
+                call_id=c.id,
+                caller=c.caller,
+                queue=c.queue.name,
+                arrived=c.arrived,
+                first_offer=c.first_offer,
+                answered=c.answered_at,
+                ended=now,
+                agent_id=c.agent.id if c.agent is not None else None,
+                outcome=outcome,
+                legs=tuple(c.legs),
+            )
+            if self.records is not None:
+                self.records.append(rec)
+            if self.record_sink is not None:
+                self.record_sink(rec)
+
+    def _on_hung_up(self, e: ev.CallHungUp, now: float) -> None:
+        c = self._call(e.call_id)
+        if c.state is CallState.CONNECTED:
+            self._talk_ended(c, now)
+            return
+        if e.party != "caller":
+            raise IllegalTransition("call", c.id, c.state.value, "agent hang-up")
+        self._leave(c, Outcome.ABANDONED, now, None)
+
+    def _on_answered(self, e: ev.AgentAnswered, now: float) -> None:
+        c = self._call(e.call_id)
+        a = self._agent(e.agent_id)
+        if a.state is not A.RINGING or a.call is not c or c.state is not CallState.RINGING:
+            raise IllegalTransition("agent", a.id, a.state.value, f"answer of call {c.id}")
+        self.timers.cancel(("ring", (c.id, a.ix)))
+        released = self._release_ringing(c, now, "answered elsewhere", keep=a)
+        self._stop_call_timers(c)
+        self._move(a, MV.ANSWER, now)
+        a.missed = 0
+        c.state = CallState.CONNECTED
+        c.agent = a
+        c.answered_at = now
+        q = c.queue
+        q.present -= 1
+        c.present = False
+        c.legs.append((q.name, Outcome.ANSWERED))
+        if c.counted:
+            q.stats.answered_after(now - c.entered)
+        for r in released:
+            self._route_agent(r, now)
+
+    def _talk_ended(self, c: CallRt, now: float) -> None:
+        a = c.agent
+        assert a is not None and c.answered_at is not None
+        talk = now - c.answered_at
+        q = c.queue
+        wrap = q.cfg.wrap_up_seconds
+        a.calls += 1
+        a.talk_ms += int(talk * 1000)
+        self._idle_seq += 1
+        a.idle_seq = self._idle_seq
+        a.call = None
+        if c.counted:
+            q.stats.talk_sum += talk
+            q.stats.handled += 1
+            a.stats.answered += 1
+            a.stats.talk_seconds += talk
+        self._end(c, Outcome.ANSWERED, now)
+        if wrap > 0:
+            self._move(a, MV.CALL_END, now)
+            self.timers.set(("wrap", a.ix), now + wrap)
+            a.wrap_queue = q if c.counted else None
+        else:
+            self._move(a, MV.CALL_END_NO_WRAP, now)
+            self._after_idle(a, now)
+
+    def _on_offer_failed(self, e: ev.OfferFailed, now: float) -> None:
+        c = self._call(e.call_id)
+        a = self._agent(e.agent_id)
+        if a.state is not A.RINGING or a.call is not c:
+            raise IllegalTransition("agent", a.id, a.state.value, f"offer failure of call {c.id}")
+        self.timers.cancel(("ring", (c.id, a.ix)))
+        self._missed(c, a, now, notify=False)
+
+    # --- timers -----------------------------------------------------------------------------
+    def _ring_timeout(self, ident: tuple[str, int], now: float) -> None:
+        call_id, ix = ident
+        c = self.calls[call_id]
+        self._missed(c, c.ringing[ix], now, notify=True)
+
+    def _missed(self, c: CallRt, a: AgentRt, now: float, notify: bool) -> None:
+        cfg = c.queue.cfg
+        del c.ringing[a.ix]
+        a.call = None
+        a.missed += 1
+        a.stats.missed += 1
+        c.declined.add(a.ix)
+        if notify:
+            self._out.append(CancelOffer(c.id, a.id, "no_answer"))
+        if cfg.max_no_answer and a.missed >= cfg.max_no_answer:
+            self._move(a, MV.NO_ANSWER_PAUSE, now)
+            a.pause_reason = "no-answer"
+            a.missed = 0
+        else:
+            self._move(a, MV.NO_ANSWER, now)
+        if not c.ringing:
+            c.state = CallState.WAITING
+            self.timers.set(("retry", c.id), now + cfg.retry_seconds)
+            if not self._route_call(c, now):
+                c.waited = True
+        if a.state is A.READY:
+            self._after_idle(a, now)
+
+    def _retry(self, call_id: str, now: float) -> None:
+        c = self.calls[call_id]
+        c.declined.clear()
+        if c.state is CallState.WAITING:
+            self._route_call(c, now)
+
+    def _max_wait(self, call_id: str, now: float) -> None:
+        c = self.calls[call_id]
+        if c.queue.cfg.overflow_queue is not None:
+            self._overflow(c, now)
+        else:
+            self._leave(c, Outcome.TIMED_OUT, now, "max wait")
+
+    def _escalate(self, call_id: str, now: float) -> None:
+        c = self.calls[call_id]
+        steps = c.queue.cfg.escalation
+        level = c.esc_level + 1
+        was_waiting = c.waiting
+        self.router.dequeue(c)
+        self._set_level(c, level)
+        if level < len(steps):
+            self.timers.set(("esc", c.id), c.entered + steps[level].after_seconds)
+        if was_waiting:
+            self._route_call(c, now)
+
+    def _wrap_done(self, ix: int, now: float) -> None:
+        a = self.router.members[ix]
+        assert isinstance(a, AgentRt)
+        self._end_wrap(a, now, MV.WRAP_DONE)
+
+    def _end_wrap(self, a: AgentRt, now: float, move: AgentMove) -> None:
+        self.timers.cancel(("wrap", a.ix))
+        if a.since >= self.stats_epoch:
+            a.stats.wrap_seconds += now - a.since
+            if a.wrap_queue is not None:
+                a.wrap_queue.stats.wrap_sum += now - a.since
+        a.wrap_queue = None
+        self._move(a, move, now)
+        if move is MV.WRAP_DONE:
+            self._after_idle(a, now)
+
+    def _after_idle(self, a: AgentRt, now: float) -> None:
+        """The agent became ready after a call: apply a pending pause/logout, else route."""
+        if a.pending is not None:
+            kind, reason = a.pending
+            a.pending = None
+            if kind == "pause":
+                self._move(a, MV.PAUSE, now)
+                a.pause_reason = reason
+            else:
+                self._move(a, MV.LOGOUT, now)
+                self._check_empty(now)
+            return
+        self._route_agent(a, now)
+
+    def _route_agent(self, a: AgentRt, now: float) -> None:
+        if a.state is not A.READY:
+            return
+        c = self.router.pick_call(a)
+        if c is None:
+            return
+        assert isinstance(c, CallRt)
+        if c.queue.cfg.strategy is Strategy.RING_ALL:
+            self._route_call(c, now)  # rings every ready eligible agent, this one included
+        else:
+            self.router.dequeue(c)
+            self._offer(c, [a], now)
+
+    # --- agents -----------------------------------------------------------------------------
+    def _on_login(self, e: ev.AgentLogin, now: float) -> None:
+        a = self._agent(e.agent_id)
+        self._check(a, MV.LOGIN)
+        # Routing metrics must be set before the agent enters the ready pools.
+        self._idle_seq += 1
+        a.idle_seq = self._idle_seq
+        a.missed = 0
+        a.pending = None
+        self._move(a, MV.LOGIN if e.ready else MV.LOGIN_PAUSED, now)
+        if e.ready:
+            self._route_agent(a, now)
+        else:
+            a.pause_reason = "login"
+
+    def _on_logout(self, e: ev.AgentLogout, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if a.state in (A.RINGING, A.ON_CALL):
+            a.pending = ("logout", "")
+            return
+        self._check(a, MV.LOGOUT)
+        if a.state is A.WRAP_UP:
+            self._end_wrap(a, now, MV.LOGOUT)
+        else:
+            self._move(a, MV.LOGOUT, now)
+        self._check_empty(now)
+
+    def _check_empty(self, now: float) -> None:
+        """leave_when_empty: callers leave queues that no logged-in agent can serve any more."""
+        for q in self.queues.values():
+            if not q.cfg.leave_when_empty or not q.present:
+                continue
+            for c in [c for c in self.calls.values() if c.queue is q]:
+                if c.state is CallState.WAITING and not any(p.logged_in for p in c.pools):
+                    self._leave(c, Outcome.LEFT_EMPTY, now, "no agents")
+
+    def _on_ready(self, e: ev.AgentReady, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if a.state in (A.RINGING, A.ON_CALL):
+            if a.pending is None:
+                raise IllegalTransition("agent", a.id, a.state.value, "ready")
+            a.pending = None
+            return
+        if a.state is A.WRAP_UP:
+            self._end_wrap(a, now, MV.WRAP_DONE)
+            return
+        self._move(a, MV.READY, now)
+        a.pause_reason = ""
+        a.missed = 0
+        self._route_agent(a, now)
+
+    def _on_pause(self, e: ev.AgentPause, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if a.state in (A.RINGING, A.ON_CALL):
+            a.pending = ("pause", e.reason)
+            return
+        self._check(a, MV.PAUSE)
+        if a.state is A.WRAP_UP:
+            self._end_wrap(a, now, MV.PAUSE)
+        else:
+            self._move(a, MV.PAUSE, now)
+        a.pause_reason = e.reason
+
+    def _on_set_skills(self, e: ev.SetAgentSkills, now: float) -> None:
+        a = self._agent(e.agent_id)
+        was_ready = a.ready
+        if was_ready:
+            self.router.set_unready(a)
+        self.router.set_skills(a, dict(e.skills))
+        if was_ready:
+            self.router.set_ready(a)
+            self._route_agent(a, now)
+
+    # --- figures ----------------------------------------------------------------------------
+    def reset_stats(self, now: float) -> None:
+        """Start counting afresh (after a warm-up): calls that entered before now are not counted."""
+        self.stats_epoch = now
+        for q in self.queues.values():
+            q.stats.reset()
+        for a in self.agents.values():
+            a.stats = type(a.stats)()
+        for c in self.calls.values():
+            c.counted = False
+
+    def report(self, now: float) -> dict[str, Any]:
+        waiting: dict[str, int] = dict.fromkeys(self.queues, 0)
+        for c in self.calls.values():
+            if c.counted and c.state in (CallState.WAITING, CallState.RINGING):
+                waiting[c.queue.name] += 1
+        queues = {name: q.stats.kpis(waiting[name]) for name, q in self.queues.items()}
+        agents = {}
+        for a in self.agents.values():
+            # Close the open state interval without changing the agent.
+            t = a.stats.time_in
+            open_part = now - max(a.since, self.stats_epoch)
+            t[a.state.value] += open_part
+            agents[a.id] = a.stats.kpis()
+            t[a.state.value] -= open_part
+        return {"queues": queues, "agents": agents}

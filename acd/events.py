@@ -1,0 +1,147 @@
+"""Events: everything the engine learns, from the PBX, the API or a supervisor.
+
+Small frozen dataclasses validated when built (h11's model); the engine has one entry point,
+``Engine.handle(event, now)``, for all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from acd.errors import InvalidEvent
+
+
+def _need_id(kind: str, value: str) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidEvent(f"{kind} must be a non-empty string, got {value!r}")
+
+
+def _skill_levels(value: Mapping[str, int], what: str) -> Mapping[str, int]:
+    for skill, level in value.items():
+        if not isinstance(skill, str) or not skill:
+            raise InvalidEvent(f"{what}: skill names must be non-empty strings")
+        if not isinstance(level, int) or isinstance(level, bool) or not 1 <= level <= 10:
+            raise InvalidEvent(f"{what}: level of {skill!r} must be an integer 1-10, got {level!r}")
+    return MappingProxyType(dict(value))
+
+
+@dataclass(frozen=True, slots=True)
+class CallArrived:
+    """A caller entered a queue (already answered by the PBX, hearing music on hold)."""
+
+    call_id: str
+    queue: str
+    priority: int = 0
+    caller: str = ""
+    # Extra skills this call needs on top of the queue's (e.g. a language chosen in an IVR).
+    skills: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        _need_id("queue", self.queue)
+        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
+            raise InvalidEvent(f"priority must be an integer, got {self.priority!r}")
+        object.__setattr__(self, "skills", _skill_levels(self.skills, "call skills"))
+
+
+@dataclass(frozen=True, slots=True)
+class CallHungUp:
+    """A call's leg hung up: the caller while waiting or talking, or the agent while talking."""
+
+    call_id: str
+    party: Literal["caller", "agent"] = "caller"
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        if self.party not in ("caller", "agent"):
+            raise InvalidEvent(f"party must be 'caller' or 'agent', got {self.party!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class AgentAnswered:
+    """The agent's device answered an offer; the PBX bridged it to the caller."""
+
+    call_id: str
+    agent_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        _need_id("agent_id", self.agent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class OfferFailed:
+    """The agent's device could not be rung (busy, unreachable, rejected)."""
+
+    call_id: str
+    agent_id: str
+    reason: str = "rejected"
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        _need_id("agent_id", self.agent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogin:
+    agent_id: str
+    ready: bool = True
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLogout:
+    agent_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentReady:
+    """The agent asks to take calls (from pause, or to end wrap-up early)."""
+
+    agent_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AgentPause:
+    agent_id: str
+    reason: str = "break"
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+        _need_id("reason", self.reason)
+
+
+@dataclass(frozen=True, slots=True)
+class SetAgentSkills:
+    """A supervisor changes an agent's skills live; takes effect for the next routing."""
+
+    agent_id: str
+    skills: Mapping[str, int]
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+        object.__setattr__(self, "skills", _skill_levels(self.skills, "agent skills"))
+
+
+Event = (
+    CallArrived
+    | CallHungUp
+    | AgentAnswered
+    | OfferFailed
+    | AgentLogin
+    | AgentLogout
+    | AgentReady
+    | AgentPause
+    | SetAgentSkills
+)

@@ -1,0 +1,129 @@
+"""Mutable runtime records the engine keeps for agents, calls and queues."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from acd.config.schema import Queue as QueueConfig
+from acd.states import AgentState, CallState, Outcome
+from acd.stats import AgentStats, QueueStats
+from routing.members import Member, Waiter
+from routing.pools import Pool
+
+
+class AgentRt(Member):
+    __slots__ = (
+        "call",
+        "id",
+        "missed",
+        "name",
+        "pause_reason",
+        "pending",
+        "since",
+        "state",
+        "stats",
+        "wrap_queue",
+    )
+
+    def __init__(self, ix: int, agent_id: str, name: str, skills: dict[str, int]) -> None:
+        super().__init__(ix, dict(skills))
+        self.id = agent_id
+        self.name = name
+        self.state = AgentState.LOGGED_OUT
+        self.since = 0.0
+        self.pause_reason = ""
+        self.call: CallRt | None = None
+        self.missed = 0  # consecutive offers not answered
+        self.pending: tuple[str, str] | None = None  # ("pause", reason) or ("logout", "")
+        self.stats = AgentStats()
+        self.wrap_queue: QueueRt | None = None  # whose AHT the running wrap-up counts toward
+
+
+class CallRt(Waiter):
+    __slots__ = (
+        "agent",
+        "answered_at",
+        "arrived",
+        "caller",
+        "counted",
+        "entered",
+        "esc_level",
+        "extra",
+        "first_offer",
+        "id",
+        "legs",
+        "present",
+        "priority",
+        "queue",
+        "ringing",
+        "seq",
+        "state",
+        "waited",
+    )
+
+    def __init__(
+        self,
+        call_id: str,
+        queue: QueueRt,
+        priority: int,
+        caller: str,
+        extra: dict[str, int],
+        now: float,
+        seq: int,
+    ) -> None:
+        super().__init__()
+        self.id = call_id
+        self.queue = queue
+        self.priority = priority
+        self.caller = caller
+        self.extra = extra
+        self.arrived = now
+        self.entered = now
+        self.seq = seq
+        self.state = CallState.WAITING
+        self.esc_level = 0
+        self.ringing: dict[int, AgentRt] = {}
+        self.agent: AgentRt | None = None
+        self.answered_at: float | None = None
+        self.first_offer: float | None = None
+        self.counted = True
+        self.waited = False
+        self.present = False  # counted in queue.present (waiting or ringing)
+        self.legs: list[tuple[str, Outcome]] = []
+
+
+class QueueRt:
+    __slots__ = ("cfg", "levels", "name", "present", "stats")
+
+    def __init__(self, cfg: QueueConfig) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self.stats = QueueStats(cfg)
+        self.present = 0  # calls in the queue: waiting or ringing
+        # Per escalation level (0 = on entry): the pools a call without extra skills uses.
+        self.levels: list[tuple[Pool, ...]] = []
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """What is known of a call when it ends: the basis of call detail records."""
+
+    call_id: str
+    caller: str
+    queue: str
+    arrived: float
+    first_offer: float | None
+    answered: float | None
+    ended: float
+    agent_id: str | None
+    outcome: Outcome
+    legs: tuple[tuple[str, Outcome], ...] = field(default=())
+
+    @property
+    def wait_seconds(self) -> float:
+        end = self.answered if self.answered is not None else self.ended
+        return end - self.arrived
+
+    @property
+    def talk_seconds(self) -> float:
+        return 0.0 if self.answered is None else self.ended - self.answered

@@ -1,0 +1,127 @@
+"""KPI accumulators and their definitions (see README, "The figures")."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from acd.states import AgentState
+
+if TYPE_CHECKING:
+    from acd.config.schema import Queue as QueueConfig
+
+
+class QueueStats:
+    __slots__ = (
+        "abandon_wait_sum",
+        "abandoned",
+        "answered",
+        "answered_within",
+        "handled",
+        "left_empty",
+        "max_wait",
+        "offered",
+        "overflowed",
+        "queued",
+        "rejected_empty",
+        "rejected_full",
+        "short_abandoned",
+        "talk_sum",
+        "thresholds",
+        "timed_out",
+        "wait_answered_sum",
+        "wrap_sum",
+    )
+
+    def __init__(self, cfg: QueueConfig) -> None:
+        self.thresholds = (cfg.service_level.threshold_seconds, *cfg.extra_thresholds_seconds)
+        self.reset()
+
+    def reset(self) -> None:
+        self.offered = 0
+        self.answered = 0
+        self.abandoned = 0
+        self.short_abandoned = 0
+        self.timed_out = 0
+        self.overflowed = 0
+        self.rejected_full = 0
+        self.rejected_empty = 0
+        self.left_empty = 0
+        self.queued = 0  # found no agent free on arrival
+        self.answered_within = [0] * len(self.thresholds)
+        self.wait_answered_sum = 0.0
+        self.abandon_wait_sum = 0.0
+        self.max_wait = 0.0
+        self.talk_sum = 0.0
+        self.wrap_sum = 0.0
+        self.handled = 0
+
+    def answered_after(self, wait: float) -> None:
+        self.answered += 1
+        self.wait_answered_sum += wait
+        if wait > self.max_wait:
+            self.max_wait = wait
+        for i, t in enumerate(self.thresholds):
+            if wait <= t:
+                self.answered_within[i] += 1
+
+    def ended_unanswered(self, wait: float) -> None:
+        if wait > self.max_wait:
+            self.max_wait = wait
+
+    def kpis(self, waiting: int) -> dict[str, Any]:
+        ended = self.offered - waiting
+        sl_base = ended - self.short_abandoned
+        out: dict[str, Any] = {
+            "offered": self.offered,
+            "answered": self.answered,
+            "abandoned": self.abandoned,
+            "short_abandoned": self.short_abandoned,
+            "timed_out": self.timed_out,
+            "overflowed": self.overflowed,
+            "rejected": self.rejected_full + self.rejected_empty,
+            "left_empty": self.left_empty,
+            "waiting": waiting,
+            "service_level": _ratio(self.answered_within[0], sl_base),
+            "service_level_threshold_seconds": self.thresholds[0],
+            "asa_seconds": _ratio(self.wait_answered_sum, self.answered),
+            "aht_seconds": _ratio(self.talk_sum + self.wrap_sum, self.handled),
+            "p_wait": _ratio(self.queued, self.offered),
+            "abandon_rate": _ratio(self.abandoned, ended),
+            "max_wait_seconds": self.max_wait,
+        }
+        for t, n in zip(self.thresholds[1:], self.answered_within[1:], strict=True):
+            out[f"service_level_{t:g}s"] = _ratio(n, sl_base)
+        return out
+
+
+class AgentStats:
+    __slots__ = ("answered", "missed", "talk_seconds", "time_in", "wrap_seconds")
+
+    def __init__(self) -> None:
+        self.answered = 0
+        self.missed = 0
+        self.talk_seconds = 0.0
+        self.wrap_seconds = 0.0
+        self.time_in = {s.value: 0.0 for s in AgentState}  # keyed by value: cheap to hash
+
+    def kpis(self) -> dict[str, Any]:
+        t = self.time_in
+        busy = t["on_call"] + t["wrap_up"]
+        available = busy + t["ready"] + t["ringing"]
+        return {
+            "answered": self.answered,
+            "missed": self.missed,
+            "talk_seconds": self.talk_seconds,
+            "wrap_seconds": self.wrap_seconds,
+            "ready_seconds": t["ready"],
+            "paused_seconds": t["paused"],
+            "occupancy": _ratio(busy, available),
+        }
+
+
+def _ratio(num: float, den: float) -> float | None:
+    if den <= 0:
+        return None
+    r = num / den
+    return r if math.isfinite(r) else None
