@@ -583,7 +583,7 @@ class Engine:
 
     # --- figures ----------------------------------------------------------------------------
     def reset_stats(self, now: float) -> None:
-        """Start counting afresh (after a warm-up): calls that entered before now are not counted."""
+        """Start counting afresh (after a warm-up); calls that entered before now do not count."""
         self.stats_epoch = now
         for q in self.queues.values():
             q.stats.reset()

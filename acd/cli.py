@@ -1,0 +1,203 @@
+"""The ``acd-dialer`` command line. The edge of the program: it may read clocks and terminals."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from acd.errors import AcdError, ConfigError
+
+EXIT_USAGE = 2
+
+
+def demo_path() -> Path:
+    return Path(__file__).parent / "data" / "demo.yaml"
+
+
+def _load(path: str | None):
+    from acd.config import load_config
+
+    return load_config(path if path is not None else demo_path())
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    cfg = _load(args.file)
+    kind = "scenario" if cfg.simulation is not None else "config"
+    print(f"{args.file}: OK ({kind}: {len(cfg.queues)} queues, {len(cfg.agents)} agents)")
+    return 0
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: float) -> None:
+        self.total = total
+        self.enabled = sys.stderr.isatty()
+        self.started = time.perf_counter()
+
+    def __call__(self, now: float) -> None:
+        if not self.enabled:
+            return
+        frac = min(1.0, now / self.total) if self.total else 1.0
+        bar = "#" * int(frac * 30)
+        sys.stderr.write(f"\r  simulating [{bar:<30}] {frac:5.1%}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from acd.simulate import run_scenario
+
+    cfg = _load(args.scenario)
+    if cfg.simulation is None:
+        raise ConfigError(
+            "the file has no simulation: section; it is a config, not a scenario",
+            file=args.scenario or str(demo_path()),
+        )
+    hours = args.hours if args.hours is not None else cfg.simulation.hours
+    progress = _Progress(hours * 3600.0) if not args.json else None
+    t0 = time.perf_counter()
+    report = run_scenario(cfg, seed=args.seed, hours=args.hours, progress=progress)
+    wall = time.perf_counter() - t0
+    if progress is not None:
+        progress.close()
+    report["sim"]["wall_seconds"] = wall
+    report["sim"]["speedup"] = report["sim"]["simulated_seconds"] / wall if wall > 0 else None
+    report["scenario"] = args.scenario or "embedded demo"
+    if args.json:
+        print(json.dumps(report, allow_nan=False))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def _fmt(v: Any, kind: str = "") -> str:
+    if v is None:
+        return "-"
+    if kind == "pct":
+        return f"{v:.1%}"
+    if kind == "s":
+        return f"{v:.1f}"
+    return str(v)
+
+
+def format_report(r: dict[str, Any]) -> str:
+    cols = [
+        ("queue", "", 12),
+        ("offered", "", 8),
+        ("answered", "", 9),
+        ("abandoned", "", 10),
+        ("timed out", "", 10),
+        ("overflow", "", 9),
+        ("SL", "pct", 7),
+        ("SL thr s", "s", 9),
+        ("ASA s", "s", 8),
+        ("AHT s", "s", 8),
+        ("P(wait)", "pct", 8),
+        ("max wait s", "s", 11),
+    ]
+    keys = [
+        None,
+        "offered",
+        "answered",
+        "abandoned",
+        "timed_out",
+        "overflowed",
+        "service_level",
+        "service_level_threshold_seconds",
+        "asa_seconds",
+        "aht_seconds",
+        "p_wait",
+        "max_wait_seconds",
+    ]
+    sim = r["sim"]
+    out = [
+        f"Scenario {r.get('scenario', '')}: seed {sim['seed']}, {sim['hours']:g} h of arrivals, "
+        f"{sim['simulated_seconds'] / 3600:.2f} h simulated in {sim.get('wall_seconds', 0):.2f} s "
+        f"({sim.get('speedup') or 0:,.0f}x real time, {sim['events']:,} events)",
+        "",
+        "".join(f"{name:>{w}}" if i else f"{name:<{w}}" for i, (name, _, w) in enumerate(cols)),
+    ]
+    rows = [(name, q) for name, q in r["queues"].items()]
+    rows.append(("TOTAL", r["totals"] | {"service_level_threshold_seconds": None}))
+    for name, q in rows:
+        cells = []
+        for i, ((_, kind, w), key) in enumerate(zip(cols, keys, strict=True)):
+            text = name if key is None else _fmt(q.get(key), kind)
+            cells.append(f"{text:<{w}}" if i == 0 else f"{text:>{w}}")
+        out.append("".join(cells))
+    agents = r["agents"]
+    if agents:
+        occ = [a["occupancy"] for a in agents.values() if a["occupancy"] is not None]
+        out.append("")
+        out.append(
+            f"Agents: {len(agents)}, mean occupancy {sum(occ) / len(occ):.1%}"
+            if occ
+            else f"Agents: {len(agents)}"
+        )
+        if len(agents) <= 30:
+            out.append(f"{'agent':<12}{'answered':>9}{'talk h':>8}{'occupancy':>10}{'missed':>8}")
+            for aid, a in agents.items():
+                out.append(
+                    f"{aid:<12}{a['answered']:>9}{a['talk_seconds'] / 3600:>8.2f}"
+                    f"{_fmt(a['occupancy'], 'pct'):>10}{a['missed']:>8}"
+                )
+    out.append("")
+    out.append(
+        "SL = answered within the threshold / calls that ended in the queue, less short abandons."
+    )
+    return "\n".join(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="acd-dialer",
+        description="Automatic call distributor and predictive dialer.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("simulate", help="simulate a day of a scenario and print the KPIs")
+    s.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded demo)")
+    s.add_argument("--seed", type=int, help="override the scenario's seed")
+    s.add_argument("--hours", type=float, help="override the hours of arrivals")
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.set_defaults(func=cmd_simulate)
+
+    c = sub.add_parser("check-config", help="validate a config or scenario file")
+    c.add_argument("file")
+    c.set_defaults(func=cmd_check_config)
+
+    try:  # TEMP until the erlang module lands
+        from acd.erlang.cli import register as register_erlang
+
+        register_erlang(sub)
+    except ImportError:
+        pass
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except AcdError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

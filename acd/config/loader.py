@@ -1,0 +1,111 @@
+"""YAML loading that remembers where every value came from, so errors name file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from acd.errors import ConfigError
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Loc, lines: dict[Loc, int]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[Any, Any] = {}
+        for knode, vnode in node.value:
+            key = loader.construct_object(knode, deep=True)
+            if not isinstance(key, str | int | float | bool):
+                raise ConfigError(
+                    "mapping keys must be plain scalars", line=knode.start_mark.line + 1
+                )
+            if key in out:
+                raise ConfigError(
+                    f"duplicate key {key!r}",
+                    line=knode.start_mark.line + 1,
+                    field=_dotted((*path, str(key))),
+                )
+            out[key] = _build(loader, vnode, (*path, str(key)), lines)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, v, (*path, i), lines) for i, v in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, dict[Loc, int]]:
+    lines: dict[Loc, int] = {}
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = {} if node is None else _build(loader, node, (), lines)
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError(f"invalid YAML: {exc.problem or exc}", file=file, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", file=file) from None
+    except ConfigError as exc:
+        raise ConfigError(exc.detail, file=file, line=exc.line, field=exc.field) from None
+    return data, lines
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
+    for n in range(len(loc), -1, -1):
+        line = lines.get(tuple(loc[:n]))
+        if line is not None:
+            return line
+    return None
+
+
+def validate(model: type[M], data: Any, lines: dict[Loc, int], file: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            # pydantic puts union/validator tags in the path; keep the parts that name fields.
+            loc = tuple(p for p in err["loc"] if isinstance(p, int) or p in _keys_at(lines))
+            if err["type"] == "missing" and err["loc"]:
+                loc = (*loc, err["loc"][-1])  # a missing field is not in the file, name it
+            line = _line_for(loc, lines)
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(ConfigError(msg, file=file, line=line, field=_dotted(loc)))
+        first = problems[0]
+        err_out = ConfigError(first.detail, file=file, line=first.line, field=first.field)
+        if len(problems) > 1:
+            err_out.message = "\n".join(p.message for p in problems)
+            err_out.args = (err_out.message,)
+        err_out.problems = problems  # type: ignore[attr-defined]
+        raise err_out from None
+
+
+def _keys_at(lines: dict[Loc, int]) -> set[str | int]:
+    return {p for loc in lines for p in loc}
+
+
+def load_file(model: type[M], path: str | Path) -> M:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read file: {exc.strerror}", file=str(p)) from None
+    data, lines = parse_yaml(text, str(p))
+    if not isinstance(data, dict):
+        raise ConfigError("the top level must be a mapping", file=str(p), line=1)
+    return validate(model, data, lines, str(p))

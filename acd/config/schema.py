@@ -1,0 +1,212 @@
+"""The configuration format: one YAML schema for the daemon and for scenarios.
+
+A scenario is a config plus a ``simulation:`` section. Unknown keys are errors, so a typo is
+caught rather than silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from routing.strategies import Strategy
+
+Level = Annotated[int, Field(ge=1, le=10)]
+Skills = dict[Annotated[str, Field(min_length=1, max_length=64)], Level]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
+Seconds = Annotated[float, Field(ge=0)]
+PositiveSeconds = Annotated[float, Field(gt=0)]
+Ratio = Annotated[float, Field(ge=0, le=1)]
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def hhmm_seconds(value: str) -> int:
+    m = _HHMM.match(value)
+    if not m:
+        raise ValueError(f"time of day must be HH:MM (00:00-23:59), got {value!r}")
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceLevel(Strict):
+    threshold_seconds: PositiveSeconds = 20.0
+    target: Ratio = 0.8
+
+
+class EscalationStep(Strict):
+    """After ``after_seconds`` of waiting in the queue, widen who may take the call."""
+
+    after_seconds: PositiveSeconds
+    lower_levels_by: Annotated[int, Field(ge=0, le=9)] = 0
+    min_levels: Skills = Field(default_factory=dict)
+    add_alternative: Skills | None = None
+    raise_priority: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _does_something(self) -> EscalationStep:
+        if not (
+            self.lower_levels_by or self.min_levels or self.add_alternative or self.raise_priority
+        ):
+            raise ValueError(
+                "an escalation step must change something: lower_levels_by, min_levels, "
+                "add_alternative or raise_priority"
+            )
+        return self
+
+
+class Queue(Strict):
+    name: Name
+    skills: Skills = Field(default_factory=dict)
+    strategy: Strategy = Strategy.LONGEST_IDLE
+    priority: int = 0
+    wrap_up_seconds: Seconds = 0.0
+    ring_timeout_seconds: PositiveSeconds = 15.0
+    retry_seconds: PositiveSeconds = 5.0
+    max_no_answer: Annotated[int, Field(ge=0)] = 3
+    max_wait_seconds: PositiveSeconds | None = None
+    overflow_queue: Name | None = None
+    max_length: Annotated[int, Field(ge=1)] | None = None
+    join_when_empty: bool = True
+    leave_when_empty: bool = False
+    service_level: ServiceLevel = ServiceLevel()
+    extra_thresholds_seconds: list[PositiveSeconds] = Field(default_factory=list)
+    short_abandon_seconds: Seconds = 5.0
+    escalation: list[EscalationStep] = Field(default_factory=list)
+
+    @field_validator("escalation")
+    @classmethod
+    def _increasing(cls, steps: list[EscalationStep]) -> list[EscalationStep]:
+        times = [s.after_seconds for s in steps]
+        if times != sorted(set(times)):
+            raise ValueError("escalation steps must have strictly increasing after_seconds")
+        return steps
+
+
+class Agent(Strict):
+    id: Name
+    name: str = ""
+    skills: Skills = Field(default_factory=dict)
+
+
+CallOrderKey = Literal["queue_priority", "call_priority", "wait"]
+
+
+class Routing(Strict):
+    # How an agent who becomes ready picks among waiting calls of several queues.
+    call_order: list[CallOrderKey] = Field(
+        default_factory=lambda: ["queue_priority", "call_priority", "wait"]
+    )
+
+    @field_validator("call_order")
+    @classmethod
+    def _order(cls, v: list[str]) -> list[str]:
+        if len(set(v)) != len(v) or "wait" not in v:
+            raise ValueError("call_order lists each key at most once and must include 'wait'")
+        return v
+
+
+class Distribution(Strict):
+    distribution: Literal["exponential", "lognormal", "fixed"]
+    mean: PositiveSeconds
+    sd: PositiveSeconds | None = None  # lognormal only; default: sd = mean (cv 1)
+
+    @model_validator(mode="after")
+    def _sd(self) -> Distribution:
+        if self.sd is not None and self.distribution != "lognormal":
+            raise ValueError("sd applies to the lognormal distribution only")
+        return self
+
+
+class ArrivalInterval(Strict):
+    start: str
+    calls_per_hour: Annotated[float, Field(ge=0)]
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str) -> str:
+        hhmm_seconds(v)
+        return v
+
+
+class Traffic(Strict):
+    """Inbound traffic of one queue: a constant rate or a per-interval profile."""
+
+    calls_per_hour: Annotated[float, Field(ge=0)] | None = None
+    profile: list[ArrivalInterval] | None = None
+    handle_time: Distribution
+    patience: Distribution | None = None  # none: callers never hang up while waiting
+    priority: int = 0
+
+    @model_validator(mode="after")
+    def _rate(self) -> Traffic:
+        if (self.calls_per_hour is None) == (self.profile is None):
+            raise ValueError("give exactly one of calls_per_hour or profile")
+        if self.profile is not None:
+            starts = [hhmm_seconds(i.start) for i in self.profile]
+            if not starts or starts != sorted(set(starts)):
+                raise ValueError("profile intervals must have increasing start times")
+        return self
+
+
+class SimAgents(Strict):
+    answer_delay: Distribution = Distribution(distribution="fixed", mean=1e-9)
+    no_answer_probability: Ratio = 0.0
+
+
+class Simulation(Strict):
+    seed: int = 1
+    hours: PositiveSeconds = 8.0
+    start: str = "08:00"
+    warmup_seconds: Seconds = 0.0
+    traffic: dict[str, Traffic]
+    agents: SimAgents = SimAgents()
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str) -> str:
+        hhmm_seconds(v)
+        return v
+
+
+class Config(Strict):
+    name: str = "acd-dialer"
+    agents: list[Agent] = Field(default_factory=list)
+    queues: list[Queue] = Field(min_length=1)
+    routing: Routing = Routing()
+    simulation: Simulation | None = None
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        ids = [a.id for a in self.agents]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"duplicate agent ids: {sorted(dup)}")
+        names = [q.name for q in self.queues]
+        dupq = {n for n in names if names.count(n) > 1}
+        if dupq:
+            raise ValueError(f"duplicate queue names: {sorted(dupq)}")
+        for q in self.queues:
+            if q.overflow_queue is not None:
+                if q.overflow_queue not in names:
+                    raise ValueError(
+                        f"queue {q.name!r}: overflow_queue {q.overflow_queue!r} is not a queue"
+                    )
+                if q.overflow_queue == q.name:
+                    raise ValueError(f"queue {q.name!r} cannot overflow to itself")
+        if self.simulation is not None:
+            unknown = sorted(set(self.simulation.traffic) - set(names))
+            if unknown:
+                raise ValueError(f"simulation.traffic names unknown queues: {unknown}")
+        return self
+
+    def queue(self, name: str) -> Queue:
+        for q in self.queues:
+            if q.name == name:
+                return q
+        raise KeyError(name)

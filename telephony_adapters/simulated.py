@@ -1,0 +1,206 @@
+"""The simulated trunk: simulated callers and simulated agents, driven by a virtual clock.
+
+It produces inbound calls (Poisson arrivals, rate per interval of the day), caller patience and
+handle times, and plays the agents' phones (ring delay, sometimes no answer). Every random
+stream is its own ``random.Random`` derived from the seed, so one change to a scenario does not
+shift the draws of another stream (common random numbers across policies).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from random import Random
+
+from acd import events as ev
+from acd.commands import CancelOffer, Command, HangUp, MoveToQueue, OfferCall
+from acd.config.schema import Config, Simulation, Traffic, hhmm_seconds
+from telephony_adapters.distributions import sampler
+
+DAY = 86400.0
+
+# Kinds of scheduled trunk happenings (small ints compare fast in the heap).
+ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS = 0, 1, 2, 3
+# A simulated caller's side of the call.
+WAITING, TALKING, DONE = 0, 1, 2
+
+
+def rate_segments(
+    traffic: Traffic, start_tod: float, horizon: float
+) -> list[tuple[float, float, float]]:
+    """Piecewise-constant arrival rate as (t0, t1, calls per second) over [0, horizon)."""
+    if traffic.calls_per_hour is not None:
+        return [(0.0, horizon, traffic.calls_per_hour / 3600.0)]
+    prof = [(hhmm_seconds(i.start), i.calls_per_hour / 3600.0) for i in traffic.profile or []]
+
+    def rate_at(tod: float) -> float:
+        r = prof[-1][1]  # before the first interval the day wraps to the last one
+        for s, rate in prof:
+            if s <= tod:
+                r = rate
+        return r
+
+    # Boundaries in simulation time: every profile start, each day, inside the horizon.
+    bounds = {0.0, horizon}
+    day0 = -start_tod
+    while day0 < horizon:
+        for s, _ in prof:
+            t = day0 + s
+            if 0 < t < horizon:
+                bounds.add(t)
+        day0 += DAY
+    pts = sorted(bounds)
+    return [(a, b, rate_at((start_tod + a) % DAY)) for a, b in itertools.pairwise(pts)]
+
+
+class SimulatedTrunk:
+    def __init__(self, config: Config, sim: Simulation, *, seed: int | None = None) -> None:
+        self.config = config
+        self.sim = sim
+        seed = sim.seed if seed is None else seed
+        self.horizon = sim.hours * 3600.0
+        start_tod = float(hhmm_seconds(sim.start))
+        self._heap: list[tuple[float, int, int, object]] = []
+        self._seq = 0
+        self._ncalls = 0
+
+        def stream(name: str) -> Random:
+            return Random(f"{seed}:{name}")
+
+        self._answer_rng = stream("agents")
+        self._answer_delay = sampler(sim.agents.answer_delay, stream("agents:delay"))
+        self._no_answer_p = sim.agents.no_answer_probability
+        self._queues: dict[str, _QueueGen] = {}
+        for name, tr in sim.traffic.items():
+            self._queues[name] = _QueueGen(
+                name,
+                tr,
+                rate_segments(tr, start_tod, self.horizon),
+                stream(f"arrivals:{name}"),
+                sampler(tr.handle_time, stream(f"handle:{name}")),  # type: ignore[arg-type]
+                sampler(tr.patience, stream(f"patience:{name}")),
+            )
+        self._calls: dict[str, _SimCall] = {}
+        self._live_offers: set[tuple[str, str]] = set()
+        self.arrivals = 0
+        for g in self._queues.values():
+            self._schedule_next_arrival(g, 0.0)
+
+    # --- the heap ---------------------------------------------------------------------------
+    def _push(self, t: float, kind: int, payload: object) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (t, self._seq, kind, payload))
+
+    def next_time(self) -> float | None:
+        return self._heap[0][0] if self._heap else None
+
+    def _schedule_next_arrival(self, g: _QueueGen, after: float) -> None:
+        t = g.next_arrival(after)
+        if t is not None:
+            self._push(t, ARRIVAL, g)
+
+    def pop(self) -> tuple[float, ev.Event | None]:
+        """The next happening as an engine event (None when it no longer applies)."""
+        t, _, kind, payload = heapq.heappop(self._heap)
+        if kind == ARRIVAL:
+            g: _QueueGen = payload  # type: ignore[assignment]
+            self._ncalls += 1
+            call_id = f"c{self._ncalls}"
+            call = self._calls[call_id] = _SimCall(g)
+            self.arrivals += 1
+            if g.patience is not None:
+                call.patience_pending = True
+                self._push(t + g.patience(), PATIENCE_OUT, call_id)
+            self._schedule_next_arrival(g, t)
+            return t, ev.CallArrived(call_id, g.name, g.priority)
+        call_id, agent_id = payload if kind == AGENT_ANSWERS else (payload, "")  # type: ignore[misc]
+        call = self._calls.get(call_id)
+        if call is None:
+            return t, None  # the call is over; a leftover happening of it no longer applies
+        if kind == PATIENCE_OUT:
+            call.patience_pending = False
+            if call.state != WAITING:
+                self._drop_if_done(call_id, call)
+                return t, None
+            call.state = DONE
+            self._drop_if_done(call_id, call)
+            return t, ev.CallHungUp(call_id, "caller")
+        if kind == AGENT_ANSWERS:
+            key = (call_id, agent_id)
+            if key not in self._live_offers:
+                return t, None
+            self._live_offers.discard(key)
+            call.state = TALKING
+            self._push(t + call.gen.handle(), TALK_ENDS, call_id)
+            return t, ev.AgentAnswered(call_id, agent_id)
+        call.state = DONE
+        self._drop_if_done(call_id, call)
+        return t, ev.CallHungUp(call_id, "caller")
+
+    def _drop_if_done(self, call_id: str, call: _SimCall) -> None:
+        if call.state == DONE and not call.patience_pending:
+            del self._calls[call_id]
+
+    # --- commands from the engine ---------------------------------------------------------
+    def execute(self, command: Command, now: float) -> None:
+        if isinstance(command, OfferCall):
+            if self._no_answer_p and self._answer_rng.random() < self._no_answer_p:
+                return  # the phone rings out; the engine's ring time-out handles it
+            key = (command.call_id, command.agent_id)
+            self._live_offers.add(key)
+            delay = self._answer_delay() if self._answer_delay is not None else 0.0
+            self._push(now + delay, AGENT_ANSWERS, key)
+        elif isinstance(command, CancelOffer):
+            self._live_offers.discard((command.call_id, command.agent_id))
+        elif isinstance(command, HangUp):
+            call = self._calls.get(command.call_id)
+            if call is not None:
+                call.state = DONE  # a pending patience expiry must not fire
+                self._drop_if_done(command.call_id, call)
+        elif isinstance(command, MoveToQueue):
+            pass  # the caller keeps waiting with the same patience
+
+
+class _QueueGen:
+    __slots__ = ("_i", "_rng", "handle", "name", "patience", "priority", "segments")
+
+    def __init__(
+        self,
+        name: str,
+        traffic: Traffic,
+        segments: list[tuple[float, float, float]],
+        rng: Random,
+        handle: Callable[[], float],
+        patience: Callable[[], float] | None,
+    ) -> None:
+        self.name = name
+        self.priority = traffic.priority
+        self.segments = segments
+        self._rng = rng
+        self._i = 0
+        self.handle = handle
+        self.patience = patience
+
+    def next_arrival(self, after: float) -> float | None:
+        t = after
+        while self._i < len(self.segments):
+            t0, t1, rate = self.segments[self._i]
+            t = max(t, t0)
+            if rate > 0:
+                t += self._rng.expovariate(rate)
+                if t < t1:
+                    return t
+            # Poisson arrivals are memoryless: restart the draw at the next boundary.
+            self._i += 1
+            t = t1
+        return None
+
+
+class _SimCall:
+    __slots__ = ("gen", "patience_pending", "state")
+
+    def __init__(self, gen: _QueueGen) -> None:
+        self.gen = gen
+        self.state = WAITING
+        self.patience_pending = False

@@ -1,0 +1,70 @@
+"""The core is sans-I/O: pure modules never import I/O, clocks or global randomness."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = {
+    "asyncio",
+    "aiohttp",
+    "redis",
+    "prometheus_client",
+    "time",
+    "uvloop",
+    "socket",
+    "datetime",
+    "threading",
+    "subprocess",
+}
+PURE = [
+    *sorted((ROOT / "routing").glob("*.py")),
+    *sorted((ROOT / "dialer").glob("*.py")),
+    *[
+        ROOT / "acd" / f
+        for f in (
+            "engine.py",
+            "events.py",
+            "commands.py",
+            "states.py",
+            "timers.py",
+            "runtime.py",
+            "stats.py",
+            "errors.py",
+            "simulate.py",
+        )
+    ],
+    *sorted((ROOT / "acd" / "config").glob("*.py")),
+    *[
+        ROOT / "telephony_adapters" / f
+        for f in ("simulated.py", "simdriver.py", "distributions.py", "base.py")
+    ],
+]
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+            if node.module == "random":
+                # Only the class may be imported: module-level functions use global state.
+                assert {a.name for a in node.names} <= {"Random"}, path
+    return names
+
+
+def test_pure_modules_import_no_io_or_clock() -> None:
+    assert len(PURE) > 15
+    for path in PURE:
+        bad = imports(path) & FORBIDDEN
+        assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_no_global_random_calls() -> None:
+    for path in PURE:
+        text = path.read_text()
+        assert "import random\n" not in text, path
