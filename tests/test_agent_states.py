@@ -7,7 +7,7 @@ import pytest
 from acd import events as ev
 from acd.commands import CancelOffer, HangUp, OfferCall
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
-from acd.states import AGENT_TRANSITIONS, AgentMove, AgentState, mermaid
+from acd.states import AGENT_TRANSITIONS, AgentState, mermaid
 from tests.helpers import Center, config, offers
 
 ONE = config([{"name": "q", "wrap_up_seconds": 10}], [{"id": "a"}])

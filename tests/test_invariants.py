@@ -164,14 +164,19 @@ def test_invariants_hold_under_any_event_sequence(
             event = ev.CallHungUp(live[action[1] % len(live)], action[2])
         elif kind == "agent":
             aid = agents[action[1] % len(agents)]
-            event = {
-                "login": lambda: ev.AgentLogin(aid),
-                "login_paused": lambda: ev.AgentLogin(aid, ready=False),
-                "logout": lambda: ev.AgentLogout(aid),
-                "ready": lambda: ev.AgentReady(aid),
-                "pause": lambda: ev.AgentPause(aid, "break"),
-                "skills": lambda: ev.SetAgentSkills(aid, action[3]),
-            }[action[2]]()
+            verb = action[2]
+            if verb == "login":
+                event = ev.AgentLogin(aid)
+            elif verb == "login_paused":
+                event = ev.AgentLogin(aid, ready=False)
+            elif verb == "logout":
+                event = ev.AgentLogout(aid)
+            elif verb == "ready":
+                event = ev.AgentReady(aid)
+            elif verb == "pause":
+                event = ev.AgentPause(aid, "break")
+            else:
+                event = ev.SetAgentSkills(aid, action[3])
         if kind == "advance":
             cmds = c.advance(action[1])
         elif event is not None:
