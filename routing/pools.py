@@ -66,6 +66,12 @@ class Pool:
     def all_ready(self) -> list[Member]:
         raise NotImplementedError
 
+    def evict(self, ix: int) -> None:
+        """The agent left the pool (skills changed) while not ready."""
+
+    def admit(self, ix: int) -> None:
+        """The agent joined the pool (skills changed)."""
+
     # --- calls ------------------------------------------------------------------------------
     def push_call(self, w: Waiter, seq: int) -> None:
         heapq.heappush(self._calls, (w.order_key, seq, w.gen, w))
@@ -122,12 +128,17 @@ def _metric_fn(strategy: Strategy, pool: Pool) -> Callable[[Member], int]:
         return lambda m: m.ix
     if strategy is Strategy.BEST_SKILL:
         cap = 10 * max(1, len(pool.skills))
+        if len(pool.skills) == 1:
+            (skill,) = pool.skills
+            return lambda m: ((cap - m.skills[skill]) << LEVEL_SHIFT) | m.idle_seq
         return lambda m: ((cap - pool.level_sum(m)) << LEVEL_SHIFT) | m.idle_seq
     raise ValueError(f"{strategy} is not a heap strategy")
 
 
 class HeapPool(Pool):
-    __slots__ = ("_heap", "_metric")
+    """Lazy-deletion heap of ``metric << 24 | ix`` integers (see the module docstring)."""
+
+    __slots__ = ("_evicted", "_heap", "_metric")
 
     def __init__(
         self, alt: Alternative, strategy: Strategy, scope: str, members: list[Member]
@@ -135,6 +146,8 @@ class HeapPool(Pool):
         super().__init__(alt, strategy, scope, members)
         self._heap: list[int] = []
         self._metric = _metric_fn(strategy, self)
+        # Agents that left the pool by a skill change: their old entries may still look live.
+        self._evicted: set[int] = set()
 
     def add(self, m: Member) -> None:
         self.ready += 1
@@ -142,12 +155,20 @@ class HeapPool(Pool):
 
     def remove(self, m: Member) -> None:
         self.ready -= 1
-        if len(self._heap) > 2 * self.ready + 32:
+        if len(self._heap) > 4 * self.ready + 64:
             self._compact()
+
+    def evict(self, ix: int) -> None:
+        self._evicted.add(ix)
+
+    def admit(self, ix: int) -> None:
+        self._evicted.discard(ix)
 
     def _live(self, entry: int) -> Member | None:
         m = self.members[entry & IX_MASK]
-        if m.ready and self._metric(m) == entry >> IX_BITS and self in m.pools:
+        if m.ready and self._metric(m) == entry >> IX_BITS:
+            if self._evicted and m.ix in self._evicted:
+                return None
             return m
         return None
 
@@ -186,6 +207,24 @@ class HeapPool(Pool):
             if m is not None:
                 out[m.ix] = m
         return list(out.values())
+
+
+class LongestIdlePool(HeapPool):
+    """The default strategy, with its metric inlined: this is the hot path."""
+
+    __slots__ = ()
+
+    def add(self, m: Member) -> None:
+        self.ready += 1
+        heapq.heappush(self._heap, (m.idle_seq << IX_BITS) | m.ix)
+
+    def _live(self, entry: int) -> Member | None:
+        m = self.members[entry & IX_MASK]
+        if m.ready and m.idle_seq == entry >> IX_BITS:
+            if self._evicted and m.ix in self._evicted:
+                return None
+            return m
+        return None
 
 
 class SetPool(Pool):
@@ -253,49 +292,59 @@ class RandomPool(SetPool):
 class WeightedPool(Pool):
     """Weighted random by skill level: pick a level bucket by count x level, then uniformly."""
 
-    __slots__ = ("_buckets", "_rng")
+    __slots__ = ("_buckets", "_pos", "_rng", "_single")
 
     def __init__(
         self, alt: Alternative, strategy: Strategy, scope: str, members: list[Member], rng: Random
     ) -> None:
         super().__init__(alt, strategy, scope, members)
         self._rng = rng
-        self._buckets: dict[int, SetPool] = {}
+        self._buckets: dict[int, list[Member]] = {}
+        self._pos: dict[int, tuple[int, int]] = {}  # ix -> (level, index in its bucket)
+        self._single = self.skills[0] if len(self.skills) == 1 else None
 
     def add(self, m: Member) -> None:
-        lvl = self.level_sum(m)
+        if m.ix in self._pos:
+            return
+        lvl = m.skills[self._single] if self._single is not None else self.level_sum(m)
         b = self._buckets.get(lvl)
         if b is None:
-            b = self._buckets[lvl] = SetPool(self.alt, self.strategy, self.scope, self.members)
-        before = b.ready
-        b.add(m)
-        self.ready += b.ready - before
+            b = self._buckets[lvl] = []
+        self._pos[m.ix] = (lvl, len(b))
+        b.append(m)
+        self.ready += 1
 
     def remove(self, m: Member) -> None:
-        b = self._buckets.get(self.level_sum(m))
-        if b is not None:
-            before = b.ready
-            b.remove(m)
-            self.ready -= before - b.ready
+        where = self._pos.pop(m.ix, None)
+        if where is None:
+            return
+        lvl, i = where
+        b = self._buckets[lvl]
+        last = b.pop()
+        if last is not m:
+            b[i] = last
+            self._pos[last.ix] = (lvl, i)
+        self.ready -= 1
 
     def all_ready(self) -> list[Member]:
-        return sorted((m for b in self._buckets.values() for m in b._arr), key=lambda m: m.ix)
+        return sorted((m for b in self._buckets.values() for m in b), key=lambda m: m.ix)
 
     def best(self, exclude: Container[int]) -> tuple[int, Member] | None:
-        buckets = [(lvl, b) for lvl, b in sorted(self._buckets.items()) if b.ready]
+        buckets = [(lvl, b) for lvl, b in sorted(self._buckets.items()) if b]
+        total = sum(lvl * len(b) for lvl, b in buckets)
+        rand, randrange = self._rng.random, self._rng.randrange
         for _ in range(8):
-            total = sum(lvl * b.ready for lvl, b in buckets)
             if total <= 0:
                 return None
-            r = self._rng.random() * total
+            r = rand() * total
             for lvl, b in buckets:
-                r -= lvl * b.ready
+                r -= lvl * len(b)
                 if r < 0:
-                    m = b._arr[self._rng.randrange(b.ready)]
+                    m = b[randrange(len(b))]
                     if m.ix not in exclude:
                         return (0, m)
                     break
-        cands = [m for _, b in buckets for m in b._arr if m.ix not in exclude]
+        cands = [m for _, b in buckets for m in b if m.ix not in exclude]
         return (0, self._rng.choice(cands)) if cands else None
 
 
@@ -347,6 +396,8 @@ class RoundRobinPool(Pool):
 def make_pool(
     alt: Alternative, strategy: Strategy, scope: str, members: list[Member], rng: Random
 ) -> Pool:
+    if strategy is Strategy.LONGEST_IDLE:
+        return LongestIdlePool(alt, strategy, scope, members)
     if strategy in HEAP_STRATEGIES:
         return HeapPool(alt, strategy, scope, members)
     if strategy is Strategy.RANDOM:

@@ -48,12 +48,18 @@ class Router:
             raise ValueError("take the agent out of the ready pools before changing skills")
         for s in m.skills:
             self._members_by_skill[s].discard(m.ix)
-        for p in m.pools:
+        old = m.pools
+        for p in old:
             p.logged_in -= m.logged_in
         m.skills = dict(skills)
         self._index_skills(m)
         m.pools = [p for p in self._candidate_pools(m.skills) if m.meets(p.alt)]
+        kept = {id(p) for p in m.pools}
+        for p in old:
+            if id(p) not in kept:
+                p.evict(m.ix)
         for p in m.pools:
+            p.admit(m.ix)
             p.logged_in += m.logged_in
 
     def _index_skills(self, m: Member) -> None:
