@@ -45,4 +45,20 @@ class MoveToQueue:
     queue: str
 
 
-Command = OfferCall | CancelOffer | HangUp | MoveToQueue
+@dataclass(frozen=True, slots=True)
+class Originate:
+    """Place an outbound call; the adapter reports OutboundAnswered or OutboundFailed."""
+
+    call_id: str
+    number: str
+    caller_id: str = ""
+    ring_timeout: float = 25.0
+
+    def __post_init__(self) -> None:
+        if not self.call_id or not self.number:
+            raise InvalidEvent("an originate needs a call id and a number")
+        if self.ring_timeout < 15:
+            raise InvalidEvent("ring at least 15 s before treating a call as no answer")
+
+
+Command = OfferCall | CancelOffer | HangUp | MoveToQueue | Originate

@@ -53,10 +53,17 @@ def requirement_levels(
 
 
 class Engine:
-    def __init__(self, config: Config, *, rng: Random | None = None, keep_records: bool = False):
+    def __init__(
+        self,
+        config: Config,
+        *,
+        rng: Random | None = None,
+        keep_records: bool = False,
+        router_cls: type[Router] = Router,
+    ) -> None:
         self.config = config
         self.rng = rng if rng is not None else Random(0)
-        self.router = Router(self.rng)
+        self.router = router_cls(self.rng)
         self.timers = Timers()
         self.agents: dict[str, AgentRt] = {}
         self.queues: dict[str, QueueRt] = {}
@@ -333,6 +340,7 @@ class Engine:
             rec = CallRecord(
                 call_id=c.id,
                 caller=c.caller,
+                direction=c.direction,
                 queue=c.queue.name,
                 arrived=c.arrived,
                 first_offer=c.first_offer,

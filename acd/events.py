@@ -134,6 +134,31 @@ class SetAgentSkills:
         object.__setattr__(self, "skills", _skill_levels(self.skills, "agent skills"))
 
 
+@dataclass(frozen=True, slots=True)
+class OutboundAnswered:
+    """An originated call was answered: by a person, or by an answering machine."""
+
+    call_id: str
+    machine: bool = False
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+
+
+OUTBOUND_FAILURES = ("no_answer", "busy", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundFailed:
+    call_id: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        if self.reason not in OUTBOUND_FAILURES:
+            raise InvalidEvent(f"reason must be one of {OUTBOUND_FAILURES}, got {self.reason!r}")
+
+
 Event = (
     CallArrived
     | CallHungUp
@@ -144,4 +169,6 @@ Event = (
     | AgentReady
     | AgentPause
     | SetAgentSkills
+    | OutboundAnswered
+    | OutboundFailed
 )

@@ -46,6 +46,7 @@ class CallRt(Waiter):
         "arrived",
         "caller",
         "counted",
+        "direction",
         "entered",
         "esc_level",
         "extra",
@@ -76,6 +77,7 @@ class CallRt(Waiter):
         self.queue = queue
         self.priority = priority
         self.caller = caller
+        self.direction = "inbound"  # outbound calls join with the dialer
         self.extra = extra
         self.arrived = now
         self.entered = now
@@ -110,6 +112,7 @@ class CallRecord:
 
     call_id: str
     caller: str
+    direction: str
     queue: str
     arrived: float
     first_offer: float | None

@@ -11,16 +11,25 @@ from acd.config.schema import Config
 from acd.engine import Engine
 from acd.errors import ConfigError
 from acd.stats import _ratio
+from routing.router import Router
 from telephony_adapters.simdriver import SimulationDriver
 from telephony_adapters.simulated import SimulatedTrunk
 
 
-def build(config: Config, *, seed: int | None = None, keep_records: bool = False):
+def build(
+    config: Config,
+    *,
+    seed: int | None = None,
+    keep_records: bool = False,
+    router_cls: type[Router] = Router,
+) -> tuple[Engine, SimulatedTrunk, SimulationDriver]:
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
     sim = config.simulation
     seed = sim.seed if seed is None else seed
-    engine = Engine(config, rng=Random(f"{seed}:routing"), keep_records=keep_records)
+    engine = Engine(
+        config, rng=Random(f"{seed}:routing"), keep_records=keep_records, router_cls=router_cls
+    )
     trunk = SimulatedTrunk(config, sim, seed=seed)
     for a in config.agents:
         engine.handle(ev.AgentLogin(a.id), 0.0)
@@ -34,6 +43,7 @@ def run_scenario(
     hours: float | None = None,
     drain: bool = True,
     progress: Callable[[float], None] | None = None,
+    router_cls: type[Router] = Router,
 ) -> dict[str, Any]:
     """Simulate the scenario's day; return the KPI report (without wall-clock figures)."""
     if config.simulation is None:
@@ -46,7 +56,7 @@ def run_scenario(
         )
     sim = config.simulation
     assert sim is not None
-    engine, trunk, driver = build(config, seed=seed)
+    engine, trunk, driver = build(config, seed=seed, router_cls=router_cls)
     until = sim.hours * 3600.0
     end = driver.run(until, warmup=sim.warmup_seconds, drain=drain, progress=progress)
     report = engine.report(end)

@@ -27,6 +27,7 @@ class QueueStats:
         "rejected_full",
         "short_abandoned",
         "talk_sum",
+        "target",
         "thresholds",
         "timed_out",
         "wait_answered_sum",
@@ -35,6 +36,7 @@ class QueueStats:
 
     def __init__(self, cfg: QueueConfig) -> None:
         self.thresholds = (cfg.service_level.threshold_seconds, *cfg.extra_thresholds_seconds)
+        self.target = cfg.service_level.target
         self.reset()
 
     def reset(self) -> None:
@@ -84,6 +86,7 @@ class QueueStats:
             "waiting": waiting,
             "service_level": _ratio(self.answered_within[0], sl_base),
             "service_level_threshold_seconds": self.thresholds[0],
+            "service_level_target": self.target,
             "asa_seconds": _ratio(self.wait_answered_sum, self.answered),
             "aht_seconds": _ratio(self.talk_sum + self.wrap_sum, self.handled),
             "p_wait": _ratio(self.queued, self.offered),

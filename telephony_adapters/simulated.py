@@ -14,14 +14,14 @@ from collections.abc import Callable
 from random import Random
 
 from acd import events as ev
-from acd.commands import CancelOffer, Command, HangUp, MoveToQueue, OfferCall
+from acd.commands import CancelOffer, Command, HangUp, MoveToQueue, OfferCall, Originate
 from acd.config.schema import Config, Simulation, Traffic, hhmm_seconds
 from telephony_adapters.distributions import sampler
 
 DAY = 86400.0
 
 # Kinds of scheduled trunk happenings (small ints compare fast in the heap).
-ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS = 0, 1, 2, 3
+ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND = 0, 1, 2, 3, 4
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
 
@@ -83,6 +83,19 @@ class SimulatedTrunk:
             )
         self._calls: dict[str, _SimCall] = {}
         self._live_offers: set[tuple[str, str]] = set()
+        out = sim.outbound
+        self._out_rng = stream("outbound")
+        self._out_ring = sampler(out.ring_to_answer, stream("outbound:ring"))
+        self._out_cuts = (
+            out.human_probability,
+            out.human_probability + out.machine_probability,
+            out.human_probability + out.machine_probability + out.busy_probability,
+            out.human_probability
+            + out.machine_probability
+            + out.busy_probability
+            + out.failed_probability,
+        )
+        self._out_pending: set[str] = set()
         self.arrivals = 0
         for g in self._queues.values():
             self._schedule_next_arrival(g, 0.0)
@@ -114,6 +127,12 @@ class SimulatedTrunk:
                 self._push(t + g.patience(), PATIENCE_OUT, call_id)
             self._schedule_next_arrival(g, t)
             return t, ev.CallArrived(call_id, g.name, g.priority)
+        if kind == OUTBOUND:
+            result: ev.OutboundAnswered | ev.OutboundFailed = payload  # type: ignore[assignment]
+            if result.call_id not in self._out_pending:
+                return t, None  # hung up by our side before the far end answered
+            self._out_pending.discard(result.call_id)
+            return t, result
         call_id, agent_id = payload if kind == AGENT_ANSWERS else (payload, "")  # type: ignore[misc]
         call = self._calls.get(call_id)
         if call is None:
@@ -153,13 +172,37 @@ class SimulatedTrunk:
             self._push(now + delay, AGENT_ANSWERS, key)
         elif isinstance(command, CancelOffer):
             self._live_offers.discard((command.call_id, command.agent_id))
+        elif isinstance(command, Originate):
+            self._originate(command, now)
         elif isinstance(command, HangUp):
+            self._out_pending.discard(command.call_id)
             call = self._calls.get(command.call_id)
             if call is not None:
                 call.state = DONE  # a pending patience expiry must not fire
                 self._drop_if_done(command.call_id, call)
         elif isinstance(command, MoveToQueue):
             pass  # the caller keeps waiting with the same patience
+
+    def _originate(self, cmd: Originate, now: float) -> None:
+        """Decide the far end's response now; report it when it happens."""
+        u = self._out_rng.random()
+        ring = self._out_ring()  # type: ignore[misc]
+        human, machine, busy, failed = self._out_cuts
+        result: ev.OutboundAnswered | ev.OutboundFailed
+        if u < machine and ring < cmd.ring_timeout:
+            result, at = ev.OutboundAnswered(cmd.call_id, machine=u >= human), now + ring
+        elif human <= u < busy or (u < machine and ring >= cmd.ring_timeout):
+            if u < machine:  # would have answered, but after we gave up
+                result, at = ev.OutboundFailed(cmd.call_id, "no_answer"), now + cmd.ring_timeout
+            else:
+                busy_at = now + self.sim.outbound.busy_after_seconds
+                result, at = ev.OutboundFailed(cmd.call_id, "busy"), busy_at
+        elif busy <= u < failed:
+            result, at = ev.OutboundFailed(cmd.call_id, "failed"), now
+        else:
+            result, at = ev.OutboundFailed(cmd.call_id, "no_answer"), now + cmd.ring_timeout
+        self._out_pending.add(cmd.call_id)
+        self._push(at, OUTBOUND, result)
 
 
 class _QueueGen:

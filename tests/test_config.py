@@ -73,3 +73,9 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as exc:
         load_config(tmp_path / "nope.yaml")
     assert "nope.yaml" in exc.value.message
+
+
+def test_readme_state_diagram_is_the_transition_table() -> None:
+    from acd.states import mermaid
+
+    assert mermaid() in (ROOT / "README.md").read_text()

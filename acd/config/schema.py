@@ -159,13 +159,37 @@ class SimAgents(Strict):
     no_answer_probability: Ratio = 0.0
 
 
+class SimOutbound(Strict):
+    """How called parties respond to originated calls; the rest ring out (no answer)."""
+
+    human_probability: Ratio = 0.3
+    machine_probability: Ratio = 0.15
+    busy_probability: Ratio = 0.05
+    failed_probability: Ratio = 0.02
+    ring_to_answer: Distribution = Distribution(distribution="lognormal", mean=12, sd=6)
+    busy_after_seconds: PositiveSeconds = 3.0
+
+    @model_validator(mode="after")
+    def _sum(self) -> SimOutbound:
+        total = (
+            self.human_probability
+            + self.machine_probability
+            + self.busy_probability
+            + self.failed_probability
+        )
+        if total > 1 + 1e-9:
+            raise ValueError(f"outcome probabilities add up to {total:g}, more than 1")
+        return self
+
+
 class Simulation(Strict):
     seed: int = 1
     hours: PositiveSeconds = 8.0
     start: str = "08:00"
     warmup_seconds: Seconds = 0.0
-    traffic: dict[str, Traffic]
+    traffic: dict[str, Traffic] = Field(default_factory=dict)
     agents: SimAgents = SimAgents()
+    outbound: SimOutbound = SimOutbound()
 
     @field_validator("start")
     @classmethod
