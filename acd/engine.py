@@ -69,6 +69,8 @@ class Engine:
         self.queues: dict[str, QueueRt] = {}
         self.calls: dict[str, CallRt] = {}
         self.records: list[CallRecord] | None = [] if keep_records else None
+        # Observable changes for metrics and live views; None (the default) costs nothing.
+        self.notices: list[dict[str, Any]] | None = None
         self.record_sink: Callable[[CallRecord], None] | None = None
         self.stats_epoch = 0.0
         self.events_handled = 0
@@ -92,6 +94,8 @@ class Engine:
             ev.AgentReady: self._on_ready,
             ev.AgentPause: self._on_pause,
             ev.SetAgentSkills: self._on_set_skills,
+            ev.HangUpCall: self._on_hangup_request,
+            ev.TransferCall: self._on_transfer,
         }
         self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
             "ring": self._ring_timeout,
@@ -164,6 +168,8 @@ class Engine:
         a.since = now
         if new is A.READY:
             self.router.set_ready(a)
+        if self.notices is not None:
+            self.notices.append({"type": "agent", "agent": self.agent_view(a, now)})
 
     def _next_seq(self) -> int:
         self._seq += 1
@@ -205,7 +211,7 @@ class Engine:
     # --- calls ------------------------------------------------------------------------------
     def _on_arrived(self, e: ev.CallArrived, now: float) -> None:
         q = self.queues.get(e.queue)
-        if q is None:
+        if q is None or q.closed:
             raise UnknownEntity("queue", e.queue)
         if e.call_id in self.calls:
             raise InvalidEvent(f"call {e.call_id!r} is already in the system")
@@ -223,6 +229,8 @@ class Engine:
         self._set_level(c, 0)
         if c.counted:
             q.stats.offered += 1
+        if self.notices is not None:
+            self._notice_call("entered", c, None, 0.0)
         if not cfg.join_when_empty and not any(p.logged_in for p in c.pools):
             self._leave(c, Outcome.REJECTED_EMPTY, now, "no agents logged in")
             return
@@ -271,6 +279,8 @@ class Engine:
             c.ringing[a.ix] = a
             self.timers.set(("ring", (c.id, a.ix)), due)
             self._out.append(OfferCall(c.id, a.id, cfg.ring_timeout_seconds))
+            if self.notices is not None:
+                self._notice_call("offered", c, None, now - c.entered, agent_id=a.id)
 
     def _release_ringing(
         self, c: CallRt, now: float, reason: str, keep: AgentRt | None = None
@@ -319,8 +329,12 @@ class Engine:
                 s.rejected_empty += 1
             elif outcome is Outcome.LEFT_EMPTY:
                 s.left_empty += 1
+            elif outcome in (Outcome.TRANSFERRED, Outcome.HUNG_UP_BY_SYSTEM):
+                s.transferred += 1
         c.legs.append((q.name, outcome))
-        if outcome is not Outcome.OVERFLOWED:
+        if self.notices is not None:
+            self._notice_call("left", c, outcome, wait)
+        if outcome not in (Outcome.OVERFLOWED, Outcome.TRANSFERRED):
             if reason is not None:
                 self._out.append(HangUp(c.id, reason))
             self._end(c, outcome, now)
@@ -336,6 +350,8 @@ class Engine:
     def _end(self, c: CallRt, outcome: Outcome, now: float) -> None:
         c.state = CallState.ENDED
         del self.calls[c.id]
+        if self.notices is not None:
+            self._notice_call("ended", c, outcome, now - c.arrived)
         if self.records is not None or self.record_sink is not None:
             rec = CallRecord(
                 call_id=c.id,
@@ -348,6 +364,7 @@ class Engine:
                 ended=now,
                 agent_id=c.agent.id if c.agent is not None else None,
                 outcome=outcome,
+                transfers=c.transfers,
                 legs=tuple(c.legs),
             )
             if self.records is not None:
@@ -383,10 +400,12 @@ class Engine:
         c.legs.append((q.name, Outcome.ANSWERED))
         if c.counted:
             q.stats.answered_after(now - c.entered)
+        if self.notices is not None:
+            self._notice_call("answered", c, Outcome.ANSWERED, now - c.entered, agent_id=a.id)
         for r in released:
             self._route_agent(r, now)
 
-    def _talk_ended(self, c: CallRt, now: float) -> None:
+    def _talk_ended(self, c: CallRt, now: float, *, end_call: bool = True) -> None:
         a = c.agent
         assert a is not None and c.answered_at is not None
         talk = now - c.answered_at
@@ -397,17 +416,24 @@ class Engine:
         self._idle_seq += 1
         a.idle_seq = self._idle_seq
         a.call = None
+        a.last_queue = q.name
+        a.last_talk = talk
         if c.counted:
             q.stats.talk_sum += talk
             q.stats.handled += 1
             a.stats.answered += 1
             a.stats.talk_seconds += talk
-        self._end(c, Outcome.ANSWERED, now)
+        if end_call:
+            self._end(c, Outcome.ANSWERED, now)
+        else:
+            c.agent = None
         if wrap > 0:
             self._move(a, MV.CALL_END, now)
             self.timers.set(("wrap", a.ix), now + wrap)
             a.wrap_queue = q if c.counted else None
         else:
+            if self.notices is not None:
+                self._notice_handled(a, 0.0)
             self._move(a, MV.CALL_END_NO_WRAP, now)
             self._after_idle(a, now)
 
@@ -480,6 +506,8 @@ class Engine:
 
     def _end_wrap(self, a: AgentRt, now: float, move: AgentMove) -> None:
         self.timers.cancel(("wrap", a.ix))
+        if self.notices is not None:
+            self._notice_handled(a, now - a.since)
         if a.since >= self.stats_epoch:
             a.stats.wrap_seconds += now - a.since
             if a.wrap_queue is not None:
@@ -491,6 +519,8 @@ class Engine:
 
     def _after_idle(self, a: AgentRt, now: float) -> None:
         """The agent became ready after a call: apply a pending pause/logout, else route."""
+        if a.retiring:
+            a.pending = ("logout", "")
         if a.pending is not None:
             kind, reason = a.pending
             a.pending = None
@@ -499,6 +529,8 @@ class Engine:
                 a.pause_reason = reason
             else:
                 self._move(a, MV.LOGOUT, now)
+                if a.retiring:
+                    self.agents.pop(a.id, None)
                 self._check_empty(now)
             return
         self._route_agent(a, now)
@@ -579,6 +611,29 @@ class Engine:
             self._move(a, MV.PAUSE, now)
         a.pause_reason = e.reason
 
+    def _on_hangup_request(self, e: ev.HangUpCall, now: float) -> None:
+        c = self._call(e.call_id)
+        if c.state is CallState.CONNECTED:
+            self._out.append(HangUp(c.id, e.reason))
+            self._talk_ended(c, now)
+        else:
+            self._leave(c, Outcome.HUNG_UP_BY_SYSTEM, now, e.reason)
+
+    def _on_transfer(self, e: ev.TransferCall, now: float) -> None:
+        c = self._call(e.call_id)
+        target = self.queues.get(e.queue)
+        if target is None or target.closed:
+            raise UnknownEntity("queue", e.queue)
+        if target is c.queue and c.state is not CallState.CONNECTED:
+            raise InvalidEvent(f"call {c.id!r} is already waiting in queue {e.queue!r}")
+        c.transfers += 1
+        if c.state is CallState.CONNECTED:
+            self._talk_ended(c, now, end_call=False)
+        else:
+            self._leave(c, Outcome.TRANSFERRED, now, None)
+        self._out.append(MoveToQueue(c.id, target.name))
+        self._enter_queue(c, target, now)
+
     def _on_set_skills(self, e: ev.SetAgentSkills, now: float) -> None:
         a = self._agent(e.agent_id)
         was_ready = a.ready
@@ -615,3 +670,173 @@ class Engine:
             agents[a.id] = a.stats.kpis()
             t[a.state.value] -= open_part
         return {"queues": queues, "agents": agents}
+
+    # --- observation --------------------------------------------------------------------
+    def _notice_call(
+        self, event: str, c: CallRt, outcome: Outcome | None, seconds: float, agent_id: str = ""
+    ) -> None:
+        assert self.notices is not None
+        self.notices.append(
+            {
+                "type": "call",
+                "event": event,
+                "call_id": c.id,
+                "queue": c.queue.name,
+                "outcome": outcome.value if outcome is not None else None,
+                "seconds": seconds,
+                "agent_id": agent_id or None,
+            }
+        )
+
+    def _notice_handled(self, a: AgentRt, wrap: float) -> None:
+        assert self.notices is not None
+        self.notices.append(
+            {
+                "type": "call",
+                "event": "handled",
+                "call_id": None,
+                "queue": a.last_queue,
+                "outcome": None,
+                "seconds": a.last_talk + wrap,
+                "agent_id": a.id,
+            }
+        )
+
+    def agent_view(self, a: AgentRt, now: float) -> dict[str, Any]:
+        return {
+            "id": a.id,
+            "name": a.name,
+            "state": a.state.value,
+            "state_seconds": max(0.0, now - a.since),
+            "pause_reason": a.pause_reason if a.state is A.PAUSED else "",
+            "pending": a.pending[0] if a.pending else None,
+            "call_id": a.call.id if a.call is not None else None,
+            "skills": dict(a.skills),
+        }
+
+    def queue_view(self, q: QueueRt, now: float, waiting_calls: list[CallRt]) -> dict[str, Any]:
+        waits = [now - c.entered for c in waiting_calls]
+        base = q.levels[0][0]
+        k = q.stats.kpis(sum(1 for c in waiting_calls if c.counted))
+        return {
+            "name": q.name,
+            "strategy": q.cfg.strategy.value,
+            "priority": q.cfg.priority,
+            "closed": q.closed,
+            "waiting": len(waiting_calls),
+            "longest_wait_seconds": max(waits, default=0.0),
+            "agents": {"logged_in": base.logged_in, "ready": base.ready},
+            "service_level_target": q.cfg.service_level.target,
+            **k,
+        }
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """The whole observable state, for the API, the wallboard and metrics."""
+        by_queue: dict[str, list[CallRt]] = {name: [] for name in self.queues}
+        for c in self.calls.values():
+            if c.present:
+                by_queue[c.queue.name].append(c)
+        states = {s.value: 0 for s in AgentState}
+        agents = []
+        for a in self.agents.values():
+            states[a.state.value] += 1
+            agents.append(self.agent_view(a, now))
+        return {
+            "center": self.config.name,
+            "queues": [self.queue_view(q, now, by_queue[n]) for n, q in self.queues.items()],
+            "agents": agents,
+            "agent_states": states,
+            "calls": [self.call_view(c, now) for c in self.calls.values()],
+        }
+
+    def call_view(self, c: CallRt, now: float) -> dict[str, Any]:
+        return {
+            "id": c.id,
+            "queue": c.queue.name,
+            "state": c.state.value,
+            "priority": c.priority,
+            "caller": c.caller,
+            "direction": c.direction,
+            "waiting_seconds": now - c.entered if c.present else None,
+            "agent_id": c.agent.id if c.agent is not None else None,
+            "ringing": sorted(a.id for a in c.ringing.values()),
+            "transfers": c.transfers,
+        }
+
+    # --- live reconfiguration -------------------------------------------------------------
+    def reconfigure(self, config: Config, now: float) -> dict[str, list[str]]:
+        """Apply a new config without dropping a waiting caller or an agent's state.
+
+        Queues: added; changed (waiting calls re-evaluated under the new rules); removed (closed
+        to new calls, drained). Agents: added; skills or name changed; removed (logged out at
+        once if idle, else when their call and wrap-up end).
+        """
+        changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+        new_agents = {a.id: a for a in config.agents}
+        for aid, a in list(self.agents.items()):
+            if aid not in new_agents:
+                changes["removed"].append(f"agent {aid}")
+                a.retiring = True
+                if a.state in (A.READY, A.PAUSED, A.WRAP_UP):
+                    if a.state is A.WRAP_UP:
+                        self._end_wrap(a, now, MV.LOGOUT)
+                    else:
+                        self._move(a, MV.LOGOUT, now)
+                if a.state is A.LOGGED_OUT:
+                    del self.agents[aid]
+        for ac in config.agents:
+            rt = self.agents.get(ac.id)
+            if rt is None:
+                rt = AgentRt(len(self.router.members), ac.id, ac.name, dict(ac.skills))
+                self.agents[ac.id] = rt
+                self.router.add_member(rt)
+                changes["added"].append(f"agent {ac.id}")
+            elif dict(ac.skills) != rt.skills or ac.name != rt.name:
+                rt.name = ac.name
+                if dict(ac.skills) != rt.skills:
+                    self._on_set_skills(ev.SetAgentSkills(ac.id, dict(ac.skills)), now)
+                changes["changed"].append(f"agent {ac.id}")
+        self.config = config
+        self._order = [(k, _ORDER_SIGN[k]) for k in config.routing.call_order]
+        new_queues = {q.name: q for q in config.queues}
+        for name, q in self.queues.items():
+            if name not in new_queues and not q.closed:
+                q.closed = True
+                changes["removed"].append(f"queue {name}")
+        for qc in config.queues:
+            q = self.queues.get(qc.name)
+            if q is None:
+                self._add_queue(qc)
+                changes["added"].append(f"queue {qc.name}")
+                continue
+            if q.cfg == qc and not q.closed:
+                continue
+            q.cfg = qc
+            q.closed = False
+            q.stats.thresholds = (qc.service_level.threshold_seconds, *qc.extra_thresholds_seconds)
+            q.stats.target = qc.service_level.target
+            if len(q.stats.answered_within) != len(q.stats.thresholds):
+                q.stats.answered_within = [0] * len(q.stats.thresholds)
+            q.levels = [
+                tuple(self._pool(a, qc.strategy, qc.name) for a in alts)
+                for alts, _ in requirement_levels(dict(qc.skills), qc.escalation)
+            ]
+            changes["changed"].append(f"queue {qc.name}")
+        # Waiting calls: re-evaluate requirement, order and timers under the new rules.
+        for c in list(self.calls.values()):
+            if not c.present:
+                continue
+            cfg = c.queue.cfg
+            was_waiting = c.waiting
+            self.router.dequeue(c)
+            self._set_level(c, min(c.esc_level, len(cfg.escalation)))
+            for kind in ("maxwait", "esc"):
+                self.timers.cancel((kind, c.id))
+            if cfg.max_wait_seconds is not None:
+                self.timers.set(("maxwait", c.id), max(now, c.entered + cfg.max_wait_seconds))
+            if c.esc_level < len(cfg.escalation):
+                due = c.entered + cfg.escalation[c.esc_level].after_seconds
+                self.timers.set(("esc", c.id), max(now, due))
+            if was_waiting:
+                self._route_call(c, now)
+        return changes

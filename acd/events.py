@@ -159,6 +159,29 @@ class OutboundFailed:
             raise InvalidEvent(f"reason must be one of {OUTBOUND_FAILURES}, got {self.reason!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class HangUpCall:
+    """A supervisor (or the API) ends a call, whatever its state."""
+
+    call_id: str
+    reason: str = "supervisor"
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TransferCall:
+    """Move a call to another queue: from waiting, or from an agent (who goes to wrap-up)."""
+
+    call_id: str
+    queue: str
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        _need_id("queue", self.queue)
+
+
 Event = (
     CallArrived
     | CallHungUp
@@ -171,4 +194,6 @@ Event = (
     | SetAgentSkills
     | OutboundAnswered
     | OutboundFailed
+    | HangUpCall
+    | TransferCall
 )

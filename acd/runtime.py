@@ -15,10 +15,13 @@ class AgentRt(Member):
     __slots__ = (
         "call",
         "id",
+        "last_queue",
+        "last_talk",
         "missed",
         "name",
         "pause_reason",
         "pending",
+        "retiring",
         "since",
         "state",
         "stats",
@@ -37,6 +40,9 @@ class AgentRt(Member):
         self.pending: tuple[str, str] | None = None  # ("pause", reason) or ("logout", "")
         self.stats = AgentStats()
         self.wrap_queue: QueueRt | None = None  # whose AHT the running wrap-up counts toward
+        self.last_queue = ""  # queue of the last call, and its talk time (for handle-time notices)
+        self.last_talk = 0.0
+        self.retiring = False  # removed from the config: logged out once idle
 
 
 class CallRt(Waiter):
@@ -59,6 +65,7 @@ class CallRt(Waiter):
         "ringing",
         "seq",
         "state",
+        "transfers",
         "waited",
     )
 
@@ -91,17 +98,19 @@ class CallRt(Waiter):
         self.counted = True
         self.waited = False
         self.present = False  # counted in queue.present (waiting or ringing)
+        self.transfers = 0
         self.legs: list[tuple[str, Outcome]] = []
 
 
 class QueueRt:
-    __slots__ = ("cfg", "levels", "name", "present", "stats")
+    __slots__ = ("cfg", "closed", "levels", "name", "present", "stats")
 
     def __init__(self, cfg: QueueConfig) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.stats = QueueStats(cfg)
         self.present = 0  # calls in the queue: waiting or ringing
+        self.closed = False  # removed from the config: takes no new calls, drains
         # Per escalation level (0 = on entry): the pools a call without extra skills uses.
         self.levels: list[tuple[Pool, ...]] = []
 
@@ -121,6 +130,7 @@ class CallRecord:
     agent_id: str | None
     outcome: Outcome
     legs: tuple[tuple[str, Outcome], ...] = field(default=())
+    transfers: int = 0
 
     @property
     def wait_seconds(self) -> float:

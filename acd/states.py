@@ -83,7 +83,8 @@ class Outcome(Enum):
     REJECTED_FULL = "rejected_full"
     REJECTED_EMPTY = "rejected_empty"
     LEFT_EMPTY = "left_empty"
-    HUNG_UP_BY_SYSTEM = "hung_up_by_system"
+    TRANSFERRED = "transferred"  # moved to another queue by a transfer
+    HUNG_UP_BY_SYSTEM = "hung_up_by_system"  # ended by a supervisor or the API while waiting
 
 
 def mermaid() -> str:

@@ -30,6 +30,7 @@ class QueueStats:
         "target",
         "thresholds",
         "timed_out",
+        "transferred",
         "wait_answered_sum",
         "wrap_sum",
     )
@@ -49,6 +50,7 @@ class QueueStats:
         self.rejected_full = 0
         self.rejected_empty = 0
         self.left_empty = 0
+        self.transferred = 0  # left the queue by transfer or supervisor hang-up before answer
         self.queued = 0  # found no agent free on arrival
         self.answered_within = [0] * len(self.thresholds)
         self.wait_answered_sum = 0.0
@@ -83,6 +85,7 @@ class QueueStats:
             "overflowed": self.overflowed,
             "rejected": self.rejected_full + self.rejected_empty,
             "left_empty": self.left_empty,
+            "transferred": self.transferred,
             "waiting": waiting,
             "service_level": _ratio(self.answered_within[0], sl_base),
             "service_level_threshold_seconds": self.thresholds[0],

@@ -64,6 +64,8 @@ action_st = st.one_of(
     st.tuples(st.just("answer"), st.integers(0, 30)),
     st.tuples(st.just("hangup"), st.integers(0, 30), st.sampled_from(["caller", "agent"])),
     st.tuples(st.just("fail"), st.integers(0, 30)),
+    st.tuples(st.just("transfer"), st.integers(0, 30), st.integers(0, 2)),
+    st.tuples(st.just("kill"), st.integers(0, 30)),
     st.tuples(
         st.just("agent"),
         st.integers(0, 4),
@@ -129,6 +131,7 @@ def check(c: Center, n_arrived: int, cmds: list[Any]) -> None:
             + k["overflowed"]
             + k["rejected"]
             + k["left_empty"]
+            + k["transferred"]
         )
         assert k["offered"] == ended + k["waiting"], (name, k)
 
@@ -162,6 +165,10 @@ def test_invariants_hold_under_any_event_sequence(
             event = (ev.AgentAnswered if kind == "answer" else ev.OfferFailed)(call.id, who)
         elif kind == "hangup" and live:
             event = ev.CallHungUp(live[action[1] % len(live)], action[2])
+        elif kind == "transfer" and live:
+            event = ev.TransferCall(live[action[1] % len(live)], qnames[action[2] % len(qnames)])
+        elif kind == "kill" and live:
+            event = ev.HangUpCall(live[action[1] % len(live)])
         elif kind == "agent":
             aid = agents[action[1] % len(agents)]
             verb = action[2]
@@ -178,8 +185,14 @@ def test_invariants_hold_under_any_event_sequence(
             else:
                 event = ev.SetAgentSkills(aid, action[3])
         if kind == "advance":
-            cmds = c.advance(action[1])
-        elif event is not None:
+            # Fire timers one instant at a time so every batch of commands is checked.
+            target = c.now + action[1]
+            while (due := c.engine.next_deadline()) is not None and due <= target:
+                c.now = due
+                check(c, n_arrived, c.engine.on_timer(due))
+            c.now = target
+            continue
+        if event is not None:
             before = snapshot(c)
             try:
                 cmds = c.do(event)
