@@ -157,12 +157,27 @@ def format_report(r: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from acd.daemon.app import run
+
+    cfg = _load(args.config)
+    if args.port is not None:
+        cfg = cfg.model_copy(update={"daemon": cfg.daemon.model_copy(update={"port": args.port})})
+    path = Path(args.config).resolve() if args.config else None
+    return run(cfg, path, demo=args.config is None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="acd-dialer",
         description="Automatic call distributor and predictive dialer.",
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("run", help="run the daemon (default: the embedded demo, in real time)")
+    r.add_argument("config", nargs="?", help="config YAML (default: the embedded demo)")
+    r.add_argument("--port", type=int, help="override daemon.port (0: any free port)")
+    r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("simulate", help="simulate a day of a scenario and print the KPIs")
     s.add_argument("scenario", nargs="?", help="scenario YAML (default: the embedded demo)")

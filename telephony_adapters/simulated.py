@@ -97,6 +97,7 @@ class SimulatedTrunk:
         )
         self._out_pending: set[str] = set()
         self.arrivals = 0
+        self.accepting = True
         for g in self._queues.values():
             self._schedule_next_arrival(g, 0.0)
 
@@ -118,6 +119,8 @@ class SimulatedTrunk:
         t, _, kind, payload = heapq.heappop(self._heap)
         if kind == ARRIVAL:
             g: _QueueGen = payload  # type: ignore[assignment]
+            if not self.accepting:
+                return t, None  # draining: no new callers, and no further arrivals scheduled
             self._ncalls += 1
             call_id = f"c{self._ncalls}"
             call = self._calls[call_id] = _SimCall(g)
@@ -156,6 +159,10 @@ class SimulatedTrunk:
         call.state = DONE
         self._drop_if_done(call_id, call)
         return t, ev.CallHungUp(call_id, "caller")
+
+    def stop_arrivals(self) -> None:
+        """Take no new inbound calls (drain before shutdown); calls in progress go on."""
+        self.accepting = False
 
     def _drop_if_done(self, call_id: str, call: _SimCall) -> None:
         if call.state == DONE and not call.patience_pending:

@@ -157,6 +157,7 @@ class Traffic(Strict):
 class SimAgents(Strict):
     answer_delay: Distribution = Distribution(distribution="fixed", mean=1e-9)
     no_answer_probability: Ratio = 0.0
+    login_at_start: bool = True  # in the daemon, log every agent in when it starts
 
 
 class SimOutbound(Strict):
@@ -198,11 +199,46 @@ class Simulation(Strict):
         return v
 
 
+class Token(Strict):
+    """An API bearer token, stored as its SHA-256 hex digest (never the token itself)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    role: Literal["agent", "supervisor", "admin"]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    agent_id: Name | None = None  # required for the agent role: the only agent it may act as
+
+    @model_validator(mode="after")
+    def _agent(self) -> Token:
+        if self.role == "agent" and self.agent_id is None:
+            raise ValueError("an agent token needs agent_id")
+        return self
+
+
+class Api(Strict):
+    tokens: list[Token] = Field(default_factory=list)
+
+
+class Daemon(Strict):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    drain_seconds: Seconds = 30.0  # on SIGTERM, how long calls in progress may take to finish
+    metrics_open: bool = True  # serve /metrics without a token (for Prometheus)
+    log_format: Literal["text", "json"] = "text"
+    mask_numbers: bool = True  # mask phone numbers in logs
+
+
+class Adapter(Strict):
+    type: Literal["simulated"] = "simulated"  # the Asterisk adapter joins with its issue
+
+
 class Config(Strict):
     name: str = "acd-dialer"
     agents: list[Agent] = Field(default_factory=list)
     queues: list[Queue] = Field(min_length=1)
     routing: Routing = Routing()
+    daemon: Daemon = Daemon()
+    api: Api = Api()
+    adapter: Adapter = Adapter()
     simulation: Simulation | None = None
 
     @model_validator(mode="after")

@@ -1,0 +1,396 @@
+"""The REST API under /v1: JSON in and out, bearer tokens, stable error codes.
+
+One route table drives both the aiohttp router and the OpenAPI document, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from acd import events as ev
+from acd.config import load_config
+from acd.daemon.auth import Principal
+from acd.daemon.state import DAEMON, Daemon
+from acd.errors import AcdError, ConfigError
+
+log = logging.getLogger("acd.api")
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+
+# --- request bodies ---------------------------------------------------------------------------
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginBody(Body):
+    ready: bool = True
+
+
+class PauseBody(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=64)] = "break"
+
+
+class SkillsBody(Body):
+    skills: dict[
+        Annotated[str, Field(min_length=1, max_length=64)], Annotated[int, Field(ge=1, le=10)]
+    ]
+
+
+class StateBody(Body):
+    state: Literal["ready", "paused", "logged_out"]
+    reason: Annotated[str, Field(min_length=1, max_length=64)] = "supervisor"
+
+
+class TransferBody(Body):
+    queue: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class HangupBody(Body):
+    reason: Annotated[str, Field(min_length=1, max_length=64)] = "supervisor"
+
+
+# --- errors -----------------------------------------------------------------------------------
+def error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+# --- the route table ----------------------------------------------------------------------------
+Handler = Callable[[web.Request, Daemon, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    role: str  # minimum role; "open" needs no token
+    summary: str
+    body: type[Body] | None = None
+    own_agent: bool = False  # an agent token may act only on its own agent_id
+    status: int = 200
+
+
+def _agent_id(request: web.Request) -> str:
+    return request.match_info["agent_id"]
+
+
+def _submit(d: Daemon, event: ev.Event) -> None:
+    if d.driver is None:
+        raise ApiError(503, "not_ready", "the engine is not running")
+    d.driver.submit(event)
+
+
+def _agent(d: Daemon, agent_id: str) -> dict[str, Any]:
+    assert d.driver is not None
+    eng = d.driver.engine
+    a = eng.agents.get(agent_id)
+    if a is None:
+        raise ApiError(404, "unknown_agent", f"unknown agent {agent_id!r}")
+    view = eng.agent_view(a, d.driver.now())
+    view["kpis"] = a.stats.kpis()
+    return view
+
+
+def _snapshot(d: Daemon) -> dict[str, Any]:
+    if d.driver is None:
+        raise ApiError(503, "not_ready", "the engine is not running")
+    return d.driver.engine.snapshot(d.driver.now())
+
+
+async def get_snapshot(request: web.Request, d: Daemon, body: None) -> Any:
+    return _snapshot(d) | {"time": d.driver.now() if d.driver else None}
+
+
+async def list_queues(request: web.Request, d: Daemon, body: None) -> Any:
+    return {"queues": _snapshot(d)["queues"]}
+
+
+async def get_queue(request: web.Request, d: Daemon, body: None) -> Any:
+    name = request.match_info["queue"]
+    for q in _snapshot(d)["queues"]:
+        if q["name"] == name:
+            return q
+    raise ApiError(404, "unknown_queue", f"unknown queue {name!r}")
+
+
+async def list_agents(request: web.Request, d: Daemon, body: None) -> Any:
+    return {"agents": _snapshot(d)["agents"]}
+
+
+async def get_agent(request: web.Request, d: Daemon, body: None) -> Any:
+    return _agent(d, _agent_id(request))
+
+
+async def agent_login(request: web.Request, d: Daemon, body: LoginBody) -> Any:
+    _submit(d, ev.AgentLogin(_agent_id(request), ready=body.ready))
+    return _agent(d, _agent_id(request))
+
+
+async def agent_logout(request: web.Request, d: Daemon, body: None) -> Any:
+    _submit(d, ev.AgentLogout(_agent_id(request)))
+    return _agent_or_gone(d, _agent_id(request))
+
+
+def _agent_or_gone(d: Daemon, agent_id: str) -> Any:
+    try:
+        return _agent(d, agent_id)
+    except ApiError:
+        return {"id": agent_id, "state": "logged_out", "removed": True}
+
+
+async def agent_ready(request: web.Request, d: Daemon, body: None) -> Any:
+    _submit(d, ev.AgentReady(_agent_id(request)))
+    return _agent(d, _agent_id(request))
+
+
+async def agent_pause(request: web.Request, d: Daemon, body: PauseBody) -> Any:
+    _submit(d, ev.AgentPause(_agent_id(request), body.reason))
+    return _agent(d, _agent_id(request))
+
+
+async def agent_force_state(request: web.Request, d: Daemon, body: StateBody) -> Any:
+    aid = _agent_id(request)
+    current = _agent(d, aid)["state"]
+    if body.state == "ready":
+        if current == "logged_out":
+            _submit(d, ev.AgentLogin(aid))
+        else:
+            _submit(d, ev.AgentReady(aid))
+    elif body.state == "paused":
+        if current == "logged_out":
+            _submit(d, ev.AgentLogin(aid, ready=False))
+        _submit(d, ev.AgentPause(aid, body.reason))
+    else:
+        _submit(d, ev.AgentLogout(aid))
+    return _agent_or_gone(d, aid)
+
+
+async def agent_skills(request: web.Request, d: Daemon, body: SkillsBody) -> Any:
+    _submit(d, ev.SetAgentSkills(_agent_id(request), body.skills))
+    return _agent(d, _agent_id(request))
+
+
+async def list_calls(request: web.Request, d: Daemon, body: None) -> Any:
+    return {"calls": _snapshot(d)["calls"]}
+
+
+def _own_call(request: web.Request, d: Daemon) -> str:
+    call_id = request.match_info["call_id"]
+    assert d.driver is not None
+    call = d.driver.engine.calls.get(call_id)
+    if call is None:
+        raise ApiError(404, "unknown_call", f"unknown call {call_id!r}")
+    p: Principal = request[PRINCIPAL]
+    if not p.at_least("supervisor") and (call.agent is None or call.agent.id != p.agent_id):
+        raise ApiError(403, "forbidden", "an agent may act only on its own call")
+    return call_id
+
+
+async def call_hangup(request: web.Request, d: Daemon, body: HangupBody) -> Any:
+    call_id = _own_call(request, d)
+    _submit(d, ev.HangUpCall(call_id, body.reason))
+    return {"id": call_id, "state": "ended"}
+
+
+async def call_transfer(request: web.Request, d: Daemon, body: TransferBody) -> Any:
+    call_id = _own_call(request, d)
+    _submit(d, ev.TransferCall(call_id, body.queue))
+    assert d.driver is not None
+    return d.driver.engine.call_view(d.driver.engine.calls[call_id], d.driver.now())
+
+
+async def admin_reload(request: web.Request, d: Daemon, body: None) -> Any:
+    return reload_config(d)
+
+
+def reload_config(d: Daemon) -> dict[str, Any]:
+    """Load the config file again; an invalid file is refused and the old config stays."""
+    if d.config_path is None:
+        raise ApiError(
+            409, "no_config_file", "the daemon runs the embedded demo: nothing to reload"
+        )
+    new = load_config(d.config_path)  # ConfigError -> 422 with the file, line and field
+    assert d.driver is not None
+    changes = d.driver.engine.reconfigure(new, d.driver.now())
+    d.config = new
+    d.reloads += 1
+    d.driver._rearm()
+    log.info("config reloaded: %s", json.dumps(changes))
+    return {"reloaded": True, "changes": changes}
+
+
+async def healthz(request: web.Request, d: Daemon, body: None) -> Any:
+    return {"status": "ok"}
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
+    Route("GET", "/v1/snapshot", get_snapshot, "supervisor", "Queues, agents and calls at once"),
+    Route(
+        "GET", "/v1/queues", list_queues, "agent", "Queues with waiting callers and today's KPIs"
+    ),
+    Route("GET", "/v1/queues/{queue}", get_queue, "agent", "One queue"),
+    Route("GET", "/v1/agents", list_agents, "supervisor", "All agents and their states"),
+    Route("GET", "/v1/agents/{agent_id}", get_agent, "agent", "One agent", own_agent=True),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/login",
+        agent_login,
+        "agent",
+        "Log in (ready or paused)",
+        LoginBody,
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/logout",
+        agent_logout,
+        "agent",
+        "Log out (after the current call and wrap-up)",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/ready",
+        agent_ready,
+        "agent",
+        "Ready: leave pause, or end wrap-up early",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/pause",
+        agent_pause,
+        "agent",
+        "Pause with a reason code (after the current call if on one)",
+        PauseBody,
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/state",
+        agent_force_state,
+        "supervisor",
+        "Force an agent's state",
+        StateBody,
+    ),
+    Route(
+        "PUT",
+        "/v1/agents/{agent_id}/skills",
+        agent_skills,
+        "supervisor",
+        "Change an agent's skills live",
+        SkillsBody,
+    ),
+    Route("GET", "/v1/calls", list_calls, "supervisor", "Live calls"),
+    Route("POST", "/v1/calls/{call_id}/hangup", call_hangup, "agent", "Hang up a call", HangupBody),
+    Route(
+        "POST",
+        "/v1/calls/{call_id}/transfer",
+        call_transfer,
+        "agent",
+        "Transfer a call to a queue",
+        TransferBody,
+    ),
+    Route("POST", "/v1/admin/reload", admin_reload, "admin", "Reload the config file"),
+]
+
+
+def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        d = request.app[DAEMON]
+        if route.role != "open":
+            p = request[PRINCIPAL]  # authenticated, with the route's role, by the middleware
+            if (
+                route.own_agent
+                and not p.at_least("supervisor")
+                and p.agent_id != request.match_info.get("agent_id")
+            ):
+                raise ApiError(403, "forbidden", "an agent token may act only on its own agent")
+        body = None
+        if route.body is not None:
+            raw = await request.read()
+            data: Any = {}
+            if raw.strip():
+                try:
+                    data = json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise ApiError(
+                        400, "invalid_json", f"the body is not valid JSON: {exc}"
+                    ) from None
+            if not isinstance(data, dict):
+                raise ApiError(422, "invalid_body", "the body must be a JSON object")
+            try:
+                body = route.body.model_validate(data)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "body"
+                raise ApiError(422, "invalid_field", f"{where}: {first['msg']}") from None
+        result = await route.handler(request, d, body)
+        return web.json_response(result, status=route.status, dumps=_dumps)
+
+    return handler
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, allow_nan=False, default=str)
+
+
+@web.middleware
+async def errors_and_auth(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        route = request.match_info.route
+        info = getattr(route.handler, "acd_role", None)
+        if info is not None and info != "open":
+            required = info
+            token = ""
+            header = request.headers.get("Authorization", "")
+            if header.startswith("Bearer "):
+                token = header[7:].strip()
+            elif "access_token" in request.query:
+                token = request.query["access_token"]
+            if not token:
+                raise ApiError(401, "unauthorized", "a bearer token is required")
+            principal = request.app[DAEMON].tokens.lookup(token)
+            if principal is None:
+                raise ApiError(401, "unauthorized", "the token is not valid")
+            if not principal.at_least(required):
+                raise ApiError(403, "forbidden", f"this needs the {required} role")
+            request[PRINCIPAL] = principal
+        return await handler(request)
+    except ApiError as exc:
+        return error(exc.status, exc.code, exc.message)
+    except ConfigError as exc:
+        return error(422, exc.code, exc.message)
+    except AcdError as exc:
+        return error(exc.http_status, exc.code, exc.message)
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
+            return error(exc.status, code, exc.reason)
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error(500, "internal_error", "internal error; see the daemon's log")
+
+
+def add_routes(app: web.Application) -> None:
+    for r in ROUTES:
+        h = wrap(r)
+        h.acd_role = r.role  # type: ignore[attr-defined]
+        app.router.add_route(r.method, r.path, h)

@@ -1,0 +1,278 @@
+"""The daemon: the engine behind an aiohttp server, with the adapter the config names.
+
+Long-lived resources live in cleanup contexts added in dependency order (engine and driver,
+then the snapshot ticker); the ticker task is owned and cancelled on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import time
+from collections.abc import AsyncIterator
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from random import Random
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from acd import events as ev
+from acd.config.schema import Config, Simulation
+from acd.daemon import api
+from acd.daemon.auth import TokenStore, new_token
+from acd.daemon.hub import TYPES
+from acd.daemon.live import LiveDriver
+from acd.daemon.metrics import Metrics
+from acd.daemon.state import DAEMON, Daemon
+from acd.engine import Engine
+from telephony_adapters.simulated import SimulatedTrunk
+
+log = logging.getLogger("acd.daemon")
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+LIVE_HOURS = 24 * 365 * 10  # the simulated trunk in a daemon runs until stopped
+
+
+def package_version() -> str:
+    try:
+        return version("acd-dialer")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def live_simulation(config: Config) -> Simulation:
+    sim = config.simulation or Simulation()
+    # Arrivals follow the scenario's profile by the local time of day, for as long as we run.
+    lt = time.localtime()
+    return sim.model_copy(
+        update={"hours": LIVE_HOURS, "start": f"{lt.tm_hour:02d}:{lt.tm_min:02d}"}
+    )
+
+
+async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
+    d = app[DAEMON]
+    cfg = d.config
+    engine = Engine(cfg, rng=Random())
+    trunk = None
+    if cfg.adapter.type == "simulated":
+        sim = live_simulation(cfg)
+        trunk = SimulatedTrunk(cfg, sim, seed=Random().randrange(1 << 30))
+        d.adapters["simulated"] = True
+
+    def on_notices(notices: list[dict[str, Any]]) -> None:
+        d.metrics.observe(notices)
+        for n in notices:
+            d.hub.publish(n)
+            if n["type"] == "call" and n["event"] in ("entered", "ended"):
+                log.info(
+                    "call %s %s queue=%s outcome=%s",
+                    n["call_id"],
+                    n["event"],
+                    n["queue"],
+                    n["outcome"],
+                )
+
+    driver = LiveDriver(
+        engine, trunk=trunk, on_notices=on_notices, on_latency=d.metrics.latency.observe
+    )
+    d.driver, d.trunk = driver, trunk
+    if trunk is not None and (cfg.simulation is None or cfg.simulation.agents.login_at_start):
+        for a in cfg.agents:
+            driver.submit(ev.AgentLogin(a.id))
+    driver.start()
+    yield
+    driver.close()
+    d.driver = None
+
+
+async def ticker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Publish a snapshot once a second for the wallboard."""
+    d = app[DAEMON]
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(1.0)  # presentation cadence only; engine time never sleeps
+            if d.hub.clients and d.driver is not None:
+                d.hub.publish(snapshot_message(d))
+
+    task = asyncio.create_task(tick())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await d.hub.close_all()
+
+
+def snapshot_message(d: Daemon) -> dict[str, Any]:
+    assert d.driver is not None
+    snap = d.driver.engine.snapshot(d.driver.now())
+    snap.pop("calls")
+    return {"type": "snapshot", "time": d.driver.now(), "campaigns": [], **snap}
+
+
+async def events_ws(request: web.Request) -> web.StreamResponse:
+    d = request.app[DAEMON]
+    types = frozenset(t for t in request.query.get("types", ",".join(TYPES)).split(",") if t)
+    unknown = types - TYPES
+    if unknown:
+        raise api.ApiError(422, "invalid_field", f"types: unknown {sorted(unknown)}")
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    first = None
+    if "snapshot" in types and d.driver is not None:
+        first = json.dumps(snapshot_message(d), default=str)
+    await d.hub.serve(ws, types, first)
+    return ws
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    d = request.app[DAEMON]
+    return web.Response(
+        body=generate_latest(d.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+async def readyz(request: web.Request) -> web.Response:
+    d = request.app[DAEMON]
+    ready = d.driver is not None and not d.draining and all(d.adapters.values())
+    body = {"ready": ready, "draining": d.draining, "adapters": d.adapters}
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def openapi_doc(request: web.Request) -> web.Response:
+    from acd.daemon.openapi import document
+
+    return web.json_response(document(package_version()))
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    page = WEB_ROOT / "index.html"
+    if not page.exists():
+        return web.Response(text="acd-dialer: the wallboard is not installed", status=404)
+    return web.FileResponse(page)
+
+
+async def asset(request: web.Request) -> web.StreamResponse:
+    path = WEB_ROOT / request.match_info["asset"]
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
+
+
+def build_app(
+    config: Config, *, config_path: Path | None = None, tokens: TokenStore | None = None
+) -> web.Application:
+    app = web.Application(middlewares=[api.errors_and_auth])
+    metrics = Metrics(package_version())
+    d = Daemon(
+        config=config,
+        config_path=config_path,
+        tokens=tokens or TokenStore(config.api.tokens),
+        metrics=metrics,
+    )
+    app[DAEMON] = d
+    metrics.attach(
+        lambda: d.driver.engine.snapshot(d.driver.now()) if d.driver else _empty_snapshot(),
+        lambda: dict(d.adapters),
+    )
+    api.add_routes(app)
+    for path, handler, role in (
+        ("/readyz", readyz, "open"),
+        ("/metrics", metrics_endpoint, "open" if config.daemon.metrics_open else "supervisor"),
+        ("/v1/openapi.json", openapi_doc, "open"),
+        ("/v1/events", events_ws, "supervisor"),
+        ("/", index, "open"),
+        (r"/{asset:[A-Za-z0-9_-]+\.(?:js|css|svg|png|ico)}", asset, "open"),
+    ):
+        handler.acd_role = role  # type: ignore[attr-defined]
+        app.router.add_get(path, handler, allow_head=False)
+    app.cleanup_ctx.append(engine_ctx)
+    app.cleanup_ctx.append(ticker_ctx)
+    return app
+
+
+def _empty_snapshot() -> dict[str, Any]:
+    return {"queues": [], "agents": [], "agent_states": {}, "calls": []}
+
+
+async def drain(d: Daemon, seconds: float) -> None:
+    """Stop taking new calls; let calls in progress finish for up to ``seconds``."""
+    d.draining = True
+    if d.trunk is not None:
+        d.trunk.stop_arrivals()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while d.driver is not None and d.driver.engine.calls and loop.time() < deadline:
+        await asyncio.sleep(0.2)  # polling a count while shutting down, not engine timing
+    left = len(d.driver.engine.calls) if d.driver is not None else 0
+    log.info("drained: %d call(s) still in progress at exit", left)
+
+
+async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
+    tokens = TokenStore(config.api.tokens)
+    printed_token = None
+    if not config.api.tokens:
+        printed_token = new_token()
+        tokens.add(printed_token, "generated-admin", "admin")
+    app = build_app(config, config_path=config_path, tokens=tokens)
+    d = app[DAEMON]
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, config.daemon.host, config.daemon.port)
+    await site.start()
+    host = config.daemon.host
+    port = site._server.sockets[0].getsockname()[1] if site._server else config.daemon.port  # type: ignore[union-attr]
+    base = f"http://{host}:{port}"
+    what = (
+        "embedded demo (simulated trunk, simulated callers and agents)"
+        if demo
+        else str(config_path)
+    )
+    lines = [
+        f"acd-dialer {package_version()} running {what}",
+        f"  wallboard  {base}/" + (f"#token={printed_token}" if printed_token else ""),
+        f"  API        {base}/v1/   (OpenAPI: {base}/v1/openapi.json)",
+        f"  metrics    {base}/metrics",
+    ]
+    if printed_token:
+        lines.append(
+            f"  token      {printed_token}   (admin; generated at start, valid until exit)"
+        )
+    print("\n".join(lines), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_hup() -> None:
+        try:
+            result = api.reload_config(d)
+            log.info("SIGHUP: reloaded %s", result["changes"])
+        except Exception as exc:  # an invalid file: keep the old config
+            log.error("SIGHUP: reload refused, old config kept: %s", getattr(exc, "message", exc))
+
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_signal_handler(signal.SIGINT, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    try:
+        await stop.wait()
+        log.info("stopping: draining calls for up to %gs", config.daemon.drain_seconds)
+        await drain(d, config.daemon.drain_seconds)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            loop.remove_signal_handler(sig)
+        await runner.cleanup()
+    return 0
+
+
+def run(config: Config, config_path: Path | None, *, demo: bool) -> int:
+    from acd.daemon import logs
+
+    logs.setup(config.daemon.log_format, config.daemon.mask_numbers)
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
+        return asyncio.run(serve(config, config_path, demo=demo))
+    return uvloop.run(serve(config, config_path, demo=demo))

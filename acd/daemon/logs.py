@@ -1,0 +1,51 @@
+"""Structured logs: one line per event, text or JSON; phone numbers masked by default."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+
+_PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+
+
+def mask(text: str) -> str:
+    """Keep the last three digits of anything that looks like a phone number."""
+
+    def repl(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m.group(0))
+        return "*" * (len(digits) - 3) + digits[-3:]
+
+    return _PHONE.sub(repl, text)
+
+
+class _Formatter(logging.Formatter):
+    def __init__(self, as_json: bool, masked: bool) -> None:
+        super().__init__()
+        self.as_json = as_json
+        self.masked = masked
+
+    def format(self, record: logging.LogRecord) -> str:
+        msg = record.getMessage()
+        if record.exc_info:
+            msg += "\n" + self.formatException(record.exc_info)
+        if self.masked:
+            msg = mask(msg)
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        ts += f".{int(record.msecs):03d}Z"
+        if self.as_json:
+            return json.dumps(
+                {"time": ts, "level": record.levelname.lower(), "logger": record.name, "msg": msg}
+            )
+        return f"{ts} {record.levelname.lower():<7} {record.name}: {msg}"
+
+
+def setup(fmt: str = "text", masked: bool = True, level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(fmt == "json", masked))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)

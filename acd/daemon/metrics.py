@@ -1,0 +1,148 @@
+"""Prometheus metrics. Counters and histograms follow engine notices; gauges that mirror engine
+state are read from a snapshot at scrape time by a custom collector, so the core never imports
+the client library."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+WAIT_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
+HANDLE_BUCKETS = (15, 30, 60, 90, 120, 180, 240, 300, 420, 600, 900, 1800, 3600)
+LATENCY_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2)
+
+
+class SnapshotCollector(Collector):
+    def __init__(
+        self, snapshot: Callable[[], dict[str, Any]], adapters: Callable[[], dict[str, bool]]
+    ):
+        self._snapshot = snapshot
+        self._adapters = adapters
+
+    def collect(self) -> Iterable[Metric]:
+        snap = self._snapshot()
+        g = {
+            "sl": GaugeMetricFamily(
+                "acd_service_level_ratio", "Service level today", labels=["queue"]
+            ),
+            "slt": GaugeMetricFamily(
+                "acd_service_level_target_ratio",
+                "Configured service level target",
+                labels=["queue"],
+            ),
+            "ab": GaugeMetricFamily(
+                "acd_abandon_ratio", "Abandoned / ended calls today", labels=["queue"]
+            ),
+            "w": GaugeMetricFamily(
+                "acd_callers_waiting", "Callers waiting or ringing", labels=["queue"]
+            ),
+            "lw": GaugeMetricFamily(
+                "acd_longest_wait_seconds", "Longest current wait", labels=["queue"]
+            ),
+            "qa": GaugeMetricFamily(
+                "acd_queue_agents", "Agents who can serve the queue", labels=["queue", "state"]
+            ),
+        }
+        for q in snap["queues"]:
+            name = q["name"]
+            if q["service_level"] is not None:
+                g["sl"].add_metric([name], q["service_level"])
+            g["slt"].add_metric([name], q["service_level_target"])
+            if q["abandon_rate"] is not None:
+                g["ab"].add_metric([name], q["abandon_rate"])
+            g["w"].add_metric([name], q["waiting"])
+            g["lw"].add_metric([name], q["longest_wait_seconds"])
+            g["qa"].add_metric([name, "logged_in"], q["agents"]["logged_in"])
+            g["qa"].add_metric([name, "ready"], q["agents"]["ready"])
+        yield from g.values()
+        agents = GaugeMetricFamily("acd_agents", "Agents by state", labels=["state"])
+        for state, n in snap["agent_states"].items():
+            agents.add_metric([state], n)
+        yield agents
+        up = GaugeMetricFamily("acd_adapter_up", "Telephony adapter connected", labels=["adapter"])
+        for name, ok in self._adapters().items():
+            up.add_metric([name], 1.0 if ok else 0.0)
+        yield up
+
+
+class Metrics:
+    """One registry per daemon (tests make their own)."""
+
+    def __init__(self, version: str) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        Gauge("acd_build_info", "Build information", ["version"], registry=r).labels(version).set(1)
+        self.offered = Counter(
+            "acd_calls_offered", "Calls that entered a queue", ["queue"], registry=r
+        )
+        self.answered = Counter(
+            "acd_calls_answered", "Calls answered by an agent", ["queue"], registry=r
+        )
+        self.abandoned = Counter(
+            "acd_calls_abandoned", "Callers who hung up before an answer", ["queue"], registry=r
+        )
+        self.timed_out = Counter(
+            "acd_calls_timed_out", "Calls that reached the maximum wait", ["queue"], registry=r
+        )
+        self.overflowed = Counter(
+            "acd_calls_overflowed", "Calls moved to an overflow queue", ["queue"], registry=r
+        )
+        self.rejected = Counter(
+            "acd_calls_rejected", "Calls refused on entry", ["queue", "reason"], registry=r
+        )
+        self.wait = Histogram(
+            "acd_wait_seconds",
+            "Time in queue until answer or abandon",
+            ["queue", "outcome"],
+            buckets=WAIT_BUCKETS,
+            registry=r,
+        )
+        self.handle = Histogram(
+            "acd_handle_seconds",
+            "Talk plus wrap-up time",
+            ["queue"],
+            buckets=HANDLE_BUCKETS,
+            registry=r,
+        )
+        self.latency = Histogram(
+            "acd_routing_decision_seconds",
+            "Engine time to process one input (routing included)",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.reconnects = Counter(
+            "acd_adapter_reconnects", "Telephony adapter reconnections", ["adapter"], registry=r
+        )
+
+    def attach(
+        self, snapshot: Callable[[], dict[str, Any]], adapters: Callable[[], dict[str, bool]]
+    ) -> None:
+        self.registry.register(SnapshotCollector(snapshot, adapters))
+
+    def observe(self, notices: list[dict[str, Any]]) -> None:
+        for n in notices:
+            if n["type"] != "call":
+                continue
+            q, event = n["queue"], n["event"]
+            if event == "entered":
+                self.offered.labels(q).inc()
+            elif event == "answered":
+                self.answered.labels(q).inc()
+                self.wait.labels(q, "answered").observe(n["seconds"])
+            elif event == "handled":
+                self.handle.labels(q).observe(n["seconds"])
+            elif event == "left":
+                outcome = n["outcome"]
+                if outcome == "abandoned":
+                    self.abandoned.labels(q).inc()
+                    self.wait.labels(q, "abandoned").observe(n["seconds"])
+                elif outcome == "timed_out":
+                    self.timed_out.labels(q).inc()
+                elif outcome == "overflowed":
+                    self.overflowed.labels(q).inc()
+                elif outcome in ("rejected_full", "rejected_empty"):
+                    self.rejected.labels(q, outcome.removeprefix("rejected_")).inc()

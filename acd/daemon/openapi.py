@@ -1,0 +1,98 @@
+"""The OpenAPI 3 document, generated from the same route table the server uses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from acd.daemon.api import ROUTES
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def _responses(status: int, secured: bool, has_body: bool) -> dict[str, Any]:
+    err = {"description": "error", "content": {"application/json": {"schema": ERROR}}}
+    out: dict[str, Any] = {
+        str(status): {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "404": err,
+        "409": err,
+        "503": err,
+    }
+    if has_body:
+        out["400"] = err
+        out["422"] = err
+    if secured:
+        out["401"] = err
+        out["403"] = err
+    return out
+
+
+def document(version: str) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for r in ROUTES:
+        params = [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", r.path)
+        ]
+        op: dict[str, Any] = {
+            "summary": r.summary,
+            "operationId": r.handler.__name__,
+            "parameters": params,
+            "responses": _responses(r.status, r.role != "open", r.body is not None),
+        }
+        if r.role == "open":
+            op["security"] = []
+        else:
+            op["description"] = f"Needs the {r.role} role or higher."
+        if r.body is not None:
+            schema = r.body.model_json_schema()
+            schema.pop("title", None)
+            op["requestBody"] = {
+                "required": False,
+                "content": {"application/json": {"schema": schema}},
+            }
+        paths.setdefault(r.path, {})[r.method.lower()] = op
+    paths["/readyz"] = {
+        "get": {
+            "summary": "Readiness: engine running, adapters connected, not draining",
+            "operationId": "readyz",
+            "security": [],
+            "responses": {
+                "200": {
+                    "description": "ready",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+                "503": {
+                    "description": "not ready",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                },
+            },
+        }
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "acd-dialer",
+            "version": version,
+            "description": 'Errors are {"error": {"code", "message"}} with stable codes.',
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+    }
