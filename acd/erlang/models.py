@@ -192,7 +192,7 @@ def _bd0(x: FloatArray, m: FloatArray) -> FloatArray:
     s = (x - m) * v
     ej = 2.0 * x * v
     v2 = v * v
-    for j in range(1, 12):  # |v| < 0.1: twelve terms are far below rounding
+    for j in range(1, 9):  # |v| < 0.1: the j-th term is below 0.1 * 0.01^j of the sum
         ej = ej * v2
         s = s + ej / (2 * j + 1)
     far = xlogy(x, x / np.where(near, 1.0, m)) + m - x
@@ -374,10 +374,6 @@ def _wait_moments(x: FloatArray, y: FloatArray, big_t: FloatArray) -> tuple[Floa
     right = (r + np.sqrt(r * r + 8.0 * r)) / 2.0
     left = np.minimum(np.sqrt(2.0 * r), np.maximum(np.log(2.0 * r), 1.7))
 
-    def off(anchor: FloatArray) -> FloatArray:
-        e = anchor - mode
-        return -((x - q_mode) * e + q_mode * _g(e))
-
     t_right = big_t > mode
     q_t = y * np.exp(-big_t)
     q_a = np.where(t_right, q_t, q_mode)
@@ -395,7 +391,10 @@ def _wait_moments(x: FloatArray, y: FloatArray, big_t: FloatArray) -> tuple[Floa
     anchor = np.stack([anchor_a, mode, anchor_c, mode], axis=-1)[..., None]
     sign = np.array([1.0, -1.0, -1.0, 1.0])[:, None]
     dmax = np.stack([d_a, d_b, d_c, d_d], axis=-1)[..., None]
-    offset = np.stack([off(anchor_a), np.zeros_like(x), off(anchor_c), np.zeros_like(x)], -1)
+    e_ac = np.stack([anchor_a, anchor_c]) - mode  # log-density of the anchors T below the mode
+    off_ac = -((x - q_mode) * e_ac + q_mode * _g(e_ac))
+    zero = np.zeros_like(x)
+    offset = np.stack([off_ac[0], zero, off_ac[1], zero], axis=-1)
     q = np.stack([q_a, q_mode, q_c, q_mode], axis=-1)[..., None]
     vmax = np.log1p(dmax)
     d = np.expm1(vmax * _GX)
@@ -420,12 +419,18 @@ def _wait_moments(x: FloatArray, y: FloatArray, big_t: FloatArray) -> tuple[Floa
 
 
 def _erlang_a_flat(
-    n: FloatArray, a: FloatArray, aht: FloatArray, t: FloatArray, patience: FloatArray
+    n: FloatArray,
+    a: FloatArray,
+    aht: FloatArray,
+    t: FloatArray,
+    patience: FloatArray,
+    lr: FloatArray | None = None,
 ) -> tuple[FloatArray, ...]:
     x = n * patience / aht
     y = a * patience / aht
     big_t = t / patience
-    lr = _log_ratio(n, a)
+    if lr is None:
+        lr = _log_ratio(n, a)
     log_z, e_ab, e_ans, e_ans_by_t, p_tail, e_se = _wait_moments(x, y, big_t)
     with np.errstate(divide="ignore"):
         phi_mode = np.where(y > x, _bd0(x, np.where(y > x, y, x)), 0.0)
@@ -453,7 +458,16 @@ def erlang_a(
 
     Scalar arguments give a result of floats; arrays broadcast and give arrays, in one call.
     """
-    scalar = _scalar(n, a, aht, t, patience)
+    if _scalar(n, a, aht, t, patience):
+        ni = _agents_scalar(n)
+        af, hf, tf, pf = float(a), float(aht), float(t), float(patience)  # type: ignore[arg-type]
+        _check_scalar("offered_load", af, lo=0.0)
+        _check_scalar("aht", hf, lo=0.0, strict=True)
+        _check_scalar("answer_within", tf, lo=0.0)
+        _check_scalar("patience", pf, lo=0.0, strict=True)
+        one = [np.array([v]) for v in (float(ni), af, hf, tf, pf)]
+        cols = _erlang_a_flat(*one, lr=np.array([_log_ratio_s(ni, af)]))
+        return ErlangAResult(float(ni), af, *(float(c[0]) for c in cols))
     arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (n, a, aht, t, patience)))
     nv, av, hv, tv, pv = arrays
     _agents_array(nv)
@@ -461,13 +475,10 @@ def erlang_a(
     _check_array("aht", hv, lo=0.0, strict=True)
     _check_array("answer_within", tv, lo=0.0)
     _check_array("patience", pv, lo=0.0, strict=True)
-    shape = nv.shape
     flat = [v.ravel() for v in arrays]
-    size = flat[0].size
     blocks = [
-        _erlang_a_flat(*(v[i : i + _CHUNK] for v in flat)) for i in range(0, max(size, 1), _CHUNK)
+        _erlang_a_flat(*(v[i : i + _CHUNK] for v in flat))
+        for i in range(0, max(nv.size, 1), _CHUNK)
     ]
-    cols = [np.concatenate([b[k] for b in blocks]).reshape(shape) for k in range(8)]
-    if scalar:
-        return ErlangAResult(float(nv), float(av), *(float(c) for c in cols))
+    cols = [np.concatenate([b[k] for b in blocks]).reshape(nv.shape) for k in range(8)]
     return ErlangAResult(nv.copy(), av.copy(), *cols)

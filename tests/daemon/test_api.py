@@ -89,14 +89,14 @@ async def test_calls_transfer_and_hangup(api: Api) -> None:
     assert (status, call["queue"], call["state"]) == (200, "support", "waiting")
     status, body = await api.call("POST", "/v1/calls/c1/hangup", role="agent")
     assert status == 403  # no longer alice's call
-    status, body = await api.call("POST", "/v1/calls/c1/hangup", role="supervisor")
+    status, _ = await api.call("POST", "/v1/calls/c1/hangup", role="supervisor")
     assert status == 200
     status, q = await api.call("GET", "/v1/queues/sales", role="agent")
     assert (q["offered"], q["answered"]) == (1, 1)
 
 
 async def test_skills_change_live(api: Api) -> None:
-    status, a = await api.call(
+    _, a = await api.call(
         "PUT", "/v1/agents/bob/skills", role="supervisor", json={"skills": {"support": 9}}
     )
     assert a["skills"] == {"support": 9}
@@ -113,7 +113,7 @@ async def test_reload_applies_a_valid_file_and_refuses_a_bad_one(api: Api) -> No
     status, body = await api.call("POST", "/v1/admin/reload")
     assert status == 422 and body["error"]["code"] == "invalid_config"
     assert "center.yaml:6: queues[0].wrap_up_seconds" in body["error"]["message"]
-    status, q = await api.call("GET", "/v1/queues/vip", role="agent")
+    status, _ = await api.call("GET", "/v1/queues/vip", role="agent")
     assert status == 200  # the old (last good) config stays
 
 

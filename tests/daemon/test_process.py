@@ -107,7 +107,7 @@ def test_sighup_reloads_and_refuses_a_bad_file(proc_factory) -> None:  # type: i
     assert p.p.poll() is None
     assert any(q["name"] == "extra" for q in p.get("/v1/queues")[1]["queues"])
     p.p.send_signal(signal.SIGTERM)
-    out, err = p.p.communicate(timeout=20)
+    _, err = p.p.communicate(timeout=20)
     assert p.p.returncode == 0
     assert "reload refused, old config kept" in err and "daemon.drain_seconds" in err
 
@@ -117,7 +117,7 @@ def test_sigterm_lets_calls_in_progress_finish(proc_factory) -> None:  # type: i
     p.wait_for(lambda: p.get("/v1/calls")[1]["calls"])
     t0 = time.monotonic()
     p.p.send_signal(signal.SIGTERM)
-    out, err = p.p.communicate(timeout=20)
+    _, err = p.p.communicate(timeout=20)
     took = time.monotonic() - t0
     assert p.p.returncode == 0
     assert "drained: 0 call(s) still in progress" in err
@@ -128,7 +128,7 @@ def test_sigterm_gives_up_after_the_drain_time(proc_factory) -> None:  # type: i
     p = proc_factory(drain=0.5, handle=60)
     p.wait_for(lambda: p.get("/v1/calls")[1]["calls"])
     p.p.send_signal(signal.SIGTERM)
-    out, err = p.p.communicate(timeout=20)
+    _, err = p.p.communicate(timeout=20)
     assert p.p.returncode == 0
     m = re.search(r"drained: (\d+) call\(s\) still in progress", err)
     assert m and int(m.group(1)) > 0
