@@ -87,7 +87,7 @@ async def test_calls_transfer_and_hangup(api: Api) -> None:
         "POST", "/v1/calls/c1/transfer", role="agent", json={"queue": "support"}
     )
     assert (status, call["queue"], call["state"]) == (200, "support", "waiting")
-    status, body = await api.call("POST", "/v1/calls/c1/hangup", role="agent")
+    status, _ = await api.call("POST", "/v1/calls/c1/hangup", role="agent")
     assert status == 403  # no longer alice's call
     status, _ = await api.call("POST", "/v1/calls/c1/hangup", role="supervisor")
     assert status == 200
