@@ -2,80 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from acd.daemon.auth import digest
-
-TOKEN = "process-test-token"
-CONFIG = f"""
-name: proc
-daemon: {{drain_seconds: DRAIN}}
-api:
-  tokens:
-    - {{name: ops, role: admin, sha256: {digest(TOKEN)}}}
-queues:
-  - name: q
-agents:
-  - {{id: a1}}
-  - {{id: a2}}
-simulation:
-  traffic:
-    q:
-      calls_per_hour: 7200
-      handle_time: {{distribution: fixed, mean: HANDLE}}
-"""
-
-
-class Proc:
-    def __init__(self, cfg: Path, drain: float, handle: float) -> None:
-        cfg.write_text(CONFIG.replace("DRAIN", str(drain)).replace("HANDLE", str(handle)))
-        self.cfg = cfg
-        self.p = subprocess.Popen(
-            [sys.executable, "-m", "acd.cli", "run", str(cfg), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        assert self.p.stdout is not None
-        self.banner = ""
-        for _ in range(10):
-            line = self.p.stdout.readline()
-            self.banner += line
-            m = re.search(r"API\s+(http://127\.0\.0\.1:\d+)/v1/", line)
-            if m:
-                self.base = m.group(1)
-                return
-        raise AssertionError(f"no address printed: {self.banner!r}")
-
-    def get(self, path: str) -> tuple[int, dict]:
-        req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {TOKEN}"})
-        try:
-            with urllib.request.urlopen(req, timeout=5) as r:
-                return r.status, json.loads(r.read())
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
-
-    def wait_for(self, pred, timeout: float = 10.0):  # type: ignore[no-untyped-def]
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = pred()
-            if got:
-                return got
-            time.sleep(0.05)  # polling a separate process, not timing the engine
-        raise AssertionError("condition not met in time")
-
+from tests.daemon.proc import Proc
 
 @pytest.fixture
 def proc_factory(tmp_path: Path) -> Iterator:
