@@ -272,7 +272,8 @@ def erlang_b(n: ArrayLike, a: ArrayLike) -> Real:
     nv, av = np.broadcast_arrays(np.asarray(n, dtype=float), np.asarray(a, dtype=float))
     _agents_array(nv)
     _check_array("offered_load", av, lo=0.0)
-    return expit(-_log_ratio(nv, av))
+    out: FloatArray = expit(-_log_ratio(nv, av))
+    return out
 
 
 # ---------------------------------------------------------------------------- Erlang C
@@ -438,15 +439,15 @@ def _erlang_a_flat(
     p_wait = expit(log_m - lr)
     p_no_wait = expit(lr - log_m)
     p_abandon = p_wait * e_ab
-    p_answered = p_no_wait + p_wait * e_ans
+    p_answered = np.minimum(p_no_wait + p_wait * e_ans, 1.0)  # clip rounding above 1
     return (
         p_wait,
-        p_no_wait + p_wait * e_ans_by_t,
+        np.minimum(p_no_wait + p_wait * e_ans_by_t, 1.0),
         p_wait * p_tail,
         p_abandon,
         np.where(p_wait > 0.0, p_wait * e_se * patience / p_answered, 0.0),
         p_abandon * patience,
-        a * p_answered / n,
+        np.minimum(a * p_answered / n, 1.0),
         y * p_abandon,
     )
 
@@ -465,9 +466,9 @@ def erlang_a(
         _check_scalar("aht", hf, lo=0.0, strict=True)
         _check_scalar("answer_within", tf, lo=0.0)
         _check_scalar("patience", pf, lo=0.0, strict=True)
-        one = [np.array([v]) for v in (float(ni), af, hf, tf, pf)]
-        cols = _erlang_a_flat(*one, lr=np.array([_log_ratio_s(ni, af)]))
-        return ErlangAResult(float(ni), af, *(float(c[0]) for c in cols))
+        n1, a1, h1, t1, p1 = (np.array([v]) for v in (float(ni), af, hf, tf, pf))
+        one = _erlang_a_flat(n1, a1, h1, t1, p1, lr=np.array([_log_ratio_s(ni, af)]))
+        return ErlangAResult(float(ni), af, *(float(c[0]) for c in one))
     arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (n, a, aht, t, patience)))
     nv, av, hv, tv, pv = arrays
     _agents_array(nv)
