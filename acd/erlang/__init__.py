@@ -1,7 +1,8 @@
-"""Erlang staffing models: Erlang B, C (M/M/N) and A (M/M/N+M).
+"""Erlang staffing models: Erlang B, C (M/M/N) and A (M/M/N+M), and required agents.
 
 Pure and vectorised: ``erlang_c(n, a, aht, t)`` takes scalars (a result of floats) or arrays
-(one call for any number of (N, A) pairs).
+(one call for any number of (N, A) pairs); ``required_agents`` finds the smallest staffing
+for service-level, ASA, abandonment and occupancy targets in O(log N) evaluations.
 """
 
 from acd.erlang.models import (
@@ -13,13 +14,18 @@ from acd.erlang.models import (
     erlang_c,
     offered_load,
 )
+from acd.erlang.solve import MAX_AGENTS, Staffing, required_agents, scheduled_agents
 
 __all__ = [
+    "MAX_AGENTS",
     "ErlangAResult",
     "ErlangCResult",
     "ErlangInputError",
+    "Staffing",
     "erlang_a",
     "erlang_b",
     "erlang_c",
     "offered_load",
+    "required_agents",
+    "scheduled_agents",
 ]
