@@ -382,7 +382,10 @@ async def errors_and_auth(
     except web.HTTPException as exc:
         if exc.status >= 400:
             code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
-            return error(exc.status, code, exc.reason)
+            resp = error(exc.status, code, exc.reason)
+            if "Allow" in exc.headers:  # RFC 9110: a 405 lists the methods that are allowed
+                resp.headers["Allow"] = exc.headers["Allow"]
+            return resp
         raise
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

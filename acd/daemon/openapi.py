@@ -61,7 +61,8 @@ def document(version: str) -> dict[str, Any]:
             schema = r.body.model_json_schema()
             schema.pop("title", None)
             op["requestBody"] = {
-                "required": False,
+                # Optional when every field has a default (an empty body then means defaults).
+                "required": bool(schema.get("required")),
                 "content": {"application/json": {"schema": schema}},
             }
         paths.setdefault(r.path, {})[r.method.lower()] = op
@@ -83,7 +84,7 @@ def document(version: str) -> dict[str, Any]:
         }
     }
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",
         "info": {
             "title": "acd-dialer",
             "version": version,

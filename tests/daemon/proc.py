@@ -73,5 +73,3 @@ class Proc:
                 return got
             time.sleep(0.05)  # polling a separate process, not timing the engine
         raise AssertionError("condition not met in time")
-
-

@@ -13,6 +13,7 @@ import pytest
 
 from tests.daemon.proc import Proc
 
+
 @pytest.fixture
 def proc_factory(tmp_path: Path) -> Iterator:
     procs: list[Proc] = []
