@@ -1,4 +1,4 @@
-"""Erlang staffing models: Erlang B, C (M/M/N) and A (M/M/N+M), and required agents.
+"""Erlang staffing models: Erlang B, C (M/M/N) and A (M/M/N+M), required agents, day plans.
 
 Pure and vectorised: ``erlang_c(n, a, aht, t)`` takes scalars (a result of floats) or arrays
 (one call for any number of (N, A) pairs); ``required_agents`` finds the smallest staffing
@@ -14,6 +14,7 @@ from acd.erlang.models import (
     erlang_c,
     offered_load,
 )
+from acd.erlang.plan import ForecastError, ForecastRow, PlanRow, make_plan, read_forecast
 from acd.erlang.solve import MAX_AGENTS, Staffing, required_agents, scheduled_agents
 
 __all__ = [
@@ -21,11 +22,16 @@ __all__ = [
     "ErlangAResult",
     "ErlangCResult",
     "ErlangInputError",
+    "ForecastError",
+    "ForecastRow",
+    "PlanRow",
     "Staffing",
     "erlang_a",
     "erlang_b",
     "erlang_c",
+    "make_plan",
     "offered_load",
+    "read_forecast",
     "required_agents",
     "scheduled_agents",
 ]
