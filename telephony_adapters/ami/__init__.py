@@ -7,6 +7,12 @@ asyncio layer that keeps a connection logged in. ``AmiEmulator`` is an Asterisk 
 """
 
 from telephony_adapters.ami.codec import AmiCodec, Completed, Correlator, Role
+from telephony_adapters.ami.emulator import (
+    AmiEmulator,
+    OriginateOutcome,
+    OriginatePlan,
+    ReceivedAction,
+)
 from telephony_adapters.ami.messages import (
     Action,
     AmiActionError,
@@ -29,6 +35,7 @@ __all__ = [
     "AmiAuthError",
     "AmiCodec",
     "AmiConnectionLost",
+    "AmiEmulator",
     "AmiError",
     "AmiInvalidAction",
     "AmiProtocolError",
@@ -39,6 +46,9 @@ __all__ = [
     "Event",
     "EventListResult",
     "Message",
+    "OriginateOutcome",
+    "OriginatePlan",
+    "ReceivedAction",
     "Response",
     "Role",
 ]
