@@ -231,6 +231,7 @@ class Engine:
             q.stats.offered += 1
         if self.notices is not None:
             self._notice_call("entered", c, None, 0.0)
+            self.notices[-1]["caller"] = c.caller
         if not cfg.join_when_empty and not any(p.logged_in for p in c.pools):
             self._leave(c, Outcome.REJECTED_EMPTY, now, "no agents logged in")
             return
@@ -730,12 +731,19 @@ class Engine:
             **k,
         }
 
-    def snapshot(self, now: float) -> dict[str, Any]:
-        """The whole observable state, for the API, the wallboard and metrics."""
+    def queues_view(self, now: float, only: str | None = None) -> list[dict[str, Any]]:
         by_queue: dict[str, list[CallRt]] = {name: [] for name in self.queues}
         for c in self.calls.values():
             if c.present:
                 by_queue[c.queue.name].append(c)
+        return [
+            self.queue_view(q, now, by_queue[n])
+            for n, q in self.queues.items()
+            if only is None or n == only
+        ]
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """The whole observable state, for the API, the wallboard and metrics."""
         states = {s.value: 0 for s in AgentState}
         agents = []
         for a in self.agents.values():
@@ -743,7 +751,7 @@ class Engine:
             agents.append(self.agent_view(a, now))
         return {
             "center": self.config.name,
-            "queues": [self.queue_view(q, now, by_queue[n]) for n, q in self.queues.items()],
+            "queues": self.queues_view(now),
             "agents": agents,
             "agent_states": states,
             "calls": [self.call_view(c, now) for c in self.calls.values()],

@@ -114,16 +114,22 @@ async def get_snapshot(request: web.Request, d: Daemon, body: None) -> Any:
     return _snapshot(d) | {"time": d.driver.now() if d.driver else None}
 
 
+def _queues(d: Daemon, only: str | None = None) -> list[dict[str, Any]]:
+    if d.driver is None:
+        raise ApiError(503, "not_ready", "the engine is not running")
+    return d.driver.engine.queues_view(d.driver.now(), only)
+
+
 async def list_queues(request: web.Request, d: Daemon, body: None) -> Any:
-    return {"queues": _snapshot(d)["queues"]}
+    return {"queues": _queues(d)}
 
 
 async def get_queue(request: web.Request, d: Daemon, body: None) -> Any:
     name = request.match_info["queue"]
-    for q in _snapshot(d)["queues"]:
-        if q["name"] == name:
-            return q
-    raise ApiError(404, "unknown_queue", f"unknown queue {name!r}")
+    found = _queues(d, name)
+    if not found:
+        raise ApiError(404, "unknown_queue", f"unknown queue {name!r}")
+    return found[0]
 
 
 async def list_agents(request: web.Request, d: Daemon, body: None) -> Any:

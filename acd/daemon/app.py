@@ -33,6 +33,7 @@ from acd.engine import Engine
 from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.daemon")
+events_log = logging.getLogger("acd.events")  # one line per engine event
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 LIVE_HOURS = 24 * 365 * 10  # the simulated trunk in a daemon runs until stopped
 
@@ -66,15 +67,22 @@ async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
     def on_notices(notices: list[dict[str, Any]]) -> None:
         d.metrics.observe(notices)
         for n in notices:
-            d.hub.publish(n)
-            if n["type"] == "call" and n["event"] in ("entered", "ended"):
-                log.info(
-                    "call %s %s queue=%s outcome=%s",
-                    n["call_id"],
+            if n["type"] == "agent":
+                a = n["agent"]
+                reason = f" reason={a['pause_reason']}" if a["pause_reason"] else ""
+                events_log.info("agent %s %s%s", a["id"], a["state"], reason)
+            else:
+                caller = n.pop("caller", None)
+                events_log.info(
+                    "call %s %s queue=%s%s%s%s",
+                    n["call_id"] or "-",
                     n["event"],
                     n["queue"],
-                    n["outcome"],
+                    f" agent={n['agent_id']}" if n["agent_id"] else "",
+                    f" outcome={n['outcome']}" if n["outcome"] else "",
+                    f" caller={caller}" if caller else "",
                 )
+            d.hub.publish(n)
 
     driver = LiveDriver(
         engine, trunk=trunk, on_notices=on_notices, on_latency=d.metrics.latency.observe

@@ -31,23 +31,33 @@ class LiveDriver:
         execute: Callable[[Command, float], None] | None = None,
         on_notices: Callable[[list[dict[str, Any]]], None] | None = None,
         on_latency: Callable[[float], None] | None = None,
+        on_lag: Callable[[float], None] | None = None,
     ) -> None:
         self.engine = engine
         self.trunk = trunk
         self._execute = execute or (trunk.execute if trunk is not None else (lambda c, t: None))
         self.on_notices = on_notices
         self.on_latency = on_latency
+        # Seconds from the moment an input was due to its commands leaving (benchmarks).
+        self.on_lag = on_lag
         self.loop = asyncio.get_running_loop()
         self._loop_t0 = self.loop.time()
         self.epoch = time.time()  # engine time at loop time _loop_t0
         self._handle: asyncio.TimerHandle | None = None
         self._armed_for: float | None = None
+        self._armed_due: float | None = None
+        self._last_now = 0.0
         self.events = 0
         self.closed = False
         engine.notices = [] if on_notices is not None else None
 
     def now(self) -> float:
-        return self.epoch + (self.loop.time() - self._loop_t0)
+        """Engine time: never goes backwards, even after an early timer wake-up."""
+        t = self.epoch + (self.loop.time() - self._loop_t0)
+        if t < self._last_now:
+            return self._last_now
+        self._last_now = t
+        return t
 
     def sim_time(self, now: float) -> float:
         """The simulated trunk's virtual time: seconds since the driver started."""
@@ -68,18 +78,27 @@ class LiveDriver:
 
     def _fire(self) -> None:
         self._handle = None
+        self._armed_due = self._armed_for
         self._armed_for = None
         if self.closed:
             return
+        due = self._armed_due
         now = self.now()
+        if due is not None and now < due:
+            # uvloop rounds timers to milliseconds and may wake us just before the deadline:
+            # take the deadline as now rather than spin re-arming until it passes.
+            now = self._last_now = due
         t0 = time.perf_counter()
         commands = self.engine.on_timer(now)
         self._after(t0)
         self._run(commands, now)
+        if self.on_lag is not None and due is not None and commands:
+            self.on_lag(self.now() - due)
         trunk = self.trunk
         if trunk is not None:
-            vnow = self.sim_time(now)
-            while (t := trunk.next_time()) is not None and t <= vnow:
+            # Compare as next_due() computes (t + epoch): a round trip through now - epoch can
+            # land a hair below t and leave the due event for another wake-up.
+            while (t := trunk.next_time()) is not None and t + self.epoch <= now:
                 _, event = trunk.pop()
                 if event is None:
                     continue
@@ -91,6 +110,8 @@ class LiveDriver:
                     commands = []
                 self._after(t0)
                 self._run(commands, now)
+                if self.on_lag is not None and commands:
+                    self.on_lag(self.now() - (self.epoch + t))
         self._rearm()
 
     def _after(self, t0: float) -> None:

@@ -1,0 +1,39 @@
+"""Logs: one line per event, JSON on request, phone numbers masked by default."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from acd import events as ev
+from acd.daemon import logs
+from tests.daemon.conftest import Api
+
+
+def test_mask_keeps_only_the_last_digits() -> None:
+    assert logs.mask("caller=+1 (555) 123-4567 queue=q") == "caller=********567 queue=q"
+    assert logs.mask("call c12 agent a7") == "call c12 agent a7"
+
+
+def test_json_lines_and_masking(capsys) -> None:  # type: ignore[no-untyped-def]
+    logs.setup("json", masked=True)
+    logging.getLogger("acd.events").info("call c1 entered queue=q caller=+15551234567")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    rec = json.loads(line)
+    assert rec["logger"] == "acd.events" and rec["level"] == "info"
+    assert "+15551234567" not in rec["msg"] and rec["msg"].endswith("caller=********567")
+    logs.setup("text", masked=False)
+    logging.getLogger("acd.events").info("caller=+15551234567")
+    assert "+15551234567" in capsys.readouterr().err
+    logging.getLogger().handlers.clear()
+
+
+async def test_each_engine_event_is_one_log_line(api: Api, caplog) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.INFO, logger="acd.events")
+    await api.call("POST", "/v1/agents/alice/login")
+    assert api.daemon.driver is not None
+    api.daemon.driver.submit(ev.CallArrived("c9", "sales", caller="+15550001111"))
+    msgs = [r.getMessage() for r in caplog.records if r.name == "acd.events"]
+    assert "agent alice ready" in msgs
+    assert any(m.startswith("call c9 entered queue=sales caller=+15550001111") for m in msgs)
+    assert any(m.startswith("call c9 offered queue=sales agent=alice") for m in msgs)
