@@ -71,12 +71,18 @@ def _validate(
     inf = math.inf
     _finite("offered_load", a, 0.0, inf, lo_open=False, hi_open=False)
     _finite("aht", aht, 0.0, inf, lo_open=True, hi_open=False)
-    _finite("target_sl", target_sl, 0.0, 1.0, lo_open=False, hi_open=True)
-    _finite("answer_within", answer_within, 0.0, inf, lo_open=False, hi_open=False)
-    _finite("target_asa", target_asa, 0.0, inf, lo_open=True, hi_open=False)
-    _finite("patience", patience, 0.0, inf, lo_open=True, hi_open=False)
-    _finite("target_abandon", target_abandon, 0.0, 1.0, lo_open=True, hi_open=False)
-    _finite("max_occupancy", max_occupancy, 0.0, 1.0, lo_open=True, hi_open=False)
+    if target_sl is not None:
+        _finite("target_sl", target_sl, 0.0, 1.0, lo_open=False, hi_open=True)
+    if answer_within is not None:
+        _finite("answer_within", answer_within, 0.0, inf, lo_open=False, hi_open=False)
+    if target_asa is not None:
+        _finite("target_asa", target_asa, 0.0, inf, lo_open=True, hi_open=False)
+    if patience is not None:
+        _finite("patience", patience, 0.0, inf, lo_open=True, hi_open=False)
+    if target_abandon is not None:
+        _finite("target_abandon", target_abandon, 0.0, 1.0, lo_open=True, hi_open=False)
+    if max_occupancy is not None:
+        _finite("max_occupancy", max_occupancy, 0.0, 1.0, lo_open=True, hi_open=False)
     if target_sl is not None and answer_within is None:
         raise ErlangInputError("answer_within", "a service-level target needs a threshold")
     if target_abandon is not None and patience is None:
