@@ -190,12 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("file")
     c.set_defaults(func=cmd_check_config)
 
-    try:  # TEMP until the erlang module lands
-        from acd.erlang.cli import register as register_erlang
+    from acd.erlang.cli import register as register_erlang
 
-        register_erlang(sub)
-    except ImportError:
-        pass
+    register_erlang(sub)
     return p
 
 

@@ -14,10 +14,11 @@ FORBIDDEN = {
     "time",
     "uvloop",
     "socket",
-    "datetime",
     "threading",
     "subprocess",
 }
+# datetime and zoneinfo are calendar arithmetic; reading the clock through them is not allowed.
+CLOCK_CALLS = ("now", "utcnow", "today")
 PURE = [
     *sorted((ROOT / "routing").glob("*.py")),
     *sorted((ROOT / "dialer").glob("*.py")),
@@ -62,6 +63,13 @@ def test_pure_modules_import_no_io_or_clock() -> None:
     for path in PURE:
         bad = imports(path) & FORBIDDEN
         assert not bad, f"{path.relative_to(ROOT)} imports {sorted(bad)}"
+
+
+def test_no_clock_reads_through_datetime() -> None:
+    for path in PURE:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and node.attr in CLOCK_CALLS:
+                raise AssertionError(f"{path.relative_to(ROOT)} reads the clock ({node.attr})")
 
 
 def test_no_global_random_calls() -> None:
