@@ -67,6 +67,15 @@ def test_evaluate_agents(capsys: pytest.CaptureFixture[str]) -> None:
     assert unstable["asa_seconds"] is None and unstable["service_level"] == 0.0
 
 
+def test_evaluate_against_targets(capsys: pytest.CaptureFixture[str]) -> None:
+    ok = run_json([*BASE, "--agents", "14", "--target-asa", "8"], capsys)
+    assert ok["meets_targets"] is True and ok["targets"] == {"asa_seconds": 8.0}
+    short = run_json([*BASE, "--agents", "13", "--target-asa", "8"], capsys)
+    assert short["meets_targets"] is False
+    code, out, _ = run([*BASE, "--agents", "13", "--max-occupancy", "0.9"], capsys)
+    assert code == 0 and re.search(r"meets targets +yes", out)
+
+
 def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([*BASE, "--target-sl", "0.8", "--shrinkage", "0.3"], capsys)
     assert code == 0

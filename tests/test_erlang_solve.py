@@ -15,6 +15,7 @@ from acd.erlang import (
     ErlangInputError,
     erlang_a,
     erlang_c,
+    meets_targets,
     required_agents,
     scheduled_agents,
 )
@@ -97,6 +98,19 @@ def test_equals_linear_search(
     s = required_agents(a, aht, answer_within=t, **targets)
     assert s.agents == brute_force(a, aht, t, **targets)
     assert s.model == ("erlang_c" if patience is None else "erlang_a")
+
+
+def test_meets_targets_agrees_with_the_search() -> None:
+    targets = {"target_sl": 0.8, "target_asa": 10.0, "max_occupancy": 0.9}
+    s = required_agents(10.0, 180, answer_within=20, **targets)
+    assert meets_targets(s.result, **targets)
+    assert not meets_targets(erlang_c(s.agents - 1, 10.0, 180, 20), **targets)
+    assert not meets_targets(erlang_c(10, 10.0, 180, 20), max_occupancy=1.0)  # unstable
+    a = required_agents(10.0, 180, answer_within=20, patience=90, target_abandon=0.01)
+    assert meets_targets(a.result, target_abandon=0.01)
+    assert not meets_targets(erlang_a(a.agents - 1, 10.0, 180, 20, 90), target_abandon=0.01)
+    with pytest.raises(ErlangInputError):
+        meets_targets(s.result, target_abandon=0.01)
 
 
 def test_abandonment_lets_fewer_agents_than_the_load_meet_a_target() -> None:

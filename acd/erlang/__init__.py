@@ -15,7 +15,13 @@ from acd.erlang.models import (
     offered_load,
 )
 from acd.erlang.plan import ForecastError, ForecastRow, PlanRow, make_plan, read_forecast
-from acd.erlang.solve import MAX_AGENTS, Staffing, required_agents, scheduled_agents
+from acd.erlang.solve import (
+    MAX_AGENTS,
+    Staffing,
+    meets_targets,
+    required_agents,
+    scheduled_agents,
+)
 
 __all__ = [
     "MAX_AGENTS",
@@ -30,6 +36,7 @@ __all__ = [
     "erlang_b",
     "erlang_c",
     "make_plan",
+    "meets_targets",
     "offered_load",
     "read_forecast",
     "required_agents",

@@ -24,7 +24,7 @@ from typing import Any
 
 from acd.erlang.models import ErlangAResult, ErlangCResult, ErlangInputError, erlang_a, erlang_c
 from acd.erlang.plan import ForecastError, PlanRow, make_plan, plot_plan, read_forecast
-from acd.erlang.solve import required_agents, scheduled_agents
+from acd.erlang.solve import meets_targets, required_agents, scheduled_agents
 
 __all__ = ["main", "register"]
 
@@ -256,7 +256,10 @@ def _targets_json(o: dict[str, float | None]) -> dict[str, float]:
         "target_abandon": "p_abandon",
         "max_occupancy": "occupancy",
     }
-    return {names[k]: v for k, v in o.items() if k in names and v is not None}
+    out = {names[k]: v for k, v in o.items() if k in names and v is not None}
+    if o["target_sl"] is None:
+        out.pop("answer_within_seconds", None)  # only a threshold for a service-level target
+    return out
 
 
 # ----------------------------------------------------------------------------- erlang
@@ -332,6 +335,9 @@ def run_single(args: argparse.Namespace) -> int:
         out["agents_scheduled"] = scheduled_agents(agents, o["shrinkage"])
     if has_target:
         out["targets"] = _targets_json(o)
+        if agents_text is not None:
+            limits = ("target_sl", "target_asa", "target_abandon", "max_occupancy")
+            out["meets_targets"] = meets_targets(res, **{k: o[k] for k in limits})
     if evaluations is not None:
         out["evaluations"] = evaluations
     if args.json:
@@ -375,6 +381,8 @@ def _single_table(r: dict[str, Any], o: dict[str, float | None]) -> str:
         rows.append(
             ("agents scheduled", f"{r['agents_scheduled']:,}", f"at {r['shrinkage']:.1%} shrinkage")
         )
+    if "meets_targets" in r:
+        rows.append(("meets targets", "yes" if r["meets_targets"] else "NO", ""))
     lines += [f"  {k:<18}{v:>10}   {n}".rstrip() for k, v, n in rows]
     return "\n".join(lines)
 

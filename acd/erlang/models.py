@@ -395,7 +395,7 @@ def _wait_moments(x: FloatArray, y: FloatArray, big_t: FloatArray) -> tuple[Floa
     anchor = np.stack([anchor_a, mode, anchor_c, mode], axis=-1)[..., None]
     sign = np.array([1.0, -1.0, -1.0, 1.0])[:, None]
     dmax = np.stack([d_a, d_b, d_c, d_d], axis=-1)[..., None]
-    e_ac = np.stack([anchor_a, anchor_c]) - mode  # the anchors' log-density, relative to the mode
+    e_ac = np.stack([anchor_a, anchor_c]) - mode  # displacement of the anchors from the mode
     off_ac = -((x - q_mode) * e_ac + q_mode * _g(e_ac))
     zero = np.zeros_like(x)
     offset = np.stack([off_ac[0], zero, off_ac[1], zero], axis=-1)

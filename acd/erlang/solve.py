@@ -27,7 +27,7 @@ from acd.erlang.models import (
     erlang_c,
 )
 
-__all__ = ["MAX_AGENTS", "Staffing", "required_agents", "scheduled_agents"]
+__all__ = ["MAX_AGENTS", "Staffing", "meets_targets", "required_agents", "scheduled_agents"]
 
 MAX_AGENTS = 10_000_000
 _SLACK = 1e-12
@@ -205,6 +205,31 @@ def required_agents(
     r = seen[n]
     result = r if isinstance(r, ErlangAResult) else ErlangCResult(float(n), a, *r)
     return Staffing(n, model, result, len(seen))
+
+
+def meets_targets(
+    result: ErlangCResult | ErlangAResult,
+    *,
+    target_sl: float | None = None,
+    target_asa: float | None = None,
+    target_abandon: float | None = None,
+    max_occupancy: float | None = None,
+) -> bool:
+    """Whether evaluated (scalar) figures meet every target given, as ``required_agents``
+    judges them: within 1e-12, and an unstable Erlang C queue never meets a target."""
+    r = result
+    if isinstance(r, ErlangCResult) and float(r.offered_load) >= float(r.agents) > 0:
+        return False
+    if target_abandon is not None:
+        if not isinstance(r, ErlangAResult):
+            raise ErlangInputError("target_abandon", "an abandonment target needs a patience")
+        if float(r.p_abandon) > target_abandon + _SLACK:
+            return False
+    return (
+        (target_sl is None or float(r.service_level) >= target_sl - _SLACK)
+        and (target_asa is None or float(r.asa_seconds) <= target_asa * (1.0 + _SLACK))
+        and (max_occupancy is None or float(r.occupancy) <= max_occupancy + _SLACK)
+    )
 
 
 def _with_agents(r: ErlangCResult | ErlangAResult, n: float) -> ErlangCResult | ErlangAResult:
