@@ -81,6 +81,8 @@ class Route:
     body: type[Body] | None = None
     own_agent: bool = False  # an agent token may act only on its own agent_id
     status: int = 200
+    # Query parameters: (name, description, JSON schema, required).
+    query: tuple[tuple[str, str, dict[str, Any], bool], ...] = ()
 
 
 def _agent_id(request: web.Request) -> str:
@@ -238,9 +240,67 @@ def reload_config(d: Daemon) -> dict[str, Any]:
     return {"reloaded": True, "changes": changes}
 
 
+async def erlang(request: web.Request, d: Daemon, body: None) -> Any:
+    from acd.erlang.cli import BadInput, evaluate
+
+    try:
+        return evaluate(dict(request.query))
+    except BadInput as exc:
+        raise ApiError(422, "invalid_field", str(exc)) from None
+
+
 async def healthz(request: web.Request, d: Daemon, body: None) -> Any:
     return {"status": "ok"}
 
+
+ERLANG_QUERY: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
+    ("calls", "calls offered per interval", {"type": "number", "minimum": 0}, True),
+    ("aht", "average handle time, seconds", {"type": "number", "exclusiveMinimum": 0}, True),
+    (
+        "interval",
+        "interval length, seconds (default 1800)",
+        {"type": "number", "exclusiveMinimum": 0},
+        False,
+    ),
+    (
+        "agents",
+        "evaluate this many agents instead of solving",
+        {"type": "integer", "minimum": 1},
+        False,
+    ),
+    ("answer_within", "service-level threshold, seconds", {"type": "number", "minimum": 0}, False),
+    (
+        "target_sl",
+        "service-level target (needs answer_within)",
+        {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+        False,
+    ),
+    ("target_asa", "maximum ASA, seconds", {"type": "number", "exclusiveMinimum": 0}, False),
+    (
+        "patience",
+        "mean patience, seconds: Erlang A",
+        {"type": "number", "exclusiveMinimum": 0},
+        False,
+    ),
+    (
+        "target_abandon",
+        "maximum abandonment share (needs patience)",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        False,
+    ),
+    (
+        "max_occupancy",
+        "maximum occupancy",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        False,
+    ),
+    (
+        "shrinkage",
+        "share of paid time off the phones",
+        {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+        False,
+    ),
+)
 
 ROUTES: list[Route] = [
     Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
@@ -312,6 +372,16 @@ ROUTES: list[Route] = [
         TransferBody,
     ),
     Route("POST", "/v1/admin/reload", admin_reload, "admin", "Reload the config file"),
+    Route(
+        "GET",
+        "/v1/erlang",
+        erlang,
+        "agent",
+        "Staffing calculator: agents needed (give targets) or service given (give agents). "
+        "Give agents or a target, not both; target_sl needs answer_within and "
+        "target_abandon needs patience (422 otherwise).",
+        query=ERLANG_QUERY,
+    ),
 ]
 
 

@@ -29,6 +29,7 @@ def _responses(status: int, secured: bool, has_body: bool) -> dict[str, Any]:
         },
         "404": err,
         "409": err,
+        "422": err,
         "503": err,
     }
     if has_body:
@@ -46,6 +47,10 @@ def document(version: str) -> dict[str, Any]:
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{(\w+)}", r.path)
+        ]
+        params += [
+            {"name": name, "in": "query", "required": req, "description": text, "schema": schema}
+            for name, text, schema, req in r.query
         ]
         op: dict[str, Any] = {
             "summary": r.summary,

@@ -26,7 +26,7 @@ from acd.erlang.models import ErlangAResult, ErlangCResult, ErlangInputError, er
 from acd.erlang.plan import ForecastError, PlanRow, make_plan, plot_plan, read_forecast
 from acd.erlang.solve import meets_targets, required_agents, scheduled_agents
 
-__all__ = ["main", "register"]
+__all__ = ["PARAMS", "BadInput", "evaluate", "main", "register"]
 
 EXIT_USAGE = 2
 _TARGETS = ("target_sl", "answer_within", "target_asa", "patience", "target_abandon")
@@ -265,9 +265,64 @@ def _targets_json(o: dict[str, float | None]) -> dict[str, float]:
 # ----------------------------------------------------------------------------- erlang
 
 
+PARAMS = (
+    "calls",
+    "interval",
+    "aht",
+    "agents",
+    "answer_within",
+    "target_sl",
+    "target_asa",
+    "patience",
+    "target_abandon",
+    "max_occupancy",
+    "shrinkage",
+)
+
+
+class BadInput(ValueError):
+    """A parameter is missing or out of range; ``field`` names it (as a parameter name)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def evaluate(params: dict[str, str | None]) -> dict[str, Any]:
+    """The calculator without the command line: the same inputs (as text) and the same JSON.
+
+    Used by the daemon's ``GET /v1/erlang``; raises :class:`BadInput` naming the parameter.
+    """
+    unknown = sorted(set(params) - set(PARAMS))
+    if unknown:
+        raise BadInput(unknown[0], f"unknown parameter; known: {', '.join(PARAMS)}")
+    args = argparse.Namespace(**{k: params.get(k) for k in PARAMS})
+    try:
+        return _clean(single(args))
+    except _BadInput as exc:
+        flag, _, msg = str(exc).partition(": ")
+        raise BadInput(flag.removeprefix("--").replace("-", "_"), msg) from None
+    except ErlangInputError as exc:
+        flag = _FLAGS.get(exc.field, exc.field)
+        raise BadInput(
+            flag.removeprefix("--").replace("-", "_"), exc.message.split(": ", 1)[-1]
+        ) from None
+
+
 @_guarded
 def run_single(args: argparse.Namespace) -> int:
     """Solve for agents (targets) or evaluate ``--agents``; print a table or JSON."""
+    out = single(args)
+    if args.json:
+        print(json.dumps(_clean(out), allow_nan=False))
+    else:
+        print(_single_table(out, _model_options(args)))
+    return 0
+
+
+def single(args: argparse.Namespace) -> dict[str, Any]:
+    """Solve for agents (targets) or evaluate ``--agents``; the figures as a dict."""
     o = _model_options(args)
     calls = _num(args, "calls")
     aht = _num(args, "aht", lo_open=True)
@@ -340,11 +395,7 @@ def run_single(args: argparse.Namespace) -> int:
             out["meets_targets"] = meets_targets(res, **{k: o[k] for k in limits})
     if evaluations is not None:
         out["evaluations"] = evaluations
-    if args.json:
-        print(json.dumps(_clean(out), allow_nan=False))
-    else:
-        print(_single_table(out, o))
-    return 0
+    return out
 
 
 def _single_table(r: dict[str, Any], o: dict[str, float | None]) -> str:

@@ -122,3 +122,17 @@ async def test_openapi_lists_every_route(api: Api) -> None:
     assert status == 200 and doc["openapi"].startswith("3.")
     assert "/v1/agents/{agent_id}/pause" in doc["paths"]
     assert "requestBody" in doc["paths"]["/v1/agents/{agent_id}/pause"]["post"]
+
+
+async def test_erlang_endpoint_matches_the_calculator(api: Api) -> None:
+    q = "calls=100&interval=1800&aht=180&answer_within=20&target_sl=0.8"
+    status, body = await api.call("GET", f"/v1/erlang?{q}", role="agent")
+    assert status == 200
+    assert (body["model"], body["agents"]) == ("erlang_c", 14)
+    assert abs(body["service_level"] - 0.8883500192) < 1e-9
+    status, body = await api.call("GET", f"/v1/erlang?{q}&patience=120", role="agent")
+    assert body["model"] == "erlang_a" and "p_abandon" in body
+    status, body = await api.call("GET", "/v1/erlang?calls=-5&aht=180&agents=3", role="agent")
+    assert status == 422 and body["error"]["message"].startswith("calls: ")
+    status, body = await api.call("GET", "/v1/erlang?calls=5&aht=180&agents=3&colour=1")
+    assert status == 422 and body["error"]["message"].startswith("colour: unknown parameter")

@@ -35,7 +35,12 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case, daemon: Proc) -> None:  # type: ignore[no-untyped-def]
-    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"})
+    excluded = []
+    if case.path == "/v1/erlang":
+        # Its rules across parameters (agents or a target; target_sl needs answer_within) are
+        # beyond what OpenAPI can state, so a schema-valid mix may rightly get a 422.
+        excluded.append(schemathesis.checks.positive_data_acceptance)
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=excluded)
 
 
 def test_document_is_served_and_complete(daemon: Proc, tmp_path: Path) -> None:
