@@ -1,0 +1,191 @@
+"""A stand-in for the daemon's web side: the wallboard files at ``/`` and the WebSocket at
+``/v1/events``, with snapshots that follow deploy/CONTRACT.md and change with every message.
+
+The real daemon replaces this in an integration test; the browser helpers only need a base URL.
+Tests control it directly: replace ``make_snapshot``, ``drop_all()`` to close every socket,
+``refuse = True`` to answer handshakes with 503 (the daemon is "down").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+from aiohttp.test_utils import TestServer
+
+WEB_ROOT = Path(__file__).resolve().parents[2] / "acd" / "web"
+TOKEN = "wallboard-test-token"
+AGENT_STATES = ("ready", "ringing", "on_call", "wrap_up", "paused", "logged_out")
+
+Snapshot = dict[str, Any]
+
+
+def demo_snapshot(seq: int, now: float) -> Snapshot:
+    """Message number ``seq``: counts move every time, each queue keeps its SL colour band.
+
+    billing sits above its target (green), tech within 5 points below (amber), general far
+    below (red), spanish has no calls yet (figures null, shown as a dash).
+    """
+    queues = [
+        _queue("billing", seq, waiting=3 + seq % 5, sl=0.86, target=0.8, threshold=20),
+        _queue("tech", seq, waiting=1 + seq % 3, sl=0.77, target=0.8, threshold=30),
+        _queue("general", seq, waiting=6 + seq % 4, sl=0.52, target=0.7, threshold=60),
+        {
+            "name": "spanish",
+            "waiting": 0,
+            "longest_wait_seconds": 0.0,
+            "service_level": None,
+            "service_level_target": 0.8,
+            "service_level_threshold_seconds": 20,
+            "abandon_rate": None,
+            "offered": 0,
+            "answered": 0,
+            "abandoned": 0,
+            "asa_seconds": None,
+            "agents": {"logged_in": 0, "ready": 0},
+        },
+    ]
+    agents = []
+    for i in range(1, 15):
+        state = AGENT_STATES[(i + seq // 5) % len(AGENT_STATES)]
+        agents.append(
+            {
+                "id": f"agent{i:02d}",
+                "name": f"Agent {i:02d}",
+                "state": state,
+                "state_seconds": float(7 * i + seq % 5),
+                "pause_reason": "lunch" if state == "paused" else "",
+                "call_id": f"c{i}" if state in ("ringing", "on_call") else None,
+            }
+        )
+    states = dict.fromkeys(AGENT_STATES, 0)
+    for a in agents:
+        states[a["state"]] += 1
+    return {
+        "type": "snapshot",
+        "time": now,
+        "center": "demo",
+        "queues": queues,
+        "agents": agents,
+        "agent_states": states,
+        "campaigns": [
+            {
+                "name": "renewals",
+                "mode": "predictive",
+                "abandonment_24h": 0.012,
+                "connects_per_hour": 41.0 + seq,
+            },
+            {
+                "name": "winback",
+                "mode": "progressive",
+                "abandonment_24h": 0.034,
+                "connects_per_hour": 18.0,
+            },
+        ],
+    }
+
+
+def _queue(name: str, seq: int, *, waiting: int, sl: float, target: float, threshold: int) -> Any:
+    offered = 100 + 3 * seq
+    abandoned = 4 + seq // 2
+    return {
+        "name": name,
+        "waiting": waiting,
+        "longest_wait_seconds": 12.5 + 4 * (seq % 9),
+        "service_level": sl,
+        "service_level_target": target,
+        "service_level_threshold_seconds": threshold,
+        "abandon_rate": abandoned / offered,
+        "offered": offered,
+        "answered": offered - abandoned - waiting,
+        "abandoned": abandoned,
+        "asa_seconds": 11.0 + seq % 7,
+        "agents": {"logged_in": 9, "ready": seq % 4},
+    }
+
+
+class FakeDaemon:
+    def __init__(self, *, interval: float = 0.2, token: str = TOKEN) -> None:
+        self.interval = interval
+        self.token = token
+        self.make_snapshot: Callable[[int, float], Snapshot] = demo_snapshot
+        self.refuse = False
+        self.seq = 0
+        self.connections = 0  # accepted WebSocket handshakes, reconnections included
+        self.sockets: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()
+        self.app = web.Application()
+        self.app.router.add_get("/v1/events", self._events)
+        self.app.router.add_get("/", self._index)
+        self.app.router.add_get(r"/{asset:[A-Za-z0-9_-]+\.(?:js|css|svg|png|ico)}", self._asset)
+        self.server = TestServer(self.app, host="127.0.0.1")
+
+    @property
+    def base_url(self) -> str:
+        return str(self.server.make_url("/"))
+
+    def url(self, fragment: str | None = None) -> str:
+        """The wallboard's address, with ``#token=...`` unless ``fragment`` says otherwise."""
+        frag = f"token={self.token}" if fragment is None else fragment
+        return self.base_url + (f"#{frag}" if frag else "")
+
+    async def start(self) -> None:
+        await self.server.start_server()
+
+    async def close(self) -> None:
+        await self.drop_all()
+        await self.server.close()
+
+    async def drop_all(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close(code=WSCloseCode.GOING_AWAY, message=b"test: server closed")
+
+    def next_message(self) -> str:
+        self.seq += 1
+        loop = asyncio.get_running_loop()
+        return json.dumps(self.make_snapshot(self.seq, loop.time()), allow_nan=False)
+
+    async def _index(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(WEB_ROOT / "index.html")
+
+    async def _asset(self, request: web.Request) -> web.StreamResponse:
+        path = WEB_ROOT / request.match_info["asset"]
+        if not path.is_file():
+            raise web.HTTPNotFound()
+        return web.FileResponse(path)
+
+    async def _events(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse:
+            raise web.HTTPServiceUnavailable(text="test: daemon down")
+        if request.query.get("access_token") != self.token:
+            raise web.HTTPUnauthorized(text="a bearer token is required")
+        types = set(request.query.get("types", "snapshot,agent,call").split(","))
+        ws = web.WebSocketResponse(heartbeat=30)
+        await ws.prepare(request)
+        self.connections += 1
+        self.sockets.add(ws)
+        reader = asyncio.create_task(self._drain(ws))
+        try:
+            while not ws.closed and "snapshot" in types:
+                await ws.send_str(self.next_message())  # the first one at once, as the daemon
+                await asyncio.wait({reader}, timeout=self.interval)
+                if reader.done():
+                    break
+            await reader
+        except ConnectionResetError:
+            pass
+        finally:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+        return ws
+
+    @staticmethod
+    async def _drain(ws: web.WebSocketResponse) -> None:
+        async for _ in ws:  # we take no input; reading lets close frames through
+            pass
