@@ -6,6 +6,7 @@ asyncio layer that keeps a connection logged in. ``AmiEmulator`` is an Asterisk 
 127.0.0.1 for tests and CI (``python -m telephony_adapters.ami.emulator``).
 """
 
+from telephony_adapters.ami.client import AmiClient, Backoff
 from telephony_adapters.ami.codec import AmiCodec, Completed, Correlator, Role
 from telephony_adapters.ami.emulator import (
     AmiEmulator,
@@ -33,6 +34,7 @@ __all__ = [
     "Action",
     "AmiActionError",
     "AmiAuthError",
+    "AmiClient",
     "AmiCodec",
     "AmiConnectionLost",
     "AmiEmulator",
@@ -40,6 +42,7 @@ __all__ = [
     "AmiInvalidAction",
     "AmiProtocolError",
     "AmiTimeout",
+    "Backoff",
     "Banner",
     "Completed",
     "Correlator",
