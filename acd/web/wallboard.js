@@ -118,15 +118,15 @@
 
   /** Keep container's children keyed and ordered like items, creating and removing as needed. */
   function sync(container, items, keyAttr, keyOf, create, update) {
-    var existing = {};
+    var existing = new Map(); // a Map, so no queue name can collide with Object's own keys
     Array.prototype.forEach.call(container.children, function (child) {
-      existing[child.getAttribute(keyAttr)] = child;
+      existing.set(child.getAttribute(keyAttr), child);
     });
     items.forEach(function (item, i) {
       var key = String(keyOf(item));
-      var node = existing[key];
+      var node = existing.get(key);
       if (node) {
-        delete existing[key];
+        existing.delete(key);
       } else {
         node = create(item);
         node.setAttribute(keyAttr, key);
@@ -134,8 +134,8 @@
       update(node, item);
       if (container.children[i] !== node) container.insertBefore(node, container.children[i] || null);
     });
-    Object.keys(existing).forEach(function (key) {
-      container.removeChild(existing[key]);
+    existing.forEach(function (node) {
+      container.removeChild(node);
     });
   }
 
