@@ -124,6 +124,22 @@ async def test_figures_change_in_place_as_snapshots_arrive(page: Page, daemon: F
     assert daemon.connections == 1
 
 
+async def test_rows_follow_the_snapshot(page: Page, daemon: FakeDaemon) -> None:
+    """A queue that leaves the snapshot leaves the board; a new one appears, in order."""
+    await open_board(page, daemon)
+
+    def reshaped(seq: int, now: float) -> Snapshot:
+        snap = demo_snapshot(seq, now)
+        snap["queues"] = [{**snap["queues"][1], "name": "vip"}, snap["queues"][0]]
+        snap["agents"] = snap["agents"][:3]
+        return snap
+
+    daemon.make_snapshot = reshaped
+    rows = "[...document.querySelectorAll('#queues tbody tr')].map(r => r.dataset.queue).join()"
+    await page.wait_for(f"{rows} === 'vip,billing'")
+    assert await page.evaluate("document.querySelectorAll('#agents [data-agent]').length") == 3
+
+
 async def test_time_in_state_ticks_between_snapshots(page: Page) -> None:
     slow = FakeDaemon(interval=3600)  # one snapshot on connect, then silence
     await slow.start()
