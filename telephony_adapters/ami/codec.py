@@ -187,13 +187,14 @@ class AmiCodec:
 
     def _region(self, region: bytes) -> None:
         """Frames separated by blank lines; the fast path when every line is ``Key: value``."""
-        if self._follows is None and len(region) <= self.max_frame_size and b"\x00" not in region:
+        if self._follows is None and b"\x00" not in region:
             try:
                 text = region.decode("utf-8")
             except UnicodeDecodeError:
                 text = ""
-            if text:
-                frames = text.split("\n\n")
+            frames = text.split("\n\n")
+            limit = self.max_frame_size
+            if text and (len(region) <= limit or max(map(len, frames)) <= limit):
                 # Every line must hold ": ". Mark each ": ", keep only marks and line ends, and
                 # count the lines that start with a mark: they must be all the non-blank lines.
                 marks = region.replace(b": ", b"\x00\x00").translate(None, _KEEP_NL_NUL)

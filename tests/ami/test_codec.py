@@ -74,6 +74,11 @@ def test_server_bytes_capture_every_message_parsed() -> None:
     assert codec.messages_received == 267
 
 
+def test_a_feed_bigger_than_the_frame_limit_is_fine() -> None:
+    codec, msgs = parse(SERVER_BYTES, max_frame_size=4096)  # 88 kB in one go, frames < 4 kB
+    assert msgs == parse(SERVER_BYTES)[1] and codec.skipped_frames == 0
+
+
 def test_annotated_session_server_side_is_the_same_stream() -> None:
     rebuilt = side(SESSION, "S: ")
     assert rebuilt == SERVER_BYTES
