@@ -37,6 +37,7 @@ PURE = [
         )
     ],
     *sorted((ROOT / "acd" / "config").glob("*.py")),
+    *[ROOT / "telephony_adapters" / "ami" / f for f in ("codec.py", "messages.py")],
     *[
         ROOT / "telephony_adapters" / f
         for f in ("simulated.py", "simdriver.py", "distributions.py", "base.py")

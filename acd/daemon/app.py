@@ -200,7 +200,13 @@ def build_app(
         app.router.add_get(path, handler, allow_head=False)
     app.cleanup_ctx.append(engine_ctx)
     app.cleanup_ctx.append(ticker_ctx)
+    app.on_shutdown.append(_close_websockets)
     return app
+
+
+async def _close_websockets(app: web.Application) -> None:
+    # Before aiohttp waits for open connections: a wallboard must not hold up shutdown.
+    await app[DAEMON].hub.close_all()
 
 
 def _empty_snapshot() -> dict[str, Any]:
