@@ -14,6 +14,8 @@ class OfferCall:
     call_id: str
     agent_id: str
     ring_timeout: float
+    # The agent's line answers at once (a dialer's agents sit on an open line or auto-answer).
+    auto_answer: bool = False
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
@@ -35,6 +37,14 @@ class HangUp:
 
     call_id: str
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlayMessage:
+    """Play a recorded or synthesised message to the called party (e.g. the safe-harbor one)."""
+
+    call_id: str
+    message: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +71,4 @@ class Originate:
             raise InvalidEvent("ring at least 15 s before treating a call as no answer")
 
 
-Command = OfferCall | CancelOffer | HangUp | MoveToQueue | Originate
+Command = OfferCall | CancelOffer | HangUp | MoveToQueue | Originate | PlayMessage

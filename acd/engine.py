@@ -127,6 +127,10 @@ class Engine:
     def next_deadline(self) -> float | None:
         return self.timers.next_due()
 
+    def in_progress(self) -> bool:
+        """Calls are still in the system (a driver draining a day waits for none)."""
+        return bool(self.calls)
+
     def on_timer(self, now: float) -> list[Command]:
         self._out = []
         while (key := self.timers.pop_due(now)) is not None:
@@ -216,6 +220,7 @@ class Engine:
         if e.call_id in self.calls:
             raise InvalidEvent(f"call {e.call_id!r} is already in the system")
         c = CallRt(e.call_id, q, e.priority, e.caller, dict(e.skills), now, self._next_seq())
+        c.direction = e.direction
         self.calls[c.id] = c
         self._enter_queue(c, q, now)
 
@@ -279,7 +284,7 @@ class Engine:
             a.call = c
             c.ringing[a.ix] = a
             self.timers.set(("ring", (c.id, a.ix)), due)
-            self._out.append(OfferCall(c.id, a.id, cfg.ring_timeout_seconds))
+            self._out.append(OfferCall(c.id, a.id, cfg.ring_timeout_seconds, cfg.auto_answer))
             if self.notices is not None:
                 self._notice_call("offered", c, None, now - c.entered, agent_id=a.id)
 

@@ -38,10 +38,13 @@ class CallArrived:
     caller: str = ""
     # Extra skills this call needs on top of the queue's (e.g. a language chosen in an IVR).
     skills: Mapping[str, int] = field(default_factory=dict)
+    direction: Literal["inbound", "outbound"] = "inbound"
 
     def __post_init__(self) -> None:
         _need_id("call_id", self.call_id)
         _need_id("queue", self.queue)
+        if self.direction not in ("inbound", "outbound"):
+            raise InvalidEvent(f"direction must be inbound or outbound, got {self.direction!r}")
         if not isinstance(self.priority, int) or isinstance(self.priority, bool):
             raise InvalidEvent(f"priority must be an integer, got {self.priority!r}")
         object.__setattr__(self, "skills", _skill_levels(self.skills, "call skills"))

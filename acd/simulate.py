@@ -11,6 +11,7 @@ from acd.config.schema import Config
 from acd.engine import Engine
 from acd.errors import ConfigError
 from acd.stats import _ratio
+from dialer.center import Center
 from routing.router import Router
 from telephony_adapters.simdriver import SimulationDriver
 from telephony_adapters.simulated import SimulatedTrunk
@@ -22,18 +23,30 @@ def build(
     seed: int | None = None,
     keep_records: bool = False,
     router_cls: type[Router] = Router,
-) -> tuple[Engine, SimulatedTrunk, SimulationDriver]:
+    pacers: dict[str, Any] | None = None,
+) -> tuple[Engine | Center, SimulatedTrunk, SimulationDriver]:
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
     sim = config.simulation
     seed = sim.seed if seed is None else seed
-    engine = Engine(
-        config, rng=Random(f"{seed}:routing"), keep_records=keep_records, router_cls=router_cls
-    )
+    rng = Random(f"{seed}:routing")
+    core: Engine | Center
+    if config.campaigns:
+        core = Center(
+            config,
+            rng=rng,
+            keep_records=keep_records,
+            router_cls=router_cls,
+            pacers=pacers,
+            day_end=sim.hours * 3600.0,
+        )
+    else:
+        core = Engine(config, rng=rng, keep_records=keep_records, router_cls=router_cls)
     trunk = SimulatedTrunk(config, sim, seed=seed)
     for a in config.agents:
-        engine.handle(ev.AgentLogin(a.id), 0.0)
-    return engine, trunk, SimulationDriver(engine, trunk)
+        for cmd in core.handle(ev.AgentLogin(a.id), 0.0):
+            trunk.execute(cmd, 0.0)
+    return core, trunk, SimulationDriver(core, trunk)
 
 
 def run_scenario(
@@ -44,6 +57,7 @@ def run_scenario(
     drain: bool = True,
     progress: Callable[[float], None] | None = None,
     router_cls: type[Router] = Router,
+    pacers: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Simulate the scenario's day; return the KPI report (without wall-clock figures)."""
     if config.simulation is None:
@@ -56,11 +70,15 @@ def run_scenario(
         )
     sim = config.simulation
     assert sim is not None
-    engine, trunk, driver = build(config, seed=seed, router_cls=router_cls)
+    core, trunk, driver = build(config, seed=seed, router_cls=router_cls, pacers=pacers)
+    engine = core.engine if isinstance(core, Center) else core
     until = sim.hours * 3600.0
     end = driver.run(until, warmup=sim.warmup_seconds, drain=drain, progress=progress)
     report = engine.report(end)
-    report["totals"] = totals(engine)
+    inbound = {q.name for q in config.queues}
+    report["queues"] = {k: v for k, v in report["queues"].items() if k in inbound}
+    report["totals"] = totals(engine, inbound)
+    report["campaigns"] = core.campaign_report(end) if isinstance(core, Center) else {}
     report["sim"] = {
         "seed": sim.seed if seed is None else seed,
         "hours": sim.hours,
@@ -72,7 +90,7 @@ def run_scenario(
     return report
 
 
-def totals(engine: Engine) -> dict[str, Any]:
+def totals(engine: Engine, queues: set[str] | None = None) -> dict[str, Any]:
     """Center-wide figures: sums over queues; rates from the summed counts."""
     keys = (
         "offered",
@@ -91,6 +109,8 @@ def totals(engine: Engine) -> dict[str, Any]:
     within = wait_sum = talk = wrap = 0.0
     max_wait = 0.0
     for q in engine.queues.values():
+        if queues is not None and q.name not in queues:
+            continue
         st = q.stats
         for k in keys:
             s[k] += getattr(st, k)
@@ -99,7 +119,11 @@ def totals(engine: Engine) -> dict[str, Any]:
         talk += st.talk_sum
         wrap += st.wrap_sum
         max_wait = max(max_wait, st.max_wait)
-    waiting = sum(1 for c in engine.calls.values() if c.counted and c.present)
+    waiting = sum(
+        1
+        for c in engine.calls.values()
+        if c.counted and c.present and (queues is None or c.queue.name in queues)
+    )
     ended = s["offered"] - waiting
     return {
         "offered": s["offered"],

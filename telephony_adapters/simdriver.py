@@ -7,13 +7,25 @@ orders equal times by sequence number, so a run is a pure function of the scenar
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
-from acd.engine import Engine
+from acd.commands import Command
+from acd.events import Event
 from telephony_adapters.simulated import SimulatedTrunk
 
 
+class Core(Protocol):
+    """What a driver needs of the core: the engine, or the engine with campaigns (Center)."""
+
+    def handle(self, event: Event, now: float) -> list[Command]: ...
+    def on_timer(self, now: float) -> list[Command]: ...
+    def next_deadline(self) -> float | None: ...
+    def in_progress(self) -> bool: ...
+    def reset_stats(self, now: float) -> None: ...
+
+
 class SimulationDriver:
-    def __init__(self, engine: Engine, trunk: SimulatedTrunk) -> None:
+    def __init__(self, engine: Core, trunk: SimulatedTrunk) -> None:
         self.engine = engine
         self.trunk = trunk
         self.now = 0.0
@@ -45,7 +57,7 @@ class SimulationDriver:
                 break
             if td is not None and (te is None or td <= te):
                 now = td
-                if now > stop:
+                if now > stop or (now > until and drain and not engine.in_progress()):
                     break
                 if warm_pending and now >= warmup:
                     engine.reset_stats(warmup)
@@ -55,7 +67,7 @@ class SimulationDriver:
                 now = te  # type: ignore[assignment]
                 if now > stop:
                     break
-                if now > until and drain and not engine.calls:
+                if now > until and drain and not engine.in_progress():
                     break  # past the day and nothing left in progress
                 if warm_pending and now >= warmup:
                     engine.reset_stats(warmup)

@@ -96,6 +96,7 @@ class SimulatedTrunk:
             + out.failed_probability,
         )
         self._out_pending: set[str] = set()
+        self._out_talk = _Talk(sampler(out.talk_time, stream("outbound:talk")))  # type: ignore[arg-type]
         self.arrivals = 0
         self.accepting = True
         for g in self._queues.values():
@@ -135,6 +136,9 @@ class SimulatedTrunk:
             if result.call_id not in self._out_pending:
                 return t, None  # hung up by our side before the far end answered
             self._out_pending.discard(result.call_id)
+            if isinstance(result, ev.OutboundAnswered) and not result.machine:
+                # A person is on the line: talk time starts when an agent connects.
+                self._calls[result.call_id] = _SimCall(self._out_talk)  # type: ignore[arg-type]
             return t, result
         call_id, agent_id = payload if kind == AGENT_ANSWERS else (payload, "")  # type: ignore[misc]
         call = self._calls.get(call_id)
@@ -171,9 +175,13 @@ class SimulatedTrunk:
     # --- commands from the engine ---------------------------------------------------------
     def execute(self, command: Command, now: float) -> None:
         if isinstance(command, OfferCall):
+            key = (command.call_id, command.agent_id)
+            if command.auto_answer:
+                self._live_offers.add(key)
+                self._push(now, AGENT_ANSWERS, key)
+                return
             if self._no_answer_p and self._answer_rng.random() < self._no_answer_p:
                 return  # the phone rings out; the engine's ring time-out handles it
-            key = (command.call_id, command.agent_id)
             self._live_offers.add(key)
             delay = self._answer_delay() if self._answer_delay is not None else 0.0
             self._push(now + delay, AGENT_ANSWERS, key)
@@ -245,6 +253,16 @@ class _QueueGen:
             self._i += 1
             t = t1
         return None
+
+
+class _Talk:
+    """Handle times of answered outbound calls (the dialer's side of _QueueGen)."""
+
+    __slots__ = ("handle", "patience")
+
+    def __init__(self, handle: Callable[[], float]) -> None:
+        self.handle = handle
+        self.patience = None
 
 
 class _SimCall:

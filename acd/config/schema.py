@@ -78,6 +78,7 @@ class Queue(Strict):
     extra_thresholds_seconds: list[PositiveSeconds] = Field(default_factory=list)
     short_abandon_seconds: Seconds = 5.0
     escalation: list[EscalationStep] = Field(default_factory=list)
+    auto_answer: bool = False  # agents' lines answer offers at once (dialer campaigns)
 
     @field_validator("escalation")
     @classmethod
@@ -169,6 +170,7 @@ class SimOutbound(Strict):
     failed_probability: Ratio = 0.02
     ring_to_answer: Distribution = Distribution(distribution="lognormal", mean=12, sd=6)
     busy_after_seconds: PositiveSeconds = 3.0
+    talk_time: Distribution = Distribution(distribution="lognormal", mean=90, sd=72)
 
     @model_validator(mode="after")
     def _sum(self) -> SimOutbound:
@@ -197,6 +199,58 @@ class Simulation(Strict):
     def _start(cls, v: str) -> str:
         hhmm_seconds(v)
         return v
+
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Window(Strict):
+    """Calling hours in the called party's local time (US TSR/TCPA default 08:00-21:00)."""
+
+    start: str = "08:00"
+    end: str = "21:00"
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: list(DAYS)
+    )
+    holidays: list[str] = Field(default_factory=list)  # YYYY-MM-DD, local calendar
+
+    @model_validator(mode="after")
+    def _order(self) -> Window:
+        if hhmm_seconds(self.start) >= hhmm_seconds(self.end):
+            raise ValueError(f"calling window start {self.start} must be before end {self.end}")
+        return self
+
+
+class Campaign(Strict):
+    name: Name
+    mode: Literal["preview", "progressive", "power", "predictive"] = "predictive"
+    power_ratio: Annotated[float, Field(ge=1.0, le=5.0)] = 2.0
+    leads: str | None = None  # CSV file, relative to the config file
+    caller_id: str = ""
+    skills: Skills = Field(default_factory=dict)  # which agents serve it
+    priority: int = 100  # answered outbound calls go ahead of inbound: they have 2 s
+    wrap_up_seconds: Seconds = 15.0
+    ring_seconds: Annotated[float, Field(ge=15.0, le=120.0)] = 25.0  # the rules: >= 15 s
+    connect_within_seconds: Annotated[float, Field(gt=0, le=2.0)] = 2.0  # FTC: 2 s of greeting
+    abandonment_target: Annotated[float, Field(gt=0, le=0.03)] = 0.03  # hard legal maximum 3%
+    safe_harbor_message: str = ""
+    machine: Literal["hang_up", "leave_message"] = "hang_up"
+    machine_message: str = ""
+    calling_window: Window = Window()
+    inbound_reserve: bool = True  # blended agents: keep enough free for inbound service level
+
+    @model_validator(mode="after")
+    def _rules(self) -> Campaign:
+        if self.mode in ("power", "predictive") and not self.safe_harbor_message:
+            raise ValueError(
+                f"campaign {self.name!r}: {self.mode} mode needs safe_harbor_message "
+                "(seller name and a call-back number, played when no agent is free)"
+            )
+        if self.machine == "leave_message" and not self.machine_message:
+            raise ValueError(
+                f"campaign {self.name!r}: machine: leave_message needs machine_message"
+            )
+        return self
 
 
 class Token(Strict):
@@ -234,7 +288,8 @@ class Adapter(Strict):
 class Config(Strict):
     name: str = "acd-dialer"
     agents: list[Agent] = Field(default_factory=list)
-    queues: list[Queue] = Field(min_length=1)
+    queues: list[Queue] = Field(default_factory=list)
+    campaigns: list[Campaign] = Field(default_factory=list)
     routing: Routing = Routing()
     daemon: Daemon = Daemon()
     api: Api = Api()
@@ -243,6 +298,8 @@ class Config(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Config:
+        if not self.queues and not self.campaigns:
+            raise ValueError("give at least one queue or campaign")
         ids = [a.id for a in self.agents]
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:
@@ -259,6 +316,9 @@ class Config(Strict):
                     )
                 if q.overflow_queue == q.name:
                     raise ValueError(f"queue {q.name!r} cannot overflow to itself")
+        camps = [c.name for c in self.campaigns]
+        if len(set(camps)) != len(camps):
+            raise ValueError("duplicate campaign names")
         if self.simulation is not None:
             unknown = sorted(set(self.simulation.traffic) - set(names))
             if unknown:

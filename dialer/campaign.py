@@ -1,0 +1,185 @@
+"""A campaign at run time: calls in flight, outcomes, estimates, abandonment, figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from acd.config.schema import Campaign, Queue
+from dialer.abandonment import DAY, AbandonLedger
+from dialer.leadsource import LeadSource
+from dialer.pacing import Estimates, Pacer, Power, Predictive, Progressive
+
+OUTCOMES = ("human", "machine", "no_answer", "busy", "failed")
+
+
+def campaign_queue(c: Campaign) -> Queue:
+    """The ACD queue a campaign's live answers enter: the 2-second rule as its maximum wait."""
+    return Queue(
+        name=f"campaign:{c.name}",
+        skills=dict(c.skills),
+        strategy="longest-idle",
+        priority=c.priority,
+        wrap_up_seconds=c.wrap_up_seconds,
+        ring_timeout_seconds=max(c.connect_within_seconds, 1.0),
+        max_wait_seconds=c.connect_within_seconds,
+        short_abandon_seconds=0.0,
+        auto_answer=True,
+        max_no_answer=0,
+    )
+
+
+def make_pacer(c: Campaign) -> Pacer:
+    if c.mode == "power":
+        return Power(c.power_ratio)
+    if c.mode == "predictive":
+        return Predictive()
+    return Progressive()  # preview is driven by agents; progressive otherwise
+
+
+@dataclass
+class Figures:
+    dialed: int = 0
+    human: int = 0
+    machine: int = 0
+    no_answer: int = 0
+    busy: int = 0
+    failed: int = 0
+    connected: int = 0
+    abandoned: int = 0
+    talk_seconds: float = 0.0
+    handle_seconds: float = 0.0
+    success: int = 0
+    contacts: int = 0
+    first_call_close: int = 0
+    leads_touched: set[str] = field(default_factory=set)
+
+
+class CampaignRuntime:
+    def __init__(self, cfg: Campaign, leads: LeadSource, pacer: Pacer | None = None) -> None:
+        self.cfg = cfg
+        self.name = cfg.name
+        self.queue = f"campaign:{cfg.name}"
+        self.leads = leads
+        self.pacer = pacer or make_pacer(cfg)
+        self.est = Estimates()
+        self.ledger = AbandonLedger()
+        self.fig = Figures()
+        self.inflight: dict[str, tuple[str, str, float]] = {}  # call -> (lead, number, dialed at)
+        self.answered: dict[str, tuple[str, float]] = {}  # live answers: call -> (lead, at)
+        self.connect_at: dict[str, float] = {}  # agent id -> when its campaign call connected
+        self.attempts: dict[str, int] = {}  # lead -> attempts so far
+        self.paused = False
+        self.seq = 0
+        # Recent outcomes for look-back laws: (time, was a drop), last minute.
+        self.recent: list[tuple[float, bool]] = []
+        self.day_answers = 0
+        self.day_drops = 0
+
+    def new_call_id(self) -> str:
+        self.seq += 1
+        return f"{self.name}-{self.seq}"
+
+    # --- outcomes --------------------------------------------------------------------------
+    def dialed(self, call_id: str, lead_id: str, number: str, now: float) -> None:
+        self.inflight[call_id] = (lead_id, number, now)
+        self.fig.dialed += 1
+        self.fig.leads_touched.add(lead_id)
+        self.attempts[lead_id] = self.attempts.get(lead_id, 0) + 1
+
+    def resolved(self, call_id: str, outcome: str, now: float) -> tuple[str, str] | None:
+        """A dial ended ringing: human, machine, no_answer, busy or failed."""
+        item = self.inflight.pop(call_id, None)
+        if item is None:
+            return None
+        lead_id, number, dialed_at = item
+        est = self.est
+        setattr(self.fig, outcome, getattr(self.fig, outcome) + 1)
+        est.p_human.observe(outcome == "human")
+        est.p_machine.observe(outcome == "machine")
+        est.p_no_answer.observe(outcome == "no_answer")
+        if outcome in ("human", "machine"):
+            est.ring.observe(now - dialed_at)
+        if outcome == "human":
+            est.human_answers += 1
+            self.answered[call_id] = (lead_id, now)
+            self.ledger.live_answer(now)
+            self.day_answers += 1
+        else:
+            self.leads.record(lead_id, outcome, now)
+        return lead_id, number
+
+    def connected(self, call_id: str, agent_id: str, now: float) -> None:
+        if call_id in self.answered:
+            self.fig.connected += 1
+            self.connect_at[agent_id] = now
+            self._recent(now, drop=False)
+
+    def dropped(self, call_id: str, now: float) -> None:
+        """A live answer got no agent within the connect window: abandoned (FTC 2-second rule)."""
+        item = self.answered.pop(call_id, None)
+        if item is None:
+            return
+        self.fig.abandoned += 1
+        self.ledger.abandon(now)
+        self.day_drops += 1
+        self._recent(now, drop=True)
+        self.leads.record(item[0], "abandoned", now)
+
+    def talk_ended(self, call_id: str, talk: float) -> None:
+        item = self.answered.pop(call_id, None)
+        if item is None:
+            return
+        self.fig.talk_seconds += talk
+        self.fig.contacts += 1
+        self.leads.record(item[0], "human", 0.0)
+
+    def agent_free(self, agent_id: str, now: float) -> None:
+        at = self.connect_at.pop(agent_id, None)
+        if at is not None:
+            self.est.handle.observe(now - at)
+            self.est.handles += 1
+            self.fig.handle_seconds += now - at
+
+    def _recent(self, now: float, drop: bool) -> None:
+        self.recent.append((now, drop))
+        if len(self.recent) > 512:
+            self.recent = [x for x in self.recent if x[0] > now - 60]
+
+    def minute(self, now: float) -> tuple[int, int]:
+        calls = drops = 0
+        for t, d in reversed(self.recent):
+            if t <= now - 60:
+                break
+            calls += 1
+            drops += d
+        return calls, drops
+
+    # --- figures ---------------------------------------------------------------------------
+    def report(self, now: float, agent_seconds: float, ready_seconds: float) -> dict[str, Any]:
+        f = self.fig
+        hours = agent_seconds / 3600
+        a24 = self.ledger.counts(now, DAY)
+        a30 = self.ledger.counts(now, 30 * DAY)
+        return {
+            "mode": self.cfg.mode,
+            "dialed": f.dialed,
+            "live_answers": f.human,
+            "machines": f.machine,
+            "no_answer": f.no_answer,
+            "busy": f.busy,
+            "failed": f.failed,
+            "connected": f.connected,
+            "abandoned": f.abandoned,
+            "abandonment_rate": f.abandoned / f.human if f.human else None,
+            "abandonment_rate_24h": a24[1] / a24[0] if a24[0] else None,
+            "abandonment_rate_30d": a30[1] / a30[0] if a30[0] else None,
+            "hit_rate": f.human / f.dialed if f.dialed else None,
+            "connects_per_agent_hour": f.connected / hours if hours else None,
+            "talk_occupancy": f.talk_seconds / agent_seconds if agent_seconds else None,
+            "mean_idle_seconds_between_calls": ready_seconds / f.connected if f.connected else None,
+            "conversion_rate": f.success / f.contacts if f.contacts else None,
+            "contacts_per_lead": f.contacts / len(f.leads_touched) if f.leads_touched else None,
+            "first_call_close": f.first_call_close / f.success if f.success else None,
+            "in_flight": len(self.inflight),
+        }
