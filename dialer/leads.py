@@ -1,0 +1,284 @@
+"""Leads and the lead-list CSV import.
+
+A lead file is CSV with a header row. ``phone`` is required; ``name``, ``time_zone`` (an IANA
+zone), ``priority`` (an integer, higher is dialled first among leads due at the same time) and
+``lead_id`` are optional; every other column becomes a custom field. Column names are matched
+without regard to case, surrounding spaces, or spaces and hyphens for underscores; ``timezone``
+and ``tz`` are accepted for ``time_zone`` and ``id`` for ``lead_id``.
+
+Numbers are parsed with libphonenumber (national formats in ``default_region``) and stored in
+E.164. A row whose number is not a valid number, whose time zone is unknown, whose priority is not
+an integer, whose number or lead id repeats an earlier row, or that has more cells than the header,
+is reported with its line number and reason and not imported; the other rows are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TextIO
+
+import phonenumbers
+
+from acd.errors import LocalError
+from dialer.hours import known_zone
+
+_E164 = re.compile(r"\+[1-9]\d{1,14}")
+_NO_FIELDS: Mapping[str, str] = MappingProxyType({})
+KNOWN_COLUMNS = ("phone", "name", "time_zone", "priority", "lead_id")
+_ALIASES = {
+    "time_zone": "time_zone",
+    "timezone": "time_zone",
+    "tz": "time_zone",
+    "lead_id": "lead_id",
+    "id": "lead_id",
+}
+
+
+class LeadFileError(LocalError):
+    """A lead or registry file that cannot be read at all (no ``phone`` column, unreadable)."""
+
+    code = "invalid_lead_file"
+
+    def __init__(self, file: str, message: str) -> None:
+        super().__init__(f"{file}: {message}")
+        self.file = file
+        self.detail = message
+
+
+class InvalidLead(LocalError):
+    code = "invalid_lead"
+
+
+class InvalidNumber(LocalError):
+    code = "invalid_phone_number"
+
+
+def normalize(number: str, default_region: str | None = "US", *, valid: bool = True) -> str:
+    """``number`` in E.164, parsed in ``default_region`` when it has no ``+`` prefix.
+
+    Raises :class:`InvalidNumber` if it cannot be parsed, is not a possible number, or (with
+    ``valid``) is not a valid number in libphonenumber's metadata.
+    """
+    try:
+        parsed = phonenumbers.parse(number, default_region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidNumber(f"cannot parse phone number {number!r}: {_why(exc)}") from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise InvalidNumber(f"not a possible phone number: {number!r}")
+    if valid and not phonenumbers.is_valid_number(parsed):
+        raise InvalidNumber(f"not a valid phone number: {number!r}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _why(exc: phonenumbers.NumberParseException) -> str:
+    return str(exc).split(") ", 1)[-1].rstrip(".").lower()
+
+
+def is_e164(number: str) -> bool:
+    """True if ``number`` is exactly the E.164 form libphonenumber gives it."""
+    if not _E164.fullmatch(number):
+        return False
+    try:
+        return normalize(number, None, valid=False) == number
+    except InvalidNumber:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class Lead:
+    """One number to dial. ``phone`` is canonical E.164 (checked when built)."""
+
+    lead_id: str
+    phone: str
+    name: str = ""
+    time_zone: str | None = None
+    priority: int = 0
+    fields: Mapping[str, str] = field(default_factory=lambda: _NO_FIELDS, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.lead_id, str) or not self.lead_id:
+            raise InvalidLead(f"lead_id must be a non-empty string, got {self.lead_id!r}")
+        if not isinstance(self.phone, str) or not is_e164(self.phone):
+            raise InvalidLead(f"lead {self.lead_id}: phone must be canonical E.164")
+        if self.time_zone is not None and not known_zone(self.time_zone):
+            raise InvalidLead(f"lead {self.lead_id}: unknown time zone {self.time_zone!r}")
+        if not isinstance(self.priority, int) or isinstance(self.priority, bool):
+            raise InvalidLead(f"lead {self.lead_id}: priority must be an int")
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A data row that was not imported: its first physical line, why, and its text."""
+
+    line: int
+    reason: str
+    raw: str
+
+
+@dataclass(slots=True)
+class ImportResult:
+    file_name: str
+    leads: list[Lead] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    @property
+    def taken(self) -> int:
+        return len(self.leads)
+
+    @property
+    def rejected_count(self) -> int:
+        return len(self.rejected)
+
+    def summary(self) -> str:
+        rows = "row" if self.taken == 1 else "rows"
+        return f"took {self.taken} {rows}, rejected {self.rejected_count}"
+
+
+def read_source(source: str | Path | TextIO, file_name: str | None) -> tuple[str, str]:
+    """(text, name) of a source: a Path, an open text stream, or a str that is CSV text when it
+    contains a line break and a file path otherwise."""
+    if isinstance(source, str) and ("\n" in source or "\r" in source):
+        return source, file_name or "<text>"
+    if isinstance(source, str | Path):
+        path = Path(source)
+        name = file_name or str(path)
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                return fh.read(), name
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LeadFileError(name, f"cannot read: {exc}") from None
+    name = file_name or str(getattr(source, "name", "<stream>"))
+    try:
+        return source.read(), name
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LeadFileError(name, f"cannot read: {exc}") from None
+
+
+class _Lines:
+    """Feeds csv.reader line by line and remembers the text and first line of each record."""
+
+    def __init__(self, text: str) -> None:
+        self._it: Iterator[str] = iter(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+        self.line = 0  # physical lines consumed so far
+        self.record: list[str] = []
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self._it)
+        self.line += 1
+        self.record.append(text)
+        return text
+
+    def take(self) -> tuple[int, str]:
+        """(first line number, raw text) of the record just read."""
+        first = self.line - len(self.record) + 1
+        raw = "".join(self.record).rstrip("\r\n")
+        self.record = []
+        return first, raw
+
+
+def csv_rows(text: str) -> Iterator[tuple[int, str, list[str]]]:
+    """(line, raw text, cells) of each non-blank CSV record; the header is the first."""
+    lines = _Lines(text)
+    reader = csv.reader(lines, strict=False)
+    for cells in reader:
+        line, raw = lines.take()
+        if not any(c.strip() for c in cells):
+            continue
+        yield line, raw, cells
+
+
+def import_leads(
+    source: str | Path | TextIO,
+    *,
+    default_region: str = "US",
+    file_name: str | None = None,
+    id_prefix: str = "L",
+) -> ImportResult:
+    """Read a lead CSV; see the module docstring for the format.
+
+    ``lead_id`` defaults to ``id_prefix`` + the row's line number (``L2`` for the first data
+    row). Raises :class:`LeadFileError`, naming the file, if it is unreadable, empty, or its header
+    has no ``phone`` column (or repeats a column).
+    """
+    text, name = read_source(source, file_name)
+    rows = csv_rows(text)
+    header_row = next(rows, None)
+    if header_row is None:
+        raise LeadFileError(name, "empty file: expected a header row with a 'phone' column")
+    header = [c.strip() for c in header_row[2]]
+    columns: dict[str, int] = {}
+    for i, title in enumerate(header):
+        folded = _ALIASES.get(title.lower().replace(" ", "_").replace("-", "_"), title.lower())
+        key = folded if folded in KNOWN_COLUMNS else title
+        if not key:
+            continue  # an unnamed column (a trailing comma): ignored
+        if key in columns:
+            raise LeadFileError(name, f"column {title!r} appears twice in the header")
+        columns[key] = i
+    if "phone" not in columns:
+        raise LeadFileError(name, f"no 'phone' column in the header (columns: {', '.join(header)})")
+    custom = [(c, i) for c, i in columns.items() if c not in KNOWN_COLUMNS]
+
+    result = ImportResult(name)
+    seen_phone: dict[str, int] = {}
+    seen_id: dict[str, int] = {}
+    for line, raw, cells in rows:
+
+        def cell(column: str, cells: list[str] = cells) -> str:
+            i = columns.get(column)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        def reject(reason: str, line: int = line, raw: str = raw) -> None:
+            result.rejected.append(Rejected(line, reason, raw))
+
+        if len(cells) > len(header):
+            reject(f"{len(cells)} cells but the header has {len(header)} columns")
+            continue
+        phone_text = cell("phone")
+        if not phone_text:
+            reject("missing phone number")
+            continue
+        try:
+            phone = normalize(phone_text, default_region)
+        except InvalidNumber as exc:
+            reject(exc.message)
+            continue
+        zone = cell("time_zone") or None
+        if zone is not None and not known_zone(zone):
+            reject(f"unknown time zone {zone!r}")
+            continue
+        priority_text = cell("priority")
+        try:
+            priority = int(priority_text) if priority_text else 0
+        except ValueError:
+            reject(f"priority must be an integer, got {priority_text!r}")
+            continue
+        lead_id = cell("lead_id") or f"{id_prefix}{line}"
+        if phone in seen_phone:
+            reject(f"duplicate phone number {phone} (first on line {seen_phone[phone]})")
+            continue
+        if lead_id in seen_id:
+            reject(f"duplicate lead_id {lead_id!r} (first on line {seen_id[lead_id]})")
+            continue
+        fields = {c: cells[i].strip() if i < len(cells) else "" for c, i in custom}
+        lead = Lead(
+            lead_id=lead_id,
+            phone=phone,
+            name=cell("name"),
+            time_zone=zone,
+            priority=priority,
+            fields=MappingProxyType(fields) if fields else _NO_FIELDS,
+        )
+        seen_phone[phone] = line
+        seen_id[lead_id] = line
+        result.leads.append(lead)
+    return result
