@@ -92,6 +92,7 @@ class Engine:
             ev.AgentLogin: self._on_login,
             ev.AgentLogout: self._on_logout,
             ev.AgentReady: self._on_ready,
+            ev.EndWrapUp: self._on_end_wrap,
             ev.AgentPause: self._on_pause,
             ev.SetAgentSkills: self._on_set_skills,
             ev.HangUpCall: self._on_hangup_request,
@@ -604,6 +605,11 @@ class Engine:
         a.pause_reason = ""
         a.missed = 0
         self._route_agent(a, now)
+
+    def _on_end_wrap(self, e: ev.EndWrapUp, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if a.state is A.WRAP_UP:
+            self._end_wrap(a, now, MV.WRAP_DONE)
 
     def _on_pause(self, e: ev.AgentPause, now: float) -> None:
         a = self._agent(e.agent_id)

@@ -116,6 +116,16 @@ class AgentReady:
 
 
 @dataclass(frozen=True, slots=True)
+class EndWrapUp:
+    """The agent finished after-call work; ignored if its wrap-up already ended by time-out."""
+
+    agent_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+
+
+@dataclass(frozen=True, slots=True)
 class AgentPause:
     agent_id: str
     reason: str = "break"
@@ -193,6 +203,7 @@ Event = (
     | AgentLogin
     | AgentLogout
     | AgentReady
+    | EndWrapUp
     | AgentPause
     | SetAgentSkills
     | OutboundAnswered

@@ -137,7 +137,7 @@ class Center:
         rt = self._call_campaign.get(event.call_id)
         if rt is None:
             return []
-        touched.add(rt.name)
+        # No decision here: the next tick (within a second) re-plans with this line free.
         if isinstance(event, ev.OutboundFailed):
             rt.resolved(event.call_id, event.reason, now)
             del self._call_campaign[event.call_id]
@@ -167,7 +167,6 @@ class Center:
             rt = self._call_campaign.pop(rec.call_id, None)
             if rt is None:
                 continue
-            touched.add(rt.name)
             if rec.outcome is Outcome.ANSWERED:
                 rt.talk_ended(rec.call_id, rec.talk_seconds)
             else:  # no agent within the connect window (or the called party hung up first)

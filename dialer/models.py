@@ -60,14 +60,31 @@ class LogNormalTime:
         return math.exp(self.mu + self.sigma**2 / 2)
 
     def cdf(self, t: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore"):
-            z = (np.log(np.maximum(t, 1e-9)) - self.mu) / self.sigma
-        return np.where(t > 0, ndtr(z), 0.0)
+        return self.frozen().cdf(t)
+
+    def p_done_within(self, elapsed: np.ndarray, horizons: np.ndarray) -> np.ndarray:
+        return self.frozen().p_done_within(elapsed, horizons)
+
+    def frozen(self) -> Frozen:
+        """The current fit, for a burst of evaluations (one decision)."""
+        return Frozen(self.mu, self.sigma)
+
+
+class Frozen:
+    """A fixed lognormal: CDF and conditional completion probabilities, vectorised."""
+
+    __slots__ = ("mu", "sigma")
+
+    def __init__(self, mu: float, sigma: float) -> None:
+        self.mu = mu
+        self.sigma = sigma
+
+    def cdf(self, t: np.ndarray) -> np.ndarray:
+        # t <= 0 maps to log(1e-12): a CDF of zero to double precision for any sane fit.
+        return ndtr((np.log(np.maximum(t, 1e-12)) - self.mu) / self.sigma)
 
     def p_done_within(self, elapsed: np.ndarray, horizons: np.ndarray) -> np.ndarray:
         """P(duration <= elapsed + h | duration > elapsed), shape (len(elapsed), len(h))."""
-        e = elapsed[:, None]
-        f_e = self.cdf(e)
-        f_eh = self.cdf(e + horizons[None, :])
-        surv = np.maximum(1.0 - f_e, 1e-12)
-        return np.clip((f_eh - f_e) / surv, 0.0, 1.0)
+        f_e = self.cdf(elapsed)[:, None]
+        f_eh = self.cdf(elapsed[:, None] + horizons[None, :])
+        return np.clip((f_eh - f_e) / np.maximum(1.0 - f_e, 1e-12), 0.0, 1.0)

@@ -35,7 +35,9 @@ class Estimates:
     p_machine: Rate = field(default_factory=lambda: Rate(0.15))
     p_no_answer: Rate = field(default_factory=lambda: Rate(0.45))
     ring: LogNormalTime = field(default_factory=lambda: LogNormalTime(12.0, 0.5))
-    handle: LogNormalTime = field(default_factory=lambda: LogNormalTime(120.0, 1.0))
+    # A long, wide prior: the first completed calls are the short ones (the long ones are still
+    # talking), so early data understates handle time; erring long errs toward fewer drops.
+    handle: LogNormalTime = field(default_factory=lambda: LogNormalTime(240.0, 1.0, weight=20.0))
     human_answers: int = 0
     handles: int = 0
 
@@ -101,8 +103,8 @@ class Predictive:
         *,
         aim: float = 0.85,
         min_agents: int = 2,
-        min_answers: int = 20,
-        min_handles: int = 10,
+        min_answers: int = 30,
+        min_handles: int = 30,
         max_lines_per_agent: float = 8.0,
     ) -> None:
         self.aim = aim  # aim at this share of the target; the rest is margin for error
@@ -117,8 +119,9 @@ class Predictive:
         aim = self.aim * inp.target
         if inp.answers_24h < 50:
             return aim
-        # Spend what the running rate leaves under the aim, claw back what it overshot.
-        return float(np.clip(aim + (aim - inp.running_24h), 0.0, 1.1 * aim))
+        # Spend what the running rate leaves under the aim, claw back what it overshot; never
+        # zero, or one bad minute would stop the campaign for the rest of the window.
+        return float(np.clip(aim + (aim - inp.running_24h), 0.1 * aim, 1.1 * aim))
 
     def launch(self, inp: PacingInput) -> int:
         est = inp.est
@@ -128,13 +131,16 @@ class Predictive:
             or est.handles < self.min_handles
         ):
             return self._progressive.launch(inp)
+        # Calls for agents free now with nothing in flight carry no abandonment risk: never
+        # place fewer than progressive would.
+        floor = self._progressive.launch(inp)
         n_max = int(self.max_lines_per_agent * max(inp.logged_in, 1)) - len(inp.inflight_elapsed)
-        if n_max <= 0:
-            return 0
+        if n_max <= floor:
+            return floor
         p = self.abandon_probability(inp, np.arange(n_max + 1))
         ok = p[1:] <= self.budget(inp)  # p[k]: for each of k new calls
         bad = np.flatnonzero(~ok)
-        return int(bad[0]) if bad.size else int(n_max)
+        return max(floor, int(bad[0]) if bad.size else int(n_max))
 
     @staticmethod
     def abandon_probability(inp: PacingInput, n: np.ndarray) -> np.ndarray:
@@ -148,22 +154,23 @@ class Predictive:
         """
         est = inp.est
         h = HORIZONS
+        ring = est.ring.frozen()
         # When a live answer comes: the share of answers in each horizon bin.
-        ring_cdf = est.ring.cdf(h)
+        ring_cdf = ring.cdf(h)
         w = np.diff(ring_cdf, prepend=0.0)
         if w.sum() <= 0:
             return np.zeros(len(n))
         w = w / w.sum()
         # Agents free by each answer time plus the connect window.
-        p_free = est.handle.p_done_within(inp.busy_elapsed, h + inp.connect_within)
+        p_free = est.handle.frozen().p_done_within(inp.busy_elapsed, h + inp.connect_within)
         mu_f = inp.ready + p_free.sum(axis=0)
         var_f = (p_free * (1 - p_free)).sum(axis=0)
         # Live answers by each horizon from the calls in flight.
         ph, pm, pna = est.p_human.value, est.p_machine.value, est.p_no_answer.value
         r = inp.inflight_elapsed
-        f_r = est.ring.cdf(r)
+        f_r = ring.cdf(r)
         unresolved = np.maximum((ph + pm) * (1 - f_r) + pna * (r < inp.ring_timeout), 1e-9)
-        q = ph * (est.ring.cdf(r[:, None] + h[None, :]) - f_r[:, None]) / unresolved[:, None]
+        q = ph * (ring.cdf(r[:, None] + h[None, :]) - f_r[:, None]) / unresolved[:, None]
         q = np.clip(q, 0.0, 1.0)
         mu_a = inp.waiting + q.sum(axis=0)
         var_a = (q * (1 - q)).sum(axis=0)

@@ -21,7 +21,7 @@ from telephony_adapters.distributions import sampler
 DAY = 86400.0
 
 # Kinds of scheduled trunk happenings (small ints compare fast in the heap).
-ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND = 0, 1, 2, 3, 4
+ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND, WRAP_ENDS = 0, 1, 2, 3, 4, 5
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
 
@@ -70,6 +70,7 @@ class SimulatedTrunk:
 
         self._answer_rng = stream("agents")
         self._answer_delay = sampler(sim.agents.answer_delay, stream("agents:delay"))
+        self._wrap = sampler(sim.agents.wrap_up, stream("agents:wrap"))
         self._no_answer_p = sim.agents.no_answer_probability
         self._queues: dict[str, _QueueGen] = {}
         for name, tr in sim.traffic.items():
@@ -131,6 +132,8 @@ class SimulatedTrunk:
                 self._push(t + g.patience(), PATIENCE_OUT, call_id)
             self._schedule_next_arrival(g, t)
             return t, ev.CallArrived(call_id, g.name, g.priority)
+        if kind == WRAP_ENDS:
+            return t, ev.EndWrapUp(payload)  # type: ignore[arg-type]
         if kind == OUTBOUND:
             result: ev.OutboundAnswered | ev.OutboundFailed = payload  # type: ignore[assignment]
             if result.call_id not in self._out_pending:
@@ -158,10 +161,15 @@ class SimulatedTrunk:
                 return t, None
             self._live_offers.discard(key)
             call.state = TALKING
+            call.agent_id = agent_id
             self._push(t + call.gen.handle(), TALK_ENDS, call_id)
             return t, ev.AgentAnswered(call_id, agent_id)
+        if call.state != TALKING:
+            return t, None  # transferred or hung up by our side meanwhile
         call.state = DONE
         self._drop_if_done(call_id, call)
+        if self._wrap is not None and call.agent_id:
+            self._push(t + self._wrap(), WRAP_ENDS, call.agent_id)
         return t, ev.CallHungUp(call_id, "caller")
 
     def stop_arrivals(self) -> None:
@@ -266,9 +274,10 @@ class _Talk:
 
 
 class _SimCall:
-    __slots__ = ("gen", "patience_pending", "state")
+    __slots__ = ("agent_id", "gen", "patience_pending", "state")
 
     def __init__(self, gen: _QueueGen) -> None:
         self.gen = gen
         self.state = WAITING
         self.patience_pending = False
+        self.agent_id = ""

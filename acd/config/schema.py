@@ -159,6 +159,8 @@ class SimAgents(Strict):
     answer_delay: Distribution = Distribution(distribution="fixed", mean=1e-9)
     no_answer_probability: Ratio = 0.0
     login_at_start: bool = True  # in the daemon, log every agent in when it starts
+    # Simulated agents end wrap-up after this (the queue's wrap_up_seconds is then the cap).
+    wrap_up: Distribution | None = None
 
 
 class SimOutbound(Strict):
