@@ -1,0 +1,297 @@
+"""When to try a lead again: retry rules per call outcome, daily caps, callbacks, Ofcom's 72 hours.
+
+Each attempt ends in a dialer :class:`Outcome` (no answer, busy, answering machine, abandoned,
+failed) or, when an agent spoke to the lead, an agent's :class:`Disposition`. :func:`after_attempt`
+turns a :class:`LeadState` and that result into the next state: a time for the next attempt, or
+done with a :class:`DoneReason`. States are immutable; every function returns a new one.
+
+Rules, in the order they apply to an automatic retry:
+
+1. the outcome's :class:`RetryRule`: ``max_attempts`` attempts may end in this outcome (the one
+   that reaches it closes the lead); otherwise retry ``delay_seconds`` later;
+2. ``RetryPolicy.max_attempts`` attempts in total close the lead;
+3. ``uk_72h_rule`` (Ofcom): no automatic redial within 72 h of an abandoned call; only an attempt
+   with an agent reserved for it (a callback with an agent) may come sooner;
+4. ``max_attempts_per_day``: at most this many attempts on one calendar day in the lead's local
+   time, in every candidate zone of the lead (the next attempt moves to the next local midnight).
+
+A callback (a :class:`Disposition` of kind ``callback``, or :func:`schedule_callback`) is asked for
+by the called party, so it is exempt from rules 1, 2 and 4; it still obeys rule 3 unless an agent
+is named, and the dialer still checks the calling window and the do-not-call list when it is due.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+
+from acd.errors import IllegalTransition, InvalidEvent, LocalError
+from dialer.hours import local_date, next_local_midnight
+
+UK_NO_REDIAL_SECONDS = 72 * 3600.0
+RULES = ("no_answer", "busy", "machine", "abandoned", "failed", "not_contacted")
+
+
+class Outcome(StrEnum):
+    """How the dialer saw an attempt end when no agent disposition applies."""
+
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    MACHINE = "machine"  # answering machine detected
+    ABANDONED = "abandoned"  # answered, but no agent was free in time
+    FAILED = "failed"  # network failure, congestion, invalid route
+
+
+class DispositionKind(StrEnum):
+    SUCCESS = "success"  # the goal was reached: done
+    CONTACT = "contact"  # the right person was reached, no success (not interested): done
+    NOT_CONTACTED = "not_contacted"  # an agent was connected but reached nobody useful: retry
+    FINAL = "final"  # never call again (wrong number, fax, deceased): done
+    CALLBACK = "callback"  # the called party asked to be called at a given time
+    DO_NOT_CALL = "do_not_call"  # asked not to be called: done, and the number goes on the DNC
+
+
+class DoneReason(StrEnum):
+    SUCCESS = "success"
+    CONTACT = "contact"
+    FINAL = "final"
+    DO_NOT_CALL = "do_not_call"
+    MAX_ATTEMPTS = "max_attempts"
+    MAX_NO_ANSWER = "max_no_answer"
+    MAX_BUSY = "max_busy"
+    MAX_MACHINE = "max_machine"
+    MAX_ABANDONED = "max_abandoned"
+    MAX_FAILED = "max_failed"
+    MAX_NOT_CONTACTED = "max_not_contacted"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
+
+
+class InvalidRetryPolicy(LocalError):
+    code = "invalid_retry_policy"
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """An agent's wrap-up code: a campaign-defined ``name`` and what it means for the lead."""
+
+    name: str
+    kind: DispositionKind
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise InvalidEvent(f"disposition name must be a non-empty string, got {self.name!r}")
+        try:
+            object.__setattr__(self, "kind", DispositionKind(self.kind))
+        except ValueError:
+            kinds = ", ".join(k.value for k in DispositionKind)
+            raise InvalidEvent(
+                f"disposition kind must be one of {kinds}, got {self.kind!r}"
+            ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryRule:
+    delay_seconds: float
+    max_attempts: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.delay_seconds, int | float) or not self.delay_seconds >= 0:
+            raise InvalidRetryPolicy(f"delay_seconds must be >= 0, got {self.delay_seconds!r}")
+        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise InvalidRetryPolicy(f"max_attempts must be an int >= 1, got {self.max_attempts!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Retry rules per outcome and the caps that apply to every lead. Defaults are documented in
+    the README: unanswered calls spread over the day, busy retried soon, machines a few hours
+    later, an abandoned call a day later (72 h under the UK rule) and closed after the second."""
+
+    no_answer: RetryRule = RetryRule(2 * 3600, 4)
+    busy: RetryRule = RetryRule(10 * 60, 5)
+    machine: RetryRule = RetryRule(4 * 3600, 3)
+    abandoned: RetryRule = RetryRule(24 * 3600, 2)
+    failed: RetryRule = RetryRule(30 * 60, 3)
+    not_contacted: RetryRule = RetryRule(3600, 3)
+    max_attempts: int = 10
+    max_attempts_per_day: int | None = 3
+    uk_72h_rule: bool = False
+
+    def __post_init__(self) -> None:
+        for name in RULES:
+            if not isinstance(getattr(self, name), RetryRule):
+                raise InvalidRetryPolicy(f"{name} must be a RetryRule")
+        if not isinstance(self.max_attempts, int) or self.max_attempts < 1:
+            raise InvalidRetryPolicy(f"max_attempts must be >= 1, got {self.max_attempts!r}")
+        cap = self.max_attempts_per_day
+        if cap is not None and (not isinstance(cap, int) or cap < 1):
+            raise InvalidRetryPolicy(f"max_attempts_per_day must be >= 1 or None, got {cap!r}")
+
+    def rule(self, outcome: Outcome | str) -> RetryRule:
+        """The rule for an :class:`Outcome` or ``"not_contacted"``."""
+        if str(outcome) not in RULES:
+            raise InvalidRetryPolicy(f"no retry rule for {outcome!r}")
+        rule: RetryRule = getattr(self, str(outcome))
+        return rule
+
+
+@dataclass(frozen=True, slots=True)
+class LeadState:
+    """Where a lead stands. ``next_attempt_at`` is None once the lead is done.
+
+    ``outcome_counts`` holds (outcome, attempts that ended in it) pairs; ``attempt_times`` every
+    attempt's Unix time (bounded by ``max_attempts`` plus callbacks); ``abandoned_at`` the last
+    abandoned call (for the 72 h rule); ``callback``/``callback_agent`` mark a pending callback.
+    """
+
+    attempts: int = 0
+    attempt_times: tuple[float, ...] = ()
+    outcome_counts: tuple[tuple[str, int], ...] = ()
+    last_outcome: str | None = None
+    last_attempt_at: float | None = None
+    next_attempt_at: float | None = 0.0
+    done: bool = False
+    done_reason: DoneReason | None = None
+    abandoned_at: float | None = None
+    callback: bool = False
+    callback_agent: str | None = None
+
+    def count(self, outcome: Outcome | str) -> int:
+        return dict(self.outcome_counts).get(str(outcome), 0)
+
+    def attempts_by_day(self, zone: str) -> dict[date, int]:
+        """Attempts per calendar day in ``zone``."""
+        out: dict[date, int] = {}
+        for t in self.attempt_times:
+            d = local_date(zone, t)
+            out[d] = out.get(d, 0) + 1
+        return out
+
+
+NEW_LEAD = LeadState()
+
+
+def after_attempt(
+    state: LeadState,
+    outcome: Outcome | Disposition,
+    now: float,
+    zones: Iterable[str],
+    policy: RetryPolicy,
+    *,
+    callback_at: float | None = None,
+    callback_agent: str | None = None,
+    lead_id: str = "",
+) -> LeadState:
+    """The state after an attempt at ``now`` ended in ``outcome``.
+
+    ``zones`` are the lead's candidate zones (for the per-day cap; none means UTC days). A
+    ``callback`` disposition needs ``callback_at`` (Unix time; see
+    :func:`dialer.hours.wall_to_timestamp` for local wall times) and may name ``callback_agent``.
+    Raises :class:`~acd.errors.IllegalTransition` for a lead that is already done.
+    """
+    if state.done:
+        raise IllegalTransition("lead", lead_id, f"done ({state.done_reason})", str(outcome))
+    is_callback = isinstance(outcome, Disposition) and outcome.kind is DispositionKind.CALLBACK
+    if not is_callback and (callback_at is not None or callback_agent is not None):
+        raise InvalidEvent(f"callback_at/callback_agent given for {outcome!r}")
+    base = replace(
+        state,
+        attempts=state.attempts + 1,
+        attempt_times=(*state.attempt_times, now),
+        last_attempt_at=now,
+        callback=False,
+        callback_agent=None,
+    )
+    if isinstance(outcome, Disposition):
+        base = replace(base, last_outcome=outcome.name)
+        kind = outcome.kind
+        if kind is DispositionKind.CALLBACK:
+            if callback_at is None:
+                raise InvalidEvent(
+                    f"disposition {outcome.name!r} schedules a callback: need a time"
+                )
+            return schedule_callback(base, callback_at, callback_agent, policy, lead_id=lead_id)
+        if kind is not DispositionKind.NOT_CONTACTED:
+            return _finish(base, DoneReason(kind.value))
+        key = "not_contacted"
+    else:
+        key = Outcome(outcome).value
+        base = replace(base, last_outcome=key)
+        if key == Outcome.ABANDONED:
+            base = replace(base, abandoned_at=now)
+    counts = dict(base.outcome_counts)
+    counts[key] = counts.get(key, 0) + 1
+    base = replace(base, outcome_counts=tuple(sorted(counts.items())))
+    rule = policy.rule(key)
+    if counts[key] >= rule.max_attempts:
+        return _finish(base, DoneReason(f"max_{key}"))
+    if base.attempts >= policy.max_attempts:
+        return _finish(base, DoneReason.MAX_ATTEMPTS)
+    t = _after_72h(now + rule.delay_seconds, base, policy)
+    t = _after_day_cap(t, base.attempt_times, tuple(zones), policy.max_attempts_per_day)
+    return replace(base, next_attempt_at=t)
+
+
+def schedule_callback(
+    state: LeadState,
+    at: float,
+    agent_id: str | None,
+    policy: RetryPolicy,
+    *,
+    lead_id: str = "",
+) -> LeadState:
+    """Schedule the lead's next attempt at ``at`` (Unix time), for ``agent_id`` if given.
+
+    Under the UK rule a callback without a reserved agent moves to 72 h after the last abandoned
+    call. Raises :class:`~acd.errors.IllegalTransition` for a lead that is already done.
+    """
+    if state.done:
+        raise IllegalTransition("lead", lead_id, f"done ({state.done_reason})", "callback")
+    if agent_id is not None and (not isinstance(agent_id, str) or not agent_id):
+        raise InvalidEvent(f"callback agent must be a non-empty string or None, got {agent_id!r}")
+    if agent_id is None:
+        at = _after_72h(at, state, policy)
+    return replace(state, next_attempt_at=float(at), callback=True, callback_agent=agent_id)
+
+
+def redial_allowed(
+    state: LeadState, at: float, policy: RetryPolicy, *, agent_reserved: bool = False
+) -> bool:
+    """True if the lead may be dialled at ``at``: not done, and under the UK rule not within 72 h
+    of an abandoned call unless an agent is reserved for the attempt."""
+    if state.done:
+        return False
+    if agent_reserved or not policy.uk_72h_rule or state.abandoned_at is None:
+        return True
+    return at >= state.abandoned_at + UK_NO_REDIAL_SECONDS
+
+
+def _finish(state: LeadState, reason: DoneReason) -> LeadState:
+    return replace(state, done=True, done_reason=reason, next_attempt_at=None)
+
+
+def _after_72h(t: float, state: LeadState, policy: RetryPolicy) -> float:
+    if policy.uk_72h_rule and state.abandoned_at is not None:
+        return max(t, state.abandoned_at + UK_NO_REDIAL_SECONDS)
+    return t
+
+
+def _after_day_cap(
+    t: float, times: tuple[float, ...], zones: tuple[str, ...], cap: int | None
+) -> float:
+    """The first time >= t on a local day (in every zone) with fewer than ``cap`` attempts."""
+    if cap is None:
+        return t
+    names = zones or ("UTC",)
+    for _ in range(4 * len(names) + 8):
+        moved = False
+        for zone in names:
+            day = local_date(zone, t)
+            if sum(1 for x in times if local_date(zone, x) == day) >= cap:
+                t = next_local_midnight(zone, t)
+                moved = True
+        if not moved:
+            break
+    return t
