@@ -256,11 +256,16 @@ def _local_date(ts: float, zone: ZoneInfo) -> date:
     return datetime.fromtimestamp(ts, zone).date()
 
 
-def _zone_next(name: str, ts: float, window: CallingWindow) -> tuple[float, float] | None:
-    """The first interval ``[a, b)`` of allowed time in one zone with ``b > ts``."""
+def _zone_next(
+    name: str, ts: float, window: CallingWindow, horizon_days: int = HORIZON_DAYS
+) -> tuple[float, float] | None:
+    """The first interval ``[a, b)`` of allowed time in one zone with ``b > ts``, searching the
+    local days from yesterday to ``horizon_days`` ahead."""
     zone = ZoneInfo(name)
     first = _local_date(ts, zone).toordinal() - 1  # a fold at midnight can revisit yesterday
-    last = max(first + HORIZON_DAYS, window.last_holiday + 8)
+    last = first + horizon_days
+    if horizon_days == HORIZON_DAYS:
+        last = max(last, window.last_holiday + 8)
     days, holidays = window.days, window.holidays
     for ordinal in range(first, last + 1):
         day = date.fromordinal(ordinal)
@@ -292,20 +297,28 @@ def may_call(zones: Iterable[str], ts: float, window: CallingWindow) -> bool:
     return any_zone
 
 
-def next_allowed(zones: Iterable[str], ts: float, window: CallingWindow) -> float | None:
-    """The earliest Unix time ``>= ts`` at which :func:`may_call` is true, or None if there is none
-    within :data:`HORIZON_DAYS` days (past the window's last holiday)."""
+def next_allowed(
+    zones: Iterable[str], ts: float, window: CallingWindow, *, horizon_days: int = HORIZON_DAYS
+) -> float | None:
+    """The earliest Unix time ``>= ts`` at which :func:`may_call` is true.
+
+    None if there is none within the horizon: by default :data:`HORIZON_DAYS` days (and past the
+    window's last holiday), which in practice means never. With a shorter ``horizon_days`` (at
+    least 3), None guarantees that calling is not allowed before ``ts + (horizon_days - 2)`` days.
+    """
     names = tuple(zones)
     if not names or not window.days:
         return None
+    if horizon_days < 3:
+        raise InvalidWindow(f"horizon_days must be at least 3, got {horizon_days}")
     t = float(ts)
-    limit = max(
-        t + (HORIZON_DAYS + 2) * _DAY, (window.last_holiday + 9 - _EPOCH_ORDINAL) * float(_DAY)
-    )
+    limit = t + horizon_days * _DAY
+    if horizon_days == HORIZON_DAYS:
+        limit = max(limit, (window.last_holiday + 9 - _EPOCH_ORDINAL) * float(_DAY))
     while t <= limit:
         best = t
         for name in names:
-            interval = _zone_next(name, t, window)
+            interval = _zone_next(name, t, window, horizon_days)
             if interval is None:
                 return None
             best = max(best, interval[0])
