@@ -62,14 +62,18 @@ class InvalidNumber(LocalError):
 def normalize(number: str, default_region: str | None = "US", *, valid: bool = True) -> str:
     """``number`` in E.164, parsed in ``default_region`` when it has no ``+`` prefix.
 
-    Raises :class:`InvalidNumber` if it cannot be parsed, is not a possible number, or (with
-    ``valid``) is not a valid number in libphonenumber's metadata.
+    Raises :class:`InvalidNumber` if it cannot be parsed, is not a possible number (or only a
+    local one, dialable without its area code), or (with ``valid``) is not a valid number in
+    libphonenumber's metadata.
     """
     try:
         parsed = phonenumbers.parse(number, default_region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidNumber(f"cannot parse phone number {number!r}: {_why(exc)}") from None
-    if not phonenumbers.is_possible_number(parsed):
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible == phonenumbers.ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+        raise InvalidNumber(f"not a complete phone number (no area code?): {number!r}")
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise InvalidNumber(f"not a possible phone number: {number!r}")
     if valid and not phonenumbers.is_valid_number(parsed):
         raise InvalidNumber(f"not a valid phone number: {number!r}")
