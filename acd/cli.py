@@ -65,7 +65,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     hours = args.hours if args.hours is not None else cfg.simulation.hours
     progress = _Progress(hours * 3600.0) if not args.json else None
     t0 = time.perf_counter()
-    report = run_scenario(cfg, seed=args.seed, hours=args.hours, progress=progress)
+    base = Path(args.scenario).resolve().parent if args.scenario else demo_path().resolve().parent
+    report = run_scenario(cfg, seed=args.seed, hours=args.hours, progress=progress, base_dir=base)
     wall = time.perf_counter() - t0
     if progress is not None:
         progress.close()
@@ -150,6 +151,20 @@ def format_report(r: dict[str, Any]) -> str:
                     f"{aid:<12}{a['answered']:>9}{a['talk_seconds'] / 3600:>8.2f}"
                     f"{_fmt(a['occupancy'], 'pct'):>10}{a['missed']:>8}"
                 )
+    camps = r.get("campaigns") or {}
+    if camps:
+        out.append("")
+        out.append(
+            f"{'campaign':<12}{'mode':>12}{'dialed':>8}{'live':>7}{'machine':>8}{'no ans':>7}"
+            f"{'abandon':>9}{'abandon %':>10}{'hit %':>7}{'conn/agent-h':>13}{'talk occ':>9}"
+        )
+        for name, c in camps.items():
+            out.append(
+                f"{name:<12}{c['mode']:>12}{c['dialed']:>8}{c['live_answers']:>7}"
+                f"{c['machines']:>8}{c['no_answer']:>7}{c['abandoned']:>9}"
+                f"{_fmt(c['abandonment_rate'], 'pct'):>10}{_fmt(c['hit_rate'], 'pct'):>7}"
+                f"{_fmt(c['connects_per_agent_hour'], 's'):>13}{_fmt(c['talk_occupancy'], 'pct'):>9}"
+            )
     out.append("")
     out.append(
         "SL = answered within the threshold / calls that ended in the queue, less short abandons."

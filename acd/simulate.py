@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
 from random import Random
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from acd import events as ev
-from acd.config.schema import Config
+from acd.config.schema import Config, Simulation, hhmm_seconds
 from acd.engine import Engine
 from acd.errors import ConfigError
 from acd.stats import _ratio
 from dialer.center import Center
+from dialer.dnc import DoNotCallList
+from dialer.hours import CallingWindow
+from dialer.leadbook import LeadBook
+from dialer.leads import LeadFileError, import_leads
+from dialer.leadsource import BookLeads, LeadSource
+from dialer.retries import RetryPolicy
 from routing.router import Router
 from telephony_adapters.simdriver import SimulationDriver
 from telephony_adapters.simulated import SimulatedTrunk
@@ -24,6 +33,7 @@ def build(
     keep_records: bool = False,
     router_cls: type[Router] = Router,
     pacers: dict[str, Any] | None = None,
+    base_dir: Path | None = None,
 ) -> tuple[Engine | Center, SimulatedTrunk, SimulationDriver]:
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
@@ -32,6 +42,7 @@ def build(
     rng = Random(f"{seed}:routing")
     core: Engine | Center
     if config.campaigns:
+        leads, dnc = campaign_leads(config, base_dir, sim_epoch(sim))
         core = Center(
             config,
             rng=rng,
@@ -39,6 +50,8 @@ def build(
             router_cls=router_cls,
             pacers=pacers,
             day_end=sim.hours * 3600.0,
+            leads=leads,
+            dnc=dnc,
         )
     else:
         core = Engine(config, rng=rng, keep_records=keep_records, router_cls=router_cls)
@@ -58,6 +71,7 @@ def run_scenario(
     progress: Callable[[float], None] | None = None,
     router_cls: type[Router] = Router,
     pacers: dict[str, Any] | None = None,
+    base_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Simulate the scenario's day; return the KPI report (without wall-clock figures)."""
     if config.simulation is None:
@@ -70,7 +84,9 @@ def run_scenario(
         )
     sim = config.simulation
     assert sim is not None
-    core, trunk, driver = build(config, seed=seed, router_cls=router_cls, pacers=pacers)
+    core, trunk, driver = build(
+        config, seed=seed, router_cls=router_cls, pacers=pacers, base_dir=base_dir
+    )
     engine = core.engine if isinstance(core, Center) else core
     until = sim.hours * 3600.0
     end = driver.run(until, warmup=sim.warmup_seconds, drain=drain, progress=progress)
@@ -88,6 +104,42 @@ def run_scenario(
         "arrivals": trunk.arrivals,
     }
     return report
+
+
+def sim_epoch(sim: Simulation) -> float:
+    """Unix time of simulated time 0: the scenario's date and start, in its time zone."""
+    try:
+        zone = ZoneInfo(sim.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {sim.time_zone!r}", field="simulation.time_zone")
+    day = date.fromisoformat(sim.date)
+    secs = hhmm_seconds(sim.start)
+    local = datetime(day.year, day.month, day.day, secs // 3600, secs % 3600 // 60, tzinfo=zone)
+    return local.timestamp()
+
+
+def campaign_leads(
+    config: Config, base_dir: Path | None, epoch: float
+) -> tuple[dict[str, LeadSource], DoNotCallList]:
+    """Lead books for campaigns that name a lead file (the others dial synthetic numbers)."""
+    dnc = DoNotCallList()
+    out: dict[str, LeadSource] = {}
+    for c in config.campaigns:
+        if c.leads is None:
+            continue
+        path = Path(c.leads)
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+        try:
+            result = import_leads(path)
+        except (OSError, LeadFileError) as exc:
+            raise ConfigError(str(exc), field=f"campaigns.{c.name}.leads") from None
+        book = LeadBook(RetryPolicy())
+        book.extend(result.leads, at=epoch)
+        w = c.calling_window
+        window = CallingWindow(w.start, w.end, days=w.days, holidays=frozenset(w.holidays))
+        out[c.name] = BookLeads(book, window, dnc, epoch)
+    return out, dnc
 
 
 def totals(engine: Engine, queues: set[str] | None = None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,13 +76,25 @@ class CampaignRuntime:
         self.recent: list[tuple[float, bool]] = []
         self.day_answers = 0
         self.day_drops = 0
+        self.dial_times: deque[float] = deque()
+        self.started = -1.0
 
     def new_call_id(self) -> str:
         self.seq += 1
         return f"{self.name}-{self.seq}"
 
     # --- outcomes --------------------------------------------------------------------------
+    def dial_rate(self, now: float, window: float = 60.0) -> float:
+        """Calls placed per second over the last minute."""
+        d = self.dial_times
+        while d and d[0] <= now - window:
+            d.popleft()
+        return len(d) / min(window, max(now - self.started, 1.0))
+
     def dialed(self, call_id: str, lead_id: str, number: str, now: float) -> None:
+        if self.started < 0:
+            self.started = now
+        self.dial_times.append(now)
         self.inflight[call_id] = (lead_id, number, now)
         self.fig.dialed += 1
         self.fig.leads_touched.add(lead_id)

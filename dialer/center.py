@@ -241,6 +241,7 @@ class Center:
         ready = max(0, ready - reserve)
         calls, drops = rt.minute(now)
         a24, d24 = rt.ledger.counts(now, 86400.0)
+        a30m, d30m = rt.ledger.counts(now, 1800.0)
         inp = PacingInput(
             now=now,
             ready=ready,
@@ -253,6 +254,9 @@ class Center:
             target=rt.cfg.abandonment_target,
             running_24h=d24 / a24 if a24 else 0.0,
             answers_24h=a24,
+            running_recent=d30m / a30m if a30m else 0.0,
+            answers_recent=a30m,
+            dial_rate=rt.dial_rate(now),
             est=rt.est,
             day_answers=rt.day_answers,
             day_drops=rt.day_drops,

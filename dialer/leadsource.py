@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class LeadSource(Protocol):
@@ -27,3 +27,32 @@ class SyntheticLeads:
 
     def record(self, lead_id: str, outcome: str, now: float) -> None:
         self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+
+
+class BookLeads:
+    """A campaign's lead book as a lead source: calling hours and the DNC list are checked at
+    the moment of picking; outcomes schedule retries by the campaign's rules."""
+
+    def __init__(self, book: Any, window: Any, dnc: Any, epoch: float = 0.0) -> None:
+        self.book = book
+        self.window = window
+        self.dnc = dnc
+        self.epoch = epoch  # Unix time of engine time 0 (simulations start at 0)
+
+    def next_lead(self, now: float) -> tuple[str, str] | None:
+        lead = self.book.next_dialable(now + self.epoch, self.window, self.dnc)
+        return None if lead is None else (lead.lead_id, lead.phone)
+
+    def record(self, lead_id: str, outcome: str, now: float) -> None:
+        now += self.epoch
+        from dialer.retries import Disposition, DispositionKind
+
+        if outcome == "human":
+            # Connected to an agent; with no disposition from the agent it counts as a contact.
+            self.book.record(lead_id, Disposition("connected", DispositionKind.CONTACT), now)
+        elif outcome == "do_not_call":
+            self.book.record(
+                lead_id, Disposition("do_not_call", DispositionKind.DO_NOT_CALL), now, dnc=self.dnc
+            )
+        else:
+            self.book.record(lead_id, outcome, now)

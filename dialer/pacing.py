@@ -56,6 +56,9 @@ class PacingInput:
     running_24h: float  # abandonment ratio over the last 24 h
     answers_24h: int
     est: Estimates
+    running_recent: float = 0.0  # over the last 30 minutes (a faster feedback signal)
+    answers_recent: int = 0
+    dial_rate: float = 0.0  # calls placed per second lately: the calls still to come
     # For peer laws that look back (VICIdial's): the day so far and the last minute.
     day_answers: int = 0
     day_drops: int = 0
@@ -101,27 +104,35 @@ class Predictive:
     def __init__(
         self,
         *,
-        aim: float = 0.85,
+        aim: float = 1.0,
+        guard: float = 0.8,
         min_agents: int = 2,
         min_answers: int = 30,
         min_handles: int = 30,
         max_lines_per_agent: float = 8.0,
     ) -> None:
-        self.aim = aim  # aim at this share of the target; the rest is margin for error
+        self.aim = aim  # the per-call abandonment probability allowed, as a share of the target
+        self.guard = guard  # realized rates above this share of the target are clawed back
         self.min_agents = min_agents
         self.min_answers = min_answers
         self.min_handles = min_handles
         self.max_lines_per_agent = max_lines_per_agent
         self._progressive = Progressive()
+        # Expected abandons the budget allowed but earlier decisions did not use (capped).
+        self.credit = 0.0
+        self.credit_cap = 1.0
 
     def budget(self, inp: PacingInput) -> float:
         """The abandonment ratio to allow for the calls launched now."""
         aim = self.aim * inp.target
-        if inp.answers_24h < 50:
-            return aim
-        # Spend what the running rate leaves under the aim, claw back what it overshot; never
-        # zero, or one bad minute would stop the campaign for the rest of the window.
-        return float(np.clip(aim + (aim - inp.running_24h), 0.1 * aim, 1.1 * aim))
+        guard = self.guard * inp.target
+        budget = aim
+        if inp.answers_24h >= 50 and inp.running_24h > guard:
+            budget -= 2.0 * (inp.running_24h - guard)  # claw back what the legal window overshot
+        if inp.answers_recent >= 30 and inp.running_recent > guard:
+            budget -= 0.5 * (inp.running_recent - guard)  # and react to the last half hour
+        # Never zero, or one bad minute would stop the campaign for the rest of the window.
+        return float(max(budget, 0.1 * aim))
 
     def launch(self, inp: PacingInput) -> int:
         est = inp.est
@@ -137,10 +148,20 @@ class Predictive:
         n_max = int(self.max_lines_per_agent * max(inp.logged_in, 1)) - len(inp.inflight_elapsed)
         if n_max <= floor:
             return floor
-        p = self.abandon_probability(inp, np.arange(n_max + 1))
-        ok = p[1:] <= self.budget(inp)  # p[k]: for each of k new calls
-        bad = np.flatnonzero(~ok)
-        return max(floor, int(bad[0]) if bad.size else int(n_max))
+        n = np.arange(n_max + 1)
+        p = self.abandon_probability(inp, n)  # p[k]: for each of k calls placed now
+        ph = inp.est.p_human.value
+        budget = self.budget(inp)
+        # Expected abandons of a batch of k against what the budget allows for its live answers,
+        # plus the credit left by earlier batches that were placed below budget.
+        expected = n * ph * p
+        allowed = n * ph * budget + self.credit
+        ok = expected <= allowed
+        bad = np.flatnonzero(~ok[1:])
+        k = int(bad[0]) if bad.size else int(n_max)
+        k = max(floor, k)
+        self.credit = min(self.credit_cap, max(0.0, allowed[k] - expected[k]))
+        return k
 
     @staticmethod
     def abandon_probability(inp: PacingInput, n: np.ndarray) -> np.ndarray:
@@ -174,6 +195,16 @@ class Predictive:
         q = np.clip(q, 0.0, 1.0)
         mu_a = inp.waiting + q.sum(axis=0)
         var_a = (q * (1 - q)).sum(axis=0)
+        # Calls the pacer will place in the next seconds answer too, some before ours: at the
+        # recent dial rate, lam * ph * integral_0^h F(u) du of them by h (Poisson).
+        if inp.dial_rate > 0:
+            grid = np.linspace(0.0, h[-1], 65)
+            integral = np.concatenate(
+                ([0.0], np.cumsum(np.diff(grid) * 0.5 * (ring.cdf(grid)[1:] + ring.cdf(grid)[:-1])))
+            )
+            future = inp.dial_rate * ph * np.interp(h, grid, integral)
+            mu_a = mu_a + future
+            var_a = var_a + future
         # The other new calls answered by each horizon.
         q0 = ph * ring_cdf
         others = np.maximum(n[:, None] - 1, 0)

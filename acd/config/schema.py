@@ -191,6 +191,9 @@ class Simulation(Strict):
     seed: int = 1
     hours: PositiveSeconds = 8.0
     start: str = "08:00"
+    # The calendar day and zone of simulated time 0 (calling hours are checked in real dates).
+    date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = "2026-03-02"
+    time_zone: str = "America/New_York"
     warmup_seconds: Seconds = 0.0
     traffic: dict[str, Traffic] = Field(default_factory=dict)
     agents: SimAgents = SimAgents()
