@@ -163,7 +163,8 @@ def format_report(r: dict[str, Any]) -> str:
                 f"{name:<12}{c['mode']:>12}{c['dialed']:>8}{c['live_answers']:>7}"
                 f"{c['machines']:>8}{c['no_answer']:>7}{c['abandoned']:>9}"
                 f"{_fmt(c['abandonment_rate'], 'pct'):>10}{_fmt(c['hit_rate'], 'pct'):>7}"
-                f"{_fmt(c['connects_per_agent_hour'], 's'):>13}{_fmt(c['talk_occupancy'], 'pct'):>9}"
+                f"{_fmt(c['connects_per_agent_hour'], 's'):>13}"
+                f"{_fmt(c['talk_occupancy'], 'pct'):>9}"
             )
     out.append("")
     out.append(

@@ -111,7 +111,9 @@ def sim_epoch(sim: Simulation) -> float:
     try:
         zone = ZoneInfo(sim.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {sim.time_zone!r}", field="simulation.time_zone")
+        raise ConfigError(
+            f"unknown time zone {sim.time_zone!r}", field="simulation.time_zone"
+        ) from None
     day = date.fromisoformat(sim.date)
     secs = hhmm_seconds(sim.start)
     local = datetime(day.year, day.month, day.day, secs // 3600, secs % 3600 // 60, tzinfo=zone)

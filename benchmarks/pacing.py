@@ -23,12 +23,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from acd.config.schema import Config  # noqa: E402
-from acd.simulate import build  # noqa: E402
-from benchmarks.common import emit_json, parser, table  # noqa: E402
-from benchmarks.vicidial import VicidialAdaptTapered  # noqa: E402
-from dialer.center import Center  # noqa: E402
-from dialer.pacing import Power, Predictive, Progressive  # noqa: E402
+from acd.config.schema import Config
+from acd.simulate import build
+from benchmarks.common import emit_json, parser, table
+from benchmarks.vicidial import VicidialAdaptTapered
+from dialer.center import Center
+from dialer.pacing import Power, Predictive, Progressive
 
 POLICIES = ("progressive", "power", "vicidial", "ours")
 
@@ -102,14 +102,18 @@ def worst_hour(center: Center) -> float:
 def run_one(args: tuple[str, int, float, float, float, int]) -> dict[str, Any]:
     policy, agents, p_live, talk, hours, seed = args
     cfg = scenario(agents, p_live, talk, hours, seed)
-    core, trunk, driver = build(cfg, pacers={"c": pacer(policy)})
+    core, _, driver = build(cfg, pacers={"c": pacer(policy)})
     assert isinstance(core, Center)
     t0 = time.perf_counter()
     end = driver.run(hours * 3600.0)
     wall = time.perf_counter() - t0
     rep = core.campaign_report(end)["c"]
     return {
-        "policy": policy, "agents": agents, "p_live": p_live, "talk": talk, "seed": seed,
+        "policy": policy,
+        "agents": agents,
+        "p_live": p_live,
+        "talk": talk,
+        "seed": seed,
         "connects_per_agent_hour": rep["connects_per_agent_hour"] or 0.0,
         "talk_occupancy": rep["talk_occupancy"] or 0.0,
         "idle_between_calls_s": rep["mean_idle_seconds_between_calls"] or 0.0,
@@ -143,39 +147,74 @@ def main() -> None:
     for r in results:
         key = (r["agents"], r["p_live"], r["talk"])
         acc = by.setdefault(key, {}).setdefault(r["policy"], {})
-        for k in ("connects_per_agent_hour", "talk_occupancy", "idle_between_calls_s",
-                  "abandonment_day", "abandonment_worst_hour"):
+        for k in (
+            "connects_per_agent_hour",
+            "talk_occupancy",
+            "idle_between_calls_s",
+            "abandonment_day",
+            "abandonment_worst_hour",
+        ):
             acc.setdefault(k, []).append(r[k])  # type: ignore[attr-defined]
     rows = []
     summary: dict[str, Any] = {"scenarios": [], "hours": hours, "seeds": seeds, "wall_s": wall}
     for key in sorted(by):
         pol = {k: {m: mean(v) for m, v in d.items()} for k, d in by[key].items()}
         worst_ours = max(
-            r["abandonment_day"] for r in results
+            r["abandonment_day"]
+            for r in results
             if (r["agents"], r["p_live"], r["talk"]) == key and r["policy"] == "ours"
         )
         ours = pol["ours"]["connects_per_agent_hour"]
         vici = pol["vicidial"]["connects_per_agent_hour"]
         prog = pol["progressive"]["connects_per_agent_hour"]
         summary["scenarios"].append(
-            {"agents": key[0], "p_live": key[1], "talk": key[2], "policies": pol,
-             "ours_vs_vicidial": ours / vici if vici else None,
-             "ours_vs_progressive": ours / prog if prog else None,
-             "ours_worst_day_abandonment": worst_ours}
+            {
+                "agents": key[0],
+                "p_live": key[1],
+                "talk": key[2],
+                "policies": pol,
+                "ours_vs_vicidial": ours / vici if vici else None,
+                "ours_vs_progressive": ours / prog if prog else None,
+                "ours_worst_day_abandonment": worst_ours,
+            }
         )
         for name in POLICIES:
             m = pol[name]
-            rows.append([
-                f"{key[0]} ag, p={key[1]:.2f}, talk {key[2]:.0f}s" if name == "progressive" else "",
-                name, m["connects_per_agent_hour"], m["talk_occupancy"], m["idle_between_calls_s"],
-                f"{m['abandonment_day']:.2%}", f"{m['abandonment_worst_hour']:.2%}",
-                f"{ours / vici:.2f}" if name == "ours" and vici else "",
-                f"{ours / prog:.2f}" if name == "ours" and prog else "",
-            ])
-    print(f"Pacing: {len(grid)} scenarios x {seeds} seed(s) x {len(POLICIES)} policies, "
-          f"{hours:g} h days; means over seeds; {wall:.0f} s")
-    print(table(["scenario", "policy", "connects/agent-h", "talk occ", "idle s", "abandon day",
-                 "worst 60 min", "x vicidial", "x progressive"], rows))
+            rows.append(
+                [
+                    f"{key[0]} ag, p={key[1]:.2f}, talk {key[2]:.0f}s"
+                    if name == "progressive"
+                    else "",
+                    name,
+                    m["connects_per_agent_hour"],
+                    m["talk_occupancy"],
+                    m["idle_between_calls_s"],
+                    f"{m['abandonment_day']:.2%}",
+                    f"{m['abandonment_worst_hour']:.2%}",
+                    f"{ours / vici:.2f}" if name == "ours" and vici else "",
+                    f"{ours / prog:.2f}" if name == "ours" and prog else "",
+                ]
+            )
+    print(
+        f"Pacing: {len(grid)} scenarios x {seeds} seed(s) x {len(POLICIES)} policies, "
+        f"{hours:g} h days; means over seeds; {wall:.0f} s"
+    )
+    print(
+        table(
+            [
+                "scenario",
+                "policy",
+                "connects/agent-h",
+                "talk occ",
+                "idle s",
+                "abandon day",
+                "worst 60 min",
+                "x vicidial",
+                "x progressive",
+            ],
+            rows,
+        )
+    )
     # Targets, from the issue.
     checks: dict[str, bool] = {}
     checks["ours never above 3% over the day"] = all(
