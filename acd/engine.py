@@ -69,6 +69,8 @@ class Engine:
         self.queues: dict[str, QueueRt] = {}
         self.calls: dict[str, CallRt] = {}
         self.records: list[CallRecord] | None = [] if keep_records else None
+        # The last disposition set on each call, until a record store takes it (bounded below).
+        self.dispositions: dict[str, str] = {}
         # Observable changes for metrics and live views; None (the default) costs nothing.
         self.notices: list[dict[str, Any]] | None = None
         self.record_sink: Callable[[CallRecord], None] | None = None
@@ -93,6 +95,7 @@ class Engine:
             ev.AgentLogout: self._on_logout,
             ev.AgentReady: self._on_ready,
             ev.EndWrapUp: self._on_end_wrap,
+            ev.SetDisposition: self._on_disposition,
             ev.AgentPause: self._on_pause,
             ev.SetAgentSkills: self._on_set_skills,
             ev.HangUpCall: self._on_hangup_request,
@@ -423,6 +426,7 @@ class Engine:
         self._idle_seq += 1
         a.idle_seq = self._idle_seq
         a.call = None
+        a.last_call = c.id
         a.last_queue = q.name
         a.last_talk = talk
         if c.counted:
@@ -605,6 +609,31 @@ class Engine:
         a.pause_reason = ""
         a.missed = 0
         self._route_agent(a, now)
+
+    def _on_disposition(self, e: ev.SetDisposition, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if a.state is A.ON_CALL and a.call is not None:
+            call_id, queue = a.call.id, a.call.queue.name
+        elif a.state is A.WRAP_UP and a.last_call:
+            call_id, queue = a.last_call, a.last_queue
+        else:
+            raise IllegalTransition("agent", a.id, a.state.value, "disposition")
+        self.dispositions[call_id] = e.disposition
+        if len(self.dispositions) > 10_000:  # until a record store takes them: keep it bounded
+            del self.dispositions[next(iter(self.dispositions))]
+        if self.notices is not None:
+            self.notices.append(
+                {
+                    "type": "call",
+                    "event": "disposition",
+                    "call_id": call_id,
+                    "queue": queue,
+                    "outcome": None,
+                    "seconds": 0.0,
+                    "agent_id": a.id,
+                    "disposition": e.disposition,
+                }
+            )
 
     def _on_end_wrap(self, e: ev.EndWrapUp, now: float) -> None:
         a = self._agent(e.agent_id)

@@ -126,6 +126,18 @@ class EndWrapUp:
 
 
 @dataclass(frozen=True, slots=True)
+class SetDisposition:
+    """The agent's wrap-up code for its current or last call (while on it or in wrap-up)."""
+
+    agent_id: str
+    disposition: str
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+        _need_id("disposition", self.disposition)
+
+
+@dataclass(frozen=True, slots=True)
 class AgentPause:
     agent_id: str
     reason: str = "break"
@@ -204,6 +216,7 @@ Event = (
     | AgentLogout
     | AgentReady
     | EndWrapUp
+    | SetDisposition
     | AgentPause
     | SetAgentSkills
     | OutboundAnswered

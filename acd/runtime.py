@@ -15,6 +15,7 @@ class AgentRt(Member):
     __slots__ = (
         "call",
         "id",
+        "last_call",
         "last_queue",
         "last_talk",
         "missed",
@@ -40,6 +41,7 @@ class AgentRt(Member):
         self.pending: tuple[str, str] | None = None  # ("pause", reason) or ("logout", "")
         self.stats = AgentStats()
         self.wrap_queue: QueueRt | None = None  # whose AHT the running wrap-up counts toward
+        self.last_call = ""  # the call a disposition refers to during wrap-up
         self.last_queue = ""  # queue of the last call, and its talk time (for handle-time notices)
         self.last_talk = 0.0
         self.retiring = False  # removed from the config: logged out once idle

@@ -48,6 +48,10 @@ class StateBody(Body):
     reason: Annotated[str, Field(min_length=1, max_length=64)] = "supervisor"
 
 
+class DispositionBody(Body):
+    disposition: Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class TransferBody(Body):
     queue: Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -167,6 +171,15 @@ async def agent_ready(request: web.Request, d: Daemon, body: None) -> Any:
 async def agent_pause(request: web.Request, d: Daemon, body: PauseBody) -> Any:
     _submit(d, ev.AgentPause(_agent_id(request), body.reason))
     return _agent(d, _agent_id(request))
+
+
+async def agent_disposition(request: web.Request, d: Daemon, body: DispositionBody) -> Any:
+    aid = _agent_id(request)
+    _submit(d, ev.SetDisposition(aid, body.disposition))
+    assert d.driver is not None
+    a = d.driver.engine.agents[aid]
+    call_id = a.call.id if a.call is not None else a.last_call
+    return {"agent_id": aid, "call_id": call_id, "disposition": body.disposition}
 
 
 async def agent_force_state(request: web.Request, d: Daemon, body: StateBody) -> Any:
@@ -343,6 +356,15 @@ ROUTES: list[Route] = [
         "agent",
         "Pause with a reason code (after the current call if on one)",
         PauseBody,
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/disposition",
+        agent_disposition,
+        "agent",
+        "Set the disposition (wrap-up code) of the current or last call",
+        DispositionBody,
         own_agent=True,
     ),
     Route(

@@ -136,3 +136,21 @@ async def test_erlang_endpoint_matches_the_calculator(api: Api) -> None:
     assert status == 422 and body["error"]["message"].startswith("calls: ")
     status, body = await api.call("GET", "/v1/erlang?calls=5&aht=180&agents=3&colour=1")
     assert status == 422 and body["error"]["message"].startswith("colour: unknown parameter")
+
+
+async def test_disposition_during_call_or_wrap_up(api: Api) -> None:
+    await api.call("POST", "/v1/agents/alice/login")
+    status, body = await api.call(
+        "POST", "/v1/agents/alice/disposition", role="agent", json={"disposition": "sale"}
+    )
+    assert status == 409 and body["error"]["code"] == "illegal_transition"  # no call yet
+    driver = api.daemon.driver
+    assert driver is not None
+    driver.submit(ev.CallArrived("c7", "sales"))
+    driver.submit(ev.AgentAnswered("c7", "alice"))
+    driver.submit(ev.CallHungUp("c7"))  # alice is in wrap-up (30 s)
+    status, body = await api.call(
+        "POST", "/v1/agents/alice/disposition", role="agent", json={"disposition": "sale"}
+    )
+    assert status == 200 and body == {"agent_id": "alice", "call_id": "c7", "disposition": "sale"}
+    assert driver.engine.dispositions["c7"] == "sale"
