@@ -130,6 +130,45 @@ class Center:
     def reset_stats(self, now: float) -> None:
         self.engine.reset_stats(now)
 
+    def __getattr__(self, name: str) -> Any:
+        # Views and lookups (snapshot, agents, calls, ...) are the engine's: delegate them.
+        return getattr(self.engine, name)
+
+    def reconfigure(self, config: Config, now: float) -> dict[str, list[str]]:
+        """Apply a new config to the ACD side; campaigns themselves need a restart for now."""
+        from acd.errors import ConfigError
+
+        if [c.model_dump() for c in config.campaigns] != [
+            c.model_dump() for c in self.config.campaigns
+        ]:
+            raise ConfigError("campaigns changed: restart the daemon to apply campaign changes")
+        queues = [*config.queues, *(campaign_queue(c) for c in config.campaigns)]
+        changes = self.engine.reconfigure(config.model_copy(update={"queues": queues}), now)
+        self.config = config
+        return changes
+
+    def campaigns_view(self, now: float) -> list[dict[str, Any]]:
+        report = self.campaign_report(now)
+        out = []
+        for name, rt in self.campaigns.items():
+            r = report[name]
+            a24 = r["abandonment_rate_24h"]
+            out.append(
+                {
+                    "name": name,
+                    "mode": rt.cfg.mode,
+                    "paused": rt.paused,
+                    "abandonment_24h": a24,
+                    "abandonment_30d": r["abandonment_rate_30d"],
+                    "connects_per_hour": r["connects_per_agent_hour"],
+                    "in_flight": len(rt.inflight),
+                    "logged_in": self.engine.queues[rt.queue].levels[0][0].logged_in,
+                    **{k: r[k] for k in ("dialed", "live_answers", "connected", "abandoned")},
+                    "report": r,
+                }
+            )
+        return out
+
     # --- outbound ---------------------------------------------------------------------------
     def _outbound(
         self, event: ev.OutboundAnswered | ev.OutboundFailed, now: float, touched: set[str]

@@ -233,6 +233,42 @@ async def call_transfer(request: web.Request, d: Daemon, body: TransferBody) -> 
     return d.driver.engine.call_view(d.driver.engine.calls[call_id], d.driver.now())
 
 
+def _center(d: Daemon) -> Any:
+    from dialer.center import Center
+
+    if d.driver is None:
+        raise ApiError(503, "not_ready", "the engine is not running")
+    core = d.driver.engine
+    return core if isinstance(core, Center) else None
+
+
+async def list_campaigns(request: web.Request, d: Daemon, body: None) -> Any:
+    c = _center(d)
+    return {"campaigns": [] if c is None else c.campaigns_view(d.driver.now())}  # type: ignore[union-attr]
+
+
+def _campaign(d: Daemon, name: str) -> Any:
+    c = _center(d)
+    rt = None if c is None else c.campaigns.get(name)
+    if rt is None:
+        raise ApiError(404, "unknown_campaign", f"unknown campaign {name!r}")
+    return c, rt
+
+
+async def campaign_pause(request: web.Request, d: Daemon, body: None) -> Any:
+    c, rt = _campaign(d, request.match_info["campaign"])
+    rt.paused = True  # calls in flight finish; no new ones until resumed
+    log.info("campaign %s paused", rt.name)
+    return next(v for v in c.campaigns_view(d.driver.now()) if v["name"] == rt.name)  # type: ignore[union-attr]
+
+
+async def campaign_resume(request: web.Request, d: Daemon, body: None) -> Any:
+    c, rt = _campaign(d, request.match_info["campaign"])
+    rt.paused = False
+    log.info("campaign %s resumed", rt.name)
+    return next(v for v in c.campaigns_view(d.driver.now()) if v["name"] == rt.name)  # type: ignore[union-attr]
+
+
 async def admin_reload(request: web.Request, d: Daemon, body: None) -> Any:
     return reload_config(d)
 
@@ -392,6 +428,21 @@ ROUTES: list[Route] = [
         "agent",
         "Transfer a call to a queue",
         TransferBody,
+    ),
+    Route("GET", "/v1/campaigns", list_campaigns, "supervisor", "Campaigns with today's figures"),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/pause",
+        campaign_pause,
+        "supervisor",
+        "Stop placing calls (calls in flight finish)",
+    ),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/resume",
+        campaign_resume,
+        "supervisor",
+        "Place calls again",
     ),
     Route("POST", "/v1/admin/reload", admin_reload, "admin", "Reload the config file"),
     Route(

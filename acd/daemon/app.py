@@ -30,6 +30,8 @@ from acd.daemon.live import LiveDriver
 from acd.daemon.metrics import Metrics
 from acd.daemon.state import DAEMON, Daemon
 from acd.engine import Engine
+from acd.simulate import campaign_leads
+from dialer.center import Center
 from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.daemon")
@@ -57,12 +59,31 @@ def live_simulation(config: Config) -> Simulation:
 async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
     d = app[DAEMON]
     cfg = d.config
-    engine = Engine(cfg, rng=Random())
+    engine: Engine | Center
+    if cfg.campaigns:
+        base = d.config_path.parent if d.config_path is not None else Path.cwd()
+        leads, dnc = campaign_leads(cfg, base, 0.0)  # live: engine time is Unix time
+        engine = Center(cfg, rng=Random(), leads=leads, dnc=dnc)
+    else:
+        engine = Engine(cfg, rng=Random())
     trunk = None
     if cfg.adapter.type == "simulated":
         sim = live_simulation(cfg)
         trunk = SimulatedTrunk(cfg, sim, seed=Random().randrange(1 << 30))
         d.adapters["simulated"] = True
+    adapter = None
+    if cfg.adapter.type == "asterisk":
+        from telephony_adapters.asterisk import AsteriskAdapter
+
+        def asterisk_up(up: bool) -> None:
+            d.adapters["asterisk"] = up  # /readyz and acd_adapter_up follow the connection
+
+        assert cfg.adapter.asterisk is not None  # the schema requires it for this type
+        d.adapters["asterisk"] = False
+        reconnects = d.metrics.reconnects.labels("asterisk")
+        adapter = AsteriskAdapter(
+            cfg.adapter.asterisk, on_state=asterisk_up, on_reconnect=reconnects.inc
+        )
 
     def on_notices(notices: list[dict[str, Any]]) -> None:
         d.metrics.observe(notices)
@@ -85,14 +106,23 @@ async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
             d.hub.publish(n)
 
     driver = LiveDriver(
-        engine, trunk=trunk, on_notices=on_notices, on_latency=d.metrics.latency.observe
+        engine,
+        trunk=trunk,
+        execute=adapter.execute if adapter is not None else None,
+        on_notices=on_notices,
+        on_latency=d.metrics.latency.observe,
     )
     d.driver, d.trunk = driver, trunk
+    if adapter is not None:
+        adapter.attach(driver)
+        await adapter.start()  # connects in the background; the daemon runs while it is down
     if trunk is not None and (cfg.simulation is None or cfg.simulation.agents.login_at_start):
         for a in cfg.agents:
             driver.submit(ev.AgentLogin(a.id))
     driver.start()
     yield
+    if adapter is not None:
+        await adapter.close()
     driver.close()
     d.driver = None
 
@@ -117,9 +147,16 @@ async def ticker_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def snapshot_message(d: Daemon) -> dict[str, Any]:
     assert d.driver is not None
-    snap = d.driver.engine.snapshot(d.driver.now())
+    now = d.driver.now()
+    core = d.driver.engine
+    snap = core.snapshot(now)
     snap.pop("calls")
-    return {"type": "snapshot", "time": d.driver.now(), "campaigns": [], **snap}
+    campaigns = []
+    if isinstance(core, Center):
+        campaigns = [
+            {k: v for k, v in c.items() if k != "report"} for c in core.campaigns_view(now)
+        ]
+    return {"type": "snapshot", "time": now, **snap, "campaigns": campaigns}
 
 
 async def events_ws(request: web.Request) -> web.StreamResponse:
@@ -183,9 +220,15 @@ def build_app(
         metrics=metrics,
     )
     app[DAEMON] = d
+
+    def campaigns() -> list[dict[str, Any]]:
+        core = d.driver.engine if d.driver else None
+        return core.campaigns_view(d.driver.now()) if isinstance(core, Center) else []  # type: ignore[union-attr]
+
     metrics.attach(
         lambda: d.driver.engine.snapshot(d.driver.now()) if d.driver else _empty_snapshot(),
         lambda: dict(d.adapters),
+        campaigns,
     )
     api.add_routes(app)
     for path, handler, role in (

@@ -17,6 +17,7 @@ from acd import events as ev
 from acd.commands import Command
 from acd.engine import Engine
 from acd.errors import AcdError
+from dialer.center import Center
 from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.live")
@@ -25,7 +26,7 @@ log = logging.getLogger("acd.live")
 class LiveDriver:
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Center,
         *,
         trunk: SimulatedTrunk | None = None,
         execute: Callable[[Command, float], None] | None = None,

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 WAIT_BUCKETS = (1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200)
@@ -18,10 +18,14 @@ LATENCY_BUCKETS = (1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1
 
 class SnapshotCollector(Collector):
     def __init__(
-        self, snapshot: Callable[[], dict[str, Any]], adapters: Callable[[], dict[str, bool]]
-    ):
+        self,
+        snapshot: Callable[[], dict[str, Any]],
+        adapters: Callable[[], dict[str, bool]],
+        campaigns: Callable[[], list[dict[str, Any]]] = list,
+    ) -> None:
         self._snapshot = snapshot
         self._adapters = adapters
+        self._campaigns = campaigns
 
     def collect(self) -> Iterable[Metric]:
         snap = self._snapshot()
@@ -63,6 +67,34 @@ class SnapshotCollector(Collector):
         for state, n in snap["agent_states"].items():
             agents.add_metric([state], n)
         yield agents
+        calls = CounterMetricFamily(
+            "dialer_calls", "Dialer calls by outcome", labels=["campaign", "outcome"]
+        )
+        ratio = GaugeMetricFamily(
+            "dialer_abandonment_ratio",
+            "Abandoned / live-answered over the window (the legal measure)",
+            labels=["campaign", "window"],
+        )
+        dial = GaugeMetricFamily(
+            "dialer_dial_ratio", "Calls in flight per agent on the campaign", labels=["campaign"]
+        )
+        for c in self._campaigns():
+            r = c["report"]
+            for outcome, key in (
+                ("human", "live_answers"),
+                ("machine", "machines"),
+                ("no_answer", "no_answer"),
+                ("busy", "busy"),
+                ("failed", "failed"),
+                ("abandoned", "abandoned"),
+            ):
+                calls.add_metric([c["name"], outcome], r[key])
+            for window, key in (("24h", "abandonment_24h"), ("30d", "abandonment_30d")):
+                ratio.add_metric([c["name"], window], c[key] or 0.0)
+            dial.add_metric([c["name"]], c["in_flight"] / max(c["logged_in"], 1))
+        yield calls
+        yield ratio
+        yield dial
         up = GaugeMetricFamily("acd_adapter_up", "Telephony adapter connected", labels=["adapter"])
         for name, ok in self._adapters().items():
             up.add_metric([name], 1.0 if ok else 0.0)
@@ -119,9 +151,12 @@ class Metrics:
         )
 
     def attach(
-        self, snapshot: Callable[[], dict[str, Any]], adapters: Callable[[], dict[str, bool]]
+        self,
+        snapshot: Callable[[], dict[str, Any]],
+        adapters: Callable[[], dict[str, bool]],
+        campaigns: Callable[[], list[dict[str, Any]]] = list,
     ) -> None:
-        self.registry.register(SnapshotCollector(snapshot, adapters))
+        self.registry.register(SnapshotCollector(snapshot, adapters, campaigns))
 
     def observe(self, notices: list[dict[str, Any]]) -> None:
         for n in notices:
