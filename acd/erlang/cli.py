@@ -204,6 +204,8 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
         except ErlangInputError as exc:
             flag = _FLAGS.get(exc.field, exc.field)
             print(f"error: {flag}: {exc.message.split(': ', 1)[-1]}", file=sys.stderr)
+        except BrokenPipeError:
+            return 0  # the reader went away (e.g. piped into head): nothing left to say
         except OSError as exc:
             print(f"error: {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
