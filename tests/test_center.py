@@ -227,7 +227,7 @@ def sim_config(agents: int, p_live: float, seed: int, hours: float) -> Config:
 @pytest.mark.parametrize("p_live", [0.15, 0.6])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_predictive_holds_abandonment_under_target(agents: int, p_live: float, seed: int) -> None:
-    hours = 4.0 if agents < 100 else 1.5
+    hours = 2.5 if agents < 100 else 1.0
     core, _, driver = build(sim_config(agents, p_live, seed, hours))
     assert isinstance(core, Center)
     end = driver.run(hours * 3600)
