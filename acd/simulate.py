@@ -136,7 +136,13 @@ def campaign_leads(
             result = import_leads(path)
         except (OSError, LeadFileError) as exc:
             raise ConfigError(str(exc), field=f"campaigns.{c.name}.leads") from None
-        book = LeadBook(RetryPolicy())
+        for f in c.dnc_files:
+            dpath = Path(f) if Path(f).is_absolute() or base_dir is None else base_dir / f
+            try:
+                dnc.load_registry(dpath, source=f"registry:{Path(f).name}", at=epoch)
+            except OSError as exc:
+                raise ConfigError(str(exc), field=f"campaigns.{c.name}.dnc_files") from None
+        book = LeadBook(RetryPolicy(uk_72h_rule=c.uk_72h_rule))
         book.extend(result.leads, at=epoch)
         w = c.calling_window
         window = CallingWindow(w.start, w.end, days=w.days, holidays=frozenset(w.holidays))

@@ -67,6 +67,11 @@ class CampaignRuntime:
         self.ledger = AbandonLedger()
         self.fig = Figures()
         self.inflight: dict[str, tuple[str, str, float]] = {}  # call -> (lead, number, dialed at)
+        self.numbers: dict[str, str] = {}  # live calls' numbers (a do-not-call disposition)
+        self.agent_call: dict[str, str] = {}  # agent -> its current or last campaign call
+        self.awaiting: dict[str, str] = {}  # talk over, disposition awaited: call -> lead
+        self.dispo: dict[str, object] = {}  # disposition set while still talking: call -> it
+        self.kinds = {d.name: d.kind for d in cfg.dispositions}
         self.answered: dict[str, tuple[str, float]] = {}  # live answers: call -> (lead, at)
         self.connect_at: dict[str, float] = {}  # agent id -> when its campaign call connected
         self.attempts: dict[str, int] = {}  # lead -> attempts so far
@@ -116,6 +121,7 @@ class CampaignRuntime:
         if outcome == "human":
             est.human_answers += 1
             self.answered[call_id] = (lead_id, now)
+            self.numbers[call_id] = number
             self.ledger.live_answer(now)
             self.day_answers += 1
         else:
@@ -126,6 +132,7 @@ class CampaignRuntime:
         if call_id in self.answered:
             self.fig.connected += 1
             self.connect_at[agent_id] = now
+            self.agent_call[agent_id] = call_id
             self._recent(now, drop=False)
 
     def dropped(self, call_id: str, now: float) -> None:
@@ -133,19 +140,45 @@ class CampaignRuntime:
         item = self.answered.pop(call_id, None)
         if item is None:
             return
+        self.numbers.pop(call_id, None)
         self.fig.abandoned += 1
         self.ledger.abandon(now)
         self.day_drops += 1
         self._recent(now, drop=True)
         self.leads.record(item[0], "abandoned", now)
 
-    def talk_ended(self, call_id: str, talk: float) -> None:
+    def talk_ended(self, call_id: str, talk: float, now: float) -> None:
         item = self.answered.pop(call_id, None)
         if item is None:
             return
         self.fig.talk_seconds += talk
         self.fig.contacts += 1
-        self.leads.record(item[0], "human", 0.0)
+        dispo = self.dispo.pop(call_id, None)
+        if dispo is not None:
+            self._settle(call_id, item[0], dispo, now)
+        else:
+            self.awaiting[call_id] = item[0]  # the agent codes it in wrap-up
+
+    def disposition(self, call_id: str, name: str, now: float) -> str:
+        """An agent's wrap-up code for a campaign call; returns its kind."""
+        kind = self.kinds[name]
+        from dialer.retries import Disposition, DispositionKind
+
+        d = Disposition(name, DispositionKind(kind))
+        if call_id in self.answered:
+            self.dispo[call_id] = d  # settled when the talk ends
+        elif call_id in self.awaiting:
+            self._settle(call_id, self.awaiting.pop(call_id), d, now)
+        return kind
+
+    def _settle(self, call_id: str, lead_id: str, dispo: object, now: float) -> None:
+        kind = getattr(dispo, "kind", "contact")
+        if kind == "success":
+            self.fig.success += 1
+            if self.attempts.get(lead_id, 0) == 1:
+                self.fig.first_call_close += 1
+        self.numbers.pop(call_id, None)
+        self.leads.record(lead_id, dispo, now)  # type: ignore[arg-type]
 
     def agent_free(self, agent_id: str, now: float) -> None:
         at = self.connect_at.pop(agent_id, None)
@@ -153,6 +186,10 @@ class CampaignRuntime:
             self.est.handle.observe(now - at)
             self.est.handles += 1
             self.fig.handle_seconds += now - at
+        call_id = self.agent_call.pop(agent_id, None)
+        if call_id is not None and call_id in self.awaiting:
+            # Wrap-up over with no disposition: the person was reached, so a contact.
+            self._settle(call_id, self.awaiting.pop(call_id), "human", now)
 
     def _recent(self, now: float, drop: bool) -> None:
         self.recent.append((now, drop))

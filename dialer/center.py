@@ -20,6 +20,7 @@ from acd import events as ev
 from acd.commands import Command, HangUp, Originate, PlayMessage
 from acd.config.schema import Config
 from acd.engine import Engine
+from acd.errors import InvalidEvent
 from acd.runtime import AgentRt, CallRecord, QueueRt
 from acd.states import AgentState, Outcome
 from acd.timers import Timers
@@ -98,7 +99,12 @@ class Center:
                     rt.connected(event.call_id, event.agent_id, now)
             elif isinstance(event, ev.CallArrived) and event.queue in self._arrivals:
                 self._arrivals[event.queue].append(now)
-            out = self.engine.handle(event, now)
+            dispo = None
+            if isinstance(event, ev.SetDisposition):
+                dispo = self._disposition_target(event)  # refuses an unknown code first
+            out = self.engine.handle(event, now)  # refuses an agent not on a call or wrap-up
+            if dispo is not None:
+                self._apply_disposition(*dispo, event, now)
         out = self._after(out, now, touched)
         for name in touched:
             out += self._pace(self.campaigns[name], now)
@@ -207,7 +213,7 @@ class Center:
             if rt is None:
                 continue
             if rec.outcome is Outcome.ANSWERED:
-                rt.talk_ended(rec.call_id, rec.talk_seconds)
+                rt.talk_ended(rec.call_id, rec.talk_seconds, now)
             else:  # no agent within the connect window (or the called party hung up first)
                 rt.dropped(rec.call_id, now)
                 dropped[rec.call_id] = rt
@@ -234,6 +240,33 @@ class Center:
             else:
                 fixed.append(cmd)
         return fixed
+
+    def _disposition_target(self, e: ev.SetDisposition) -> tuple[CampaignRuntime, str] | None:
+        """The campaign call an agent's code is for, after checking the campaign's list."""
+        a = self.engine.agents.get(e.agent_id)
+        if a is None:
+            return None  # the engine reports the unknown agent
+        call_id = a.call.id if a.call is not None else a.last_call
+        rt = self._call_campaign.get(call_id) or next(
+            (r for r in self.campaigns.values() if call_id in r.awaiting), None
+        )
+        if rt is None:
+            return None  # an inbound call: the engine keeps the code
+        if e.disposition not in rt.kinds:
+            raise InvalidEvent(
+                f"campaign {rt.name!r} has no disposition {e.disposition!r}; "
+                f"it has {sorted(rt.kinds)}"
+            )
+        return rt, call_id
+
+    def _apply_disposition(
+        self, rt: CampaignRuntime, call_id: str, e: ev.SetDisposition, now: float
+    ) -> None:
+        """Apply the code to the lead (retries, callbacks); do-not-call lists the number now."""
+        number = rt.numbers.get(call_id, "")
+        kind = rt.disposition(call_id, e.disposition, now)
+        if kind == "do_not_call" and self.dnc is not None and number:
+            self.dnc.add(number, "agent", now)
 
     # --- pacing -----------------------------------------------------------------------------
     def _inbound_reserve(self, rt: CampaignRuntime, now: float) -> tuple[bool, int]:

@@ -9,8 +9,9 @@ class LeadSource(Protocol):
     def next_lead(self, now: float) -> tuple[str, str] | None:
         """The next lead that may be dialed now, as (lead_id, E.164 number), or None."""
 
-    def record(self, lead_id: str, outcome: str, now: float) -> None:
-        """The outcome of an attempt: human, machine, no_answer, busy, failed, abandoned."""
+    def record(self, lead_id: str, outcome: Any, now: float) -> None:
+        """The outcome of an attempt: human, machine, no_answer, busy, failed, abandoned,
+        do_not_call, or an agent's Disposition."""
 
 
 class SyntheticLeads:
@@ -25,8 +26,9 @@ class SyntheticLeads:
         self.n += 1
         return f"L{self.n}", f"{self.prefix}{self.n:07d}"
 
-    def record(self, lead_id: str, outcome: str, now: float) -> None:
-        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+    def record(self, lead_id: str, outcome: Any, now: float) -> None:
+        key = str(getattr(outcome, "kind", outcome))
+        self.outcomes[key] = self.outcomes.get(key, 0) + 1
 
 
 class BookLeads:
@@ -43,11 +45,13 @@ class BookLeads:
         lead = self.book.next_dialable(now + self.epoch, self.window, self.dnc)
         return None if lead is None else (lead.lead_id, lead.phone)
 
-    def record(self, lead_id: str, outcome: str, now: float) -> None:
+    def record(self, lead_id: str, outcome: Any, now: float) -> None:
         now += self.epoch
         from dialer.retries import Disposition, DispositionKind
 
-        if outcome == "human":
+        if isinstance(outcome, Disposition):
+            self.book.record(lead_id, outcome, now, dnc=self.dnc)
+        elif outcome == "human":
             # Connected to an agent; with no disposition from the agent it counts as a contact.
             self.book.record(lead_id, Disposition("connected", DispositionKind.CONTACT), now)
         elif outcome == "do_not_call":

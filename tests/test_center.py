@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from acd import events as ev
 from acd.commands import HangUp, OfferCall, Originate, PlayMessage
+from acd.errors import InvalidEvent
 from acd.config.schema import Config
 from acd.simulate import build
 from dialer.center import Center
@@ -244,3 +245,33 @@ def test_predictive_holds_abandonment_under_target(agents: int, p_live: float, s
     ours = core.campaign_report(end)["c"]["connects_per_agent_hour"]
     prog = prog_core.campaign_report(prog_end)["c"]["connects_per_agent_hour"]
     assert ours >= prog
+
+
+def test_dispositions_apply_to_the_lead_and_do_not_call_lists_the_number_at_once() -> None:
+    from dialer.dnc import DoNotCallList
+
+    dnc = DoNotCallList()
+    d = Dials(
+        center_config(agents=1, wrap_up_seconds=30),
+        numbers=["+12125550100", "+12125550101", "+12125550102"],
+        dnc=dnc,
+    )
+    d.do(ev.AgentLogin("a0"))
+    (o,) = d.dialed()
+    d.do(ev.OutboundAnswered(o.call_id))
+    d.do(ev.AgentAnswered(o.call_id, "a0"))
+    with pytest.raises(InvalidEvent):
+        d.do(ev.SetDisposition("a0", "bought-a-boat"))  # not in the campaign's list
+    d.do(ev.CallHungUp(o.call_id))
+    d.do(ev.SetDisposition("a0", "do_not_call"))  # in wrap-up
+    assert "+12125550100" in dnc and dnc.entry("+12125550100").source == "agent"
+    d.do(ev.AgentReady("a0"))
+    (o2,) = [x for x in d.dialed() if x.call_id != o.call_id]
+    d.do(ev.OutboundAnswered(o2.call_id))
+    d.do(ev.AgentAnswered(o2.call_id, "a0"))
+    d.do(ev.SetDisposition("a0", "sale"))  # while talking: settled when the talk ends
+    d.do(ev.CallHungUp(o2.call_id))
+    fig = d.c.campaigns["c"].fig
+    assert (fig.contacts, fig.success, fig.first_call_close) == (2, 1, 1)
+    report = d.c.campaign_report(d.now)["c"]
+    assert report["conversion_rate"] == 0.5 and report["first_call_close"] == 1.0

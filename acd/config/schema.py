@@ -226,6 +226,28 @@ class Window(Strict):
         return self
 
 
+DispositionKind = Literal["success", "contact", "not_contacted", "final", "callback", "do_not_call"]
+
+
+class CampaignDisposition(Strict):
+    name: Name
+    kind: DispositionKind
+
+
+def _default_dispositions() -> list[CampaignDisposition]:
+    return [
+        CampaignDisposition(name=n, kind=k)  # type: ignore[arg-type]
+        for n, k in (
+            ("sale", "success"),
+            ("not_interested", "contact"),
+            ("no_contact", "not_contacted"),
+            ("wrong_number", "final"),
+            ("callback", "callback"),
+            ("do_not_call", "do_not_call"),
+        )
+    ]
+
+
 class Campaign(Strict):
     name: Name
     mode: Literal["preview", "progressive", "power", "predictive"] = "predictive"
@@ -243,6 +265,10 @@ class Campaign(Strict):
     machine_message: str = ""
     calling_window: Window = Window()
     inbound_reserve: bool = True  # blended agents: keep enough free for inbound service level
+    # Agents' wrap-up codes, each marked with what it means for the lead and the figures.
+    dispositions: list[CampaignDisposition] = Field(default_factory=_default_dispositions)
+    dnc_files: list[str] = Field(default_factory=list)  # registry files, relative to the config
+    uk_72h_rule: bool = False  # Ofcom: no redial within 72 h of an abandoned call
 
     @model_validator(mode="after")
     def _rules(self) -> Campaign:
