@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from acd import events as ev
 from acd.commands import HangUp, OfferCall, Originate, PlayMessage
-from acd.errors import InvalidEvent
 from acd.config.schema import Config
+from acd.errors import InvalidEvent
 from acd.simulate import build
 from dialer.center import Center
 from dialer.pacing import Power, Progressive
