@@ -7,9 +7,9 @@ caught rather than silently ignored.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from routing.strategies import Strategy
 
@@ -312,8 +312,30 @@ class Daemon(Strict):
     mask_numbers: bool = True  # mask phone numbers in logs
 
 
+def _asterisk_settings(value: Any) -> Any:
+    # Imported when validated: telephony_adapters imports this module, so not at the top.
+    from telephony_adapters.asterisk.settings import AsteriskSettings as Model
+
+    return value if value is None or isinstance(value, Model) else Model.model_validate(value)
+
+
+if TYPE_CHECKING:
+    from telephony_adapters.asterisk.settings import AsteriskSettings
+else:
+    AsteriskSettings = Annotated[Any, BeforeValidator(_asterisk_settings)]
+
+
 class Adapter(Strict):
-    type: Literal["simulated"] = "simulated"  # the Asterisk adapter joins with its issue
+    type: Literal["simulated", "asterisk"] = "simulated"
+    asterisk: AsteriskSettings | None = None  # host, login, devices, contexts: see deploy/asterisk
+
+    @model_validator(mode="after")
+    def _settings_match_type(self) -> Adapter:
+        if self.type == "asterisk" and self.asterisk is None:
+            raise ValueError("type asterisk needs an asterisk: section (host, port, username, ...)")
+        if self.type != "asterisk" and self.asterisk is not None:
+            raise ValueError("an asterisk: section needs type: asterisk")
+        return self
 
 
 class Config(Strict):
