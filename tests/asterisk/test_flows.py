@@ -8,6 +8,7 @@ lines map as the design says; synthetic events in the capture's shapes cover the
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from acd.errors import IllegalTransition, UnknownEntity
 from telephony_adapters.ami import Action, AmiActionError, AmiCodec, AmiConnectionLost, Event
 from telephony_adapters.ami.messages import Response
 from telephony_adapters.asterisk import (
+    CHANNEL_VARS,
     DEVICE_REASON,
     AsteriskSettings,
     CallFlows,
@@ -698,3 +700,28 @@ def test_flows_and_settings_are_sans_io() -> None:
             for a in n.names
         }
         assert not imported & forbidden, (name, imported & forbidden)
+
+
+# --------------------------------------------------------------------------- the deploy kit
+
+
+def test_deploy_kit_matches_the_flows() -> None:
+    """manager.conf lists the variables the flows read; extensions.conf has every context the
+    adapter names and raises the UserEvents with the headers the flows read."""
+    kit = ROOT / "deploy" / "asterisk"
+    manager = (kit / "manager.conf").read_text()
+    (line,) = [x for x in manager.splitlines() if x.startswith("channelvars")]
+    assert tuple(v.strip() for v in line.split("=", 1)[1].split(",")) == CHANNEL_VARS
+    dialplan = (kit / "extensions.conf").read_text()
+    contexts = set(re.findall(r"^\[([\w.-]+)\]", dialplan, re.M))
+    assert contexts == {"globals", "acd-inbound", *SETTINGS.contexts.model_dump().values()}
+    for needle in (
+        "UserEvent(AcdEnqueue,AcdQueue: ${ACD_QUEUE},AcdPriority: ${ACD_PRIORITY},AcdSkills:",
+        "UserEvent(AcdAmd,AmdStatus: ${AMDSTATUS}",
+        "UserEvent(AcdPlayed,After: ${ACD_AFTER_PLAY})",
+        "Bridge(${ACD_PEER},x)",
+        "Playback(${ACD_MESSAGE})",
+    ):
+        assert needle in dialplan, needle
+    trunk = (kit / "pjsip-trunk.conf.example").read_text()
+    assert "context = acd-inbound" in trunk and SETTINGS.outbound_channel.endswith("@trunk")
