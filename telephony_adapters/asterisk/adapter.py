@@ -118,6 +118,7 @@ class AsteriskAdapter:
         self._loop = asyncio.get_running_loop()
         running = self._loop.create_future()
         self._task = asyncio.create_task(self._main(running), name="asterisk-adapter")
+        self._task.add_done_callback(self._ended)
         await running
 
     async def close(self) -> None:
@@ -131,6 +132,10 @@ class AsteriskAdapter:
         await self.client.close()
         self.synced = False
         self._set_up(False)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the Asterisk adapter stopped", exc_info=task.exception())
 
     async def _main(self, running: asyncio.Future[None]) -> None:
         async with asyncio.TaskGroup() as tasks:
@@ -174,7 +179,10 @@ class AsteriskAdapter:
         else:
             log.warning("Asterisk adapter down (%s): reconnecting", self._where())
         if self.on_state is not None:
-            self.on_state(up)
+            try:
+                self.on_state(up)
+            except Exception:
+                log.exception("on_state callback failed")
         self._changed()
 
     def _where(self) -> str:
@@ -265,7 +273,11 @@ class AsteriskAdapter:
         agent = agents.get(agent_id) if agents is not None else None
         if agent is None:
             return None
-        return str(agent.state.value), str(agent.pause_reason)
+        state = str(agent.state.value)
+        if state == "paused":
+            return state, str(agent.pause_reason)
+        pending = getattr(agent, "pending", None)  # a pause asked for during a call
+        return state, str(pending[1]) if pending and pending[0] == "pause" else ""
 
     # ------------------------------------------------------------------ commands out
 
@@ -310,6 +322,8 @@ class AsteriskAdapter:
         except AmiError as exc:
             log.warning("%s %s: %s", action.name, action.action_id, exc)
             self._apply(self.flows.on_action_failed(action, exc, sent=True))
+        except Exception:  # a bug must not end the task group, and with it the adapter
+            log.exception("sending %s %s failed", action.name, action.action_id)
         else:
             self._changed()
 

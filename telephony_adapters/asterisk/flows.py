@@ -72,7 +72,8 @@ _PEER_UP = frozenset({"REACHABLE", "REGISTERED"})
 _NUMBER = re.compile(r"^[A-Za-z0-9+*#._-]{1,64}$")
 _SKILL_SPLIT = re.compile(r"[\s,;|]+")
 
-# (state, pause reason) of an agent in the engine, or None for an unknown agent.
+# An agent in the engine: (state, pause reason), the reason being the pause in force or, on a
+# call, the one pending after it ("" for none); None for an unknown agent.
 AgentLookup = Callable[[str], "tuple[str, str] | None"]
 
 
@@ -551,8 +552,10 @@ class CallFlows:
         kind = (msg.get("UserEvent") or "").lower()
         uid = msg.get("Uniqueid") or ""
         if kind == "acdenqueue":
-            if not uid or uid in self.doomed or (uid in self.legs and self.legs[uid].role):
+            if not uid or uid in self.doomed or uid in self._ended:
                 return Effects()
+            if uid in self.legs and self.legs[uid].role:
+                return Effects()  # taken up already
             variables = ours(msg.variables("ChanVariable"))
             return self._take_up(
                 uid,
@@ -611,11 +614,11 @@ class CallFlows:
         state, reason = seen
         if state == "logged_out":
             return Effects()
-        if state == "paused":  # a pause of the agent's own is left as it is
+        if state == "paused" or reason:  # a pause of the agent's own (or pending) stays theirs
             if reason == DEVICE_REASON:
                 self.paused_by_us.add(agent)
             return Effects()
-        self.paused_by_us.add(agent)
+        self.paused_by_us.add(agent)  # on a call the engine applies it after the call
         return Effects(events=[ev.AgentPause(agent, DEVICE_REASON)])
 
     def _device_up(self, agent: str) -> Effects:
@@ -623,7 +626,7 @@ class CallFlows:
             return Effects()
         self.paused_by_us.discard(agent)
         seen = self.agent_state(agent)
-        if seen == ("paused", DEVICE_REASON):
+        if seen is not None and seen[1] == DEVICE_REASON:  # ours, in force or pending
             return Effects(events=[ev.AgentReady(agent)])
         return Effects()  # the agent changed the pause meanwhile (or logged out): theirs now
 

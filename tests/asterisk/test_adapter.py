@@ -113,7 +113,7 @@ class Dialplan:
         return ch
 
     async def bridge_agent(self, caller: Channel, agent: Channel) -> None:
-        """[acd-agent]: Bridge(${ACD_PEER},x) once the agent answers."""
+        """[acd-agent]: Bridge(${ACD_PEER},F(acd-hold^s^1)) once the agent answers."""
         assert agent.variables["ACD_PEER"] == caller.name
         await self.emu.bridge(caller, agent)
 
@@ -273,6 +273,20 @@ async def test_device_unavailable_pauses_and_returns_the_agent(rig: Rig) -> None
         )
     await rig.until(lambda: rig.agent("a1") is A.READY)
     assert (rig.agent("a2"), rig.engine.agents["a2"].pause_reason) == (A.PAUSED, "lunch")
+
+
+async def test_device_back_during_the_call_cancels_our_pending_pause(rig: Rig) -> None:
+    rig.driver.submit(ev.AgentLogin("a1"))
+    rig.emu.originate_rule = by_device(PJSIP_a1=ANSWER)
+    caller = await Dialplan(rig.emu).inbound()
+    await rig.until(lambda: rig.agent("a1") is A.ON_CALL)
+    down = {"Event": "DeviceStateChange", "Device": "PJSIP/a1", "State": "UNAVAILABLE"}
+    await rig.emu.emit(down, "call,all")
+    await rig.until(lambda: rig.engine.agents["a1"].pending == ("pause", DEVICE_REASON))
+    await rig.emu.emit({**down, "State": "INUSE"}, "call,all")
+    await rig.until(lambda: rig.engine.agents["a1"].pending is None)
+    await rig.emu.hangup(caller)
+    await rig.until(lambda: rig.agent("a1") is A.READY)
 
 
 # --------------------------------------------------------------------------- outbound

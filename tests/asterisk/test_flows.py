@@ -239,6 +239,17 @@ def test_device_unavailable_keeps_the_agents_own_pause() -> None:
     assert not f.on_event(device("Queue:support", "UNAVAILABLE"))
 
 
+def test_device_pause_pending_on_a_call() -> None:
+    agents = Agents(a1=("on_call", ""), a2=("on_call", "lunch"))
+    f = flows(agents)
+    assert f.on_event(device("PJSIP/a1", "UNAVAILABLE")).events == [
+        ev.AgentPause("a1", DEVICE_REASON)
+    ]
+    agents.states["a1"] = ("on_call", DEVICE_REASON)  # pending until the call ends
+    assert f.on_event(device("PJSIP/a1", "INUSE")).events == [ev.AgentReady("a1")]  # cancels it
+    assert not f.on_event(device("PJSIP/a2", "UNAVAILABLE"))  # the agent's own pending pause
+
+
 def test_device_templates_and_overrides() -> None:
     f = flows(agent_device="SIP/{agent_id}@agents", agent_devices={"boss": "PJSIP/1001"})
     assert f.agent_for("SIP/a7@agents") == "a7"
@@ -719,7 +730,7 @@ def test_deploy_kit_matches_the_flows() -> None:
         "UserEvent(AcdEnqueue,AcdQueue: ${ACD_QUEUE},AcdPriority: ${ACD_PRIORITY},AcdSkills:",
         "UserEvent(AcdAmd,AmdStatus: ${AMDSTATUS}",
         "UserEvent(AcdPlayed,After: ${ACD_AFTER_PLAY})",
-        "Bridge(${ACD_PEER},x)",
+        "Bridge(${ACD_PEER},F(acd-hold^s^1))",
         "Playback(${ACD_MESSAGE})",
     ):
         assert needle in dialplan, needle
