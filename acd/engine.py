@@ -576,15 +576,23 @@ class Engine:
 
     def _on_logout(self, e: ev.AgentLogout, now: float) -> None:
         a = self._agent(e.agent_id)
+        if self._stop_taking_calls(a, MV.LOGOUT, ("logout", ""), now):
+            self._check_empty(now)
+
+    def _stop_taking_calls(
+        self, a: AgentRt, move: AgentMove, pending: tuple[str, str], now: float
+    ) -> bool:
+        """Pause or log out: held while ringing or on a call (applied after its wrap-up), at
+        once otherwise, ending a wrap-up early. Returns whether it happened now."""
         if a.state in (A.RINGING, A.ON_CALL):
-            a.pending = ("logout", "")
-            return
-        self._check(a, MV.LOGOUT)
+            a.pending = pending
+            return False
+        self._check(a, move)
         if a.state is A.WRAP_UP:
-            self._end_wrap(a, now, MV.LOGOUT)
+            self._end_wrap(a, now, move)
         else:
-            self._move(a, MV.LOGOUT, now)
-        self._check_empty(now)
+            self._move(a, move, now)
+        return True
 
     def _check_empty(self, now: float) -> None:
         """leave_when_empty: callers leave queues that no logged-in agent can serve any more."""
@@ -642,15 +650,8 @@ class Engine:
 
     def _on_pause(self, e: ev.AgentPause, now: float) -> None:
         a = self._agent(e.agent_id)
-        if a.state in (A.RINGING, A.ON_CALL):
-            a.pending = ("pause", e.reason)
-            return
-        self._check(a, MV.PAUSE)
-        if a.state is A.WRAP_UP:
-            self._end_wrap(a, now, MV.PAUSE)
-        else:
-            self._move(a, MV.PAUSE, now)
-        a.pause_reason = e.reason
+        if self._stop_taking_calls(a, MV.PAUSE, ("pause", e.reason), now):
+            a.pause_reason = e.reason
 
     def _on_hangup_request(self, e: ev.HangUpCall, now: float) -> None:
         c = self._call(e.call_id)
