@@ -9,6 +9,7 @@ test sleeps: each awaits a condition (``adapter.wait_for`` / ``emu.wait_until``)
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from random import Random
 from typing import Any
@@ -21,6 +22,7 @@ from acd.config.schema import Config
 from acd.daemon.live import LiveDriver
 from acd.engine import Engine
 from acd.states import AgentState
+from dialer.center import Center
 from telephony_adapters.ami import Action, AmiEmulator, OriginateOutcome, OriginatePlan
 from telephony_adapters.ami.emulator import Channel
 from telephony_adapters.asterisk import (
@@ -66,7 +68,7 @@ class Dialing(Engine):
 class Rig:
     emu: AmiEmulator
     adapter: AsteriskAdapter
-    engine: Dialing
+    engine: Any  # Dialing, or the dialer's Center
     driver: LiveDriver
 
     async def until(self, predicate: Callable[[], object], timeout: float = 5.0) -> None:
@@ -131,12 +133,11 @@ def settings(port: int, **more: Any) -> AsteriskSettings:
     return AsteriskSettings.model_validate({**base, **more})
 
 
-@pytest.fixture
-async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
-    more: dict[str, Any] = getattr(request, "param", {})
+@asynccontextmanager
+async def running(engine: Any, **more: Any) -> AsyncIterator[Rig]:
+    """The emulator, the adapter and ``engine`` in a live driver, connected and resynchronised."""
     emu = AmiEmulator(users={"acd": "acdsecret"}, manager_vars=CHANNEL_VARS, rng=Random(7))
     await emu.start()
-    engine = Dialing(Config.model_validate(CONFIG))
     adapter = AsteriskAdapter(settings(emu.port, **more), rng=Random(3))
     driver = LiveDriver(engine, execute=adapter.execute)
     adapter.attach(driver)
@@ -150,6 +151,13 @@ async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
         await adapter.close()
         driver.close()
         await emu.stop()
+
+
+@pytest.fixture
+async def rig(request: pytest.FixtureRequest) -> AsyncIterator[Rig]:
+    more: dict[str, Any] = getattr(request, "param", {})
+    async with running(Dialing(Config.model_validate(CONFIG)), **more) as r:
+        yield r
 
 
 def by_device(**plans: OriginatePlan) -> Callable[[Action], OriginatePlan]:
@@ -349,6 +357,27 @@ async def test_outbound_not_answered(rig: Rig, outcome: OriginateOutcome, reason
     await rig.until(lambda: rig.engine.outcomes)
     assert rig.engine.outcomes == [ev.OutboundFailed("o3", reason)]
     assert not rig.adapter.flows.calls and not rig.adapter.flows.pending
+
+
+async def test_the_dialers_center_drives_the_pbx() -> None:
+    """A progressive campaign in the real Center: it originates through the trunk, the answered
+    person enters the campaign's queue and is bridged to the agent."""
+    config = {
+        "agents": [{"id": "a1"}],
+        "campaigns": [{"name": "c", "mode": "progressive", "caller_id": "+15559990000"}],
+    }
+    center = Center(Config.model_validate(config), rng=Random(1))
+    async with running(center, **DIALPLAN_MASK) as r:
+        r.emu.originate_rule = lambda _a: OriginatePlan(OriginateOutcome.HUMAN, ring_seconds=0.02)
+        r.driver.submit(ev.AgentLogin("a1"))
+        await r.until(lambda: center.engine.agents["a1"].state is A.ON_CALL)
+        trunk, agent = r.emu.actions_named("Originate")
+        assert (
+            trunk.get("Channel", "").endswith("@trunk") and trunk.get("CallerID") == "+15559990000"
+        )
+        assert agent.get("Channel") == "PJSIP/a1"
+        (call,) = center.engine.calls.values()
+        assert call.direction == "outbound" and call.queue.name == "campaign:c"
 
 
 # --------------------------------------------------------------------------- reconnection
