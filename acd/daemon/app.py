@@ -47,13 +47,16 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def live_simulation(config: Config) -> Simulation:
+DEMO_START = "10:00"  # the embedded demo plays its day from the morning peak
+
+
+def live_simulation(config: Config, *, demo: bool = False) -> Simulation:
     sim = config.simulation or Simulation()
-    # Arrivals follow the scenario's profile by the local time of day, for as long as we run.
+    # Arrivals follow the scenario's profile by the local time of day, for as long as we run;
+    # the demo starts at its busiest hour, so a new user sees queues fill and drain at once.
     lt = time.localtime()
-    return sim.model_copy(
-        update={"hours": LIVE_HOURS, "start": f"{lt.tm_hour:02d}:{lt.tm_min:02d}"}
-    )
+    start = DEMO_START if demo else f"{lt.tm_hour:02d}:{lt.tm_min:02d}"
+    return sim.model_copy(update={"hours": LIVE_HOURS, "start": start})
 
 
 async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -68,7 +71,7 @@ async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
         engine = Engine(cfg, rng=Random())
     trunk = None
     if cfg.adapter.type == "simulated":
-        sim = live_simulation(cfg)
+        sim = live_simulation(cfg, demo=d.config_path is None)
         trunk = SimulatedTrunk(cfg, sim, seed=Random().randrange(1 << 30))
         d.adapters["simulated"] = True
     adapter = None
