@@ -9,12 +9,15 @@ import sys
 import time
 
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
 def mask(text: str) -> str:
     """Keep the last three digits of anything that looks like a phone number."""
 
     def repl(m: re.Match[str]) -> str:
+        if _IPV4.fullmatch(m.group(0)):
+            return m.group(0)  # an address, not a phone number
         digits = re.sub(r"\D", "", m.group(0))
         return "*" * (len(digits) - 3) + digits[-3:]
 

@@ -37,3 +37,8 @@ async def test_each_engine_event_is_one_log_line(api: Api, caplog) -> None:  # t
     assert "agent alice ready" in msgs
     assert any(m.startswith("call c9 entered queue=sales caller=+15550001111") for m in msgs)
     assert any(m.startswith("call c9 offered queue=sales agent=alice") for m in msgs)
+
+
+def test_addresses_are_not_mistaken_for_phone_numbers() -> None:
+    assert logs.mask("AMI at 127.0.0.1:5038") == "AMI at 127.0.0.1:5038"
+    assert logs.mask("call 555.123.4567") == "call *******567"
