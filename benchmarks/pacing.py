@@ -28,41 +28,14 @@ from acd.simulate import build
 from benchmarks.common import emit_json, parser, table
 from benchmarks.vicidial import VicidialAdaptTapered
 from dialer.center import Center
+from dialer.scenarios import outbound_scenario
 from dialer.pacing import Power, Predictive, Progressive
 
 POLICIES = ("progressive", "power", "vicidial", "ours")
 
 
 def scenario(agents: int, p_live: float, talk: float, hours: float, seed: int) -> Config:
-    return Config.model_validate(
-        {
-            "name": "pacing",
-            "campaigns": [
-                {
-                    "name": "c",
-                    "mode": "predictive",
-                    "skills": {"out": 1},
-                    "wrap_up_seconds": 600,  # a cap: simulated agents end wrap-up themselves
-                    "ring_seconds": 25,
-                    "safe_harbor_message": "safe-harbor",
-                }
-            ],
-            "agents": [{"id": f"a{i}", "skills": {"out": 5}} for i in range(agents)],
-            "simulation": {
-                "seed": seed,
-                "hours": hours,
-                "agents": {"wrap_up": {"distribution": "exponential", "mean": 15}},
-                "outbound": {
-                    "human_probability": p_live,
-                    "machine_probability": 0.15,
-                    "busy_probability": 0.0,
-                    "failed_probability": 0.0,
-                    "ring_to_answer": {"distribution": "lognormal", "mean": 12, "sd": 6},
-                    "talk_time": {"distribution": "lognormal", "mean": talk, "sd": 0.8 * talk},
-                },
-            },
-        }
-    )
+    return outbound_scenario(agents, p_live, talk=talk, hours=hours, seed=seed)
 
 
 def pacer(policy: str) -> Any:

@@ -16,6 +16,7 @@ from acd.errors import InvalidEvent
 from acd.simulate import build
 from dialer.center import Center
 from dialer.pacing import Power, Progressive
+from dialer.scenarios import outbound_scenario
 
 SAFE = "Acme calling; sorry we missed you: call 555-0100."
 
@@ -196,32 +197,7 @@ def test_a_do_not_call_number_is_never_dialed(numbers: list[str]) -> None:
 
 
 def sim_config(agents: int, p_live: float, seed: int, hours: float) -> Config:
-    return Config.model_validate(
-        {
-            "campaigns": [
-                {
-                    "name": "c",
-                    "mode": "predictive",
-                    "skills": {"out": 1},
-                    "wrap_up_seconds": 600,
-                    "safe_harbor_message": SAFE,
-                }
-            ],
-            "agents": [{"id": f"a{i}", "skills": {"out": 5}} for i in range(agents)],
-            "simulation": {
-                "seed": seed,
-                "hours": hours,
-                "agents": {"wrap_up": {"distribution": "exponential", "mean": 15}},
-                "outbound": {
-                    "human_probability": p_live,
-                    "machine_probability": 0.15,
-                    "busy_probability": 0.0,
-                    "failed_probability": 0.0,
-                    "talk_time": {"distribution": "lognormal", "mean": 90, "sd": 72},
-                },
-            },
-        }
-    )
+    return outbound_scenario(agents, p_live, seed=seed, hours=hours)
 
 
 @pytest.mark.parametrize("agents", [5, 20, 100])
