@@ -28,8 +28,8 @@ from acd.simulate import build
 from benchmarks.common import emit_json, parser, table
 from benchmarks.vicidial import VicidialAdaptTapered
 from dialer.center import Center
-from dialer.scenarios import outbound_scenario
 from dialer.pacing import Power, Predictive, Progressive
+from dialer.scenarios import outbound_scenario
 
 POLICIES = ("progressive", "power", "vicidial", "ours")
 
@@ -207,6 +207,11 @@ def main() -> None:
     )
     summary["targets"] = checks
     print("targets: " + "; ".join(f"{k}: {'met' if v else 'MISSED'}" for k, v in checks.items()))
+    if args.quick:
+        print(
+            "(--quick: 1-hour days, where the pacer's first minutes of learning weigh heavily;"
+            " the targets are for the full 8-hour grid)"
+        )
     if args.json:
         emit_json(json.loads(json.dumps(summary, default=float)))
 
