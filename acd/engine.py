@@ -183,13 +183,14 @@ class Engine:
         self._seq += 1
         return self._seq
 
-    def _order_key(self, c: CallRt) -> tuple[int, ...]:
+    def _order_key(self, c: CallRt, bump: int = 0) -> tuple[int, ...]:
+        """The call's place among waiting calls; ``bump`` is what escalation added."""
         parts = []
         for k, sign in self._order:
             if k == "queue_priority":
                 parts.append(sign * c.queue.cfg.priority)
             elif k == "call_priority":
-                parts.append(sign * c.priority)
+                parts.append(sign * (c.priority + bump))
             else:
                 parts.append(c.seq)
         return tuple(parts)
@@ -206,15 +207,7 @@ class Engine:
         else:
             c.pools = q.levels[level]
         bump = sum(s.raise_priority for s in q.cfg.escalation[:level])
-        c.order_key = self._order_key(c) if not bump else self._bumped_key(c, bump)
-
-    def _bumped_key(self, c: CallRt, bump: int) -> tuple[int, ...]:
-        saved = c.priority
-        c.priority = saved + bump
-        try:
-            return self._order_key(c)
-        finally:
-            c.priority = saved
+        c.order_key = self._order_key(c, bump)
 
     # --- calls ------------------------------------------------------------------------------
     def _on_arrived(self, e: ev.CallArrived, now: float) -> None:
@@ -256,10 +249,8 @@ class Engine:
             self.timers.set(("maxwait", c.id), now + cfg.max_wait_seconds)
         if cfg.escalation:
             self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
-        if not self._route_call(c, now):
-            c.waited = True
-            if c.counted:
-                q.stats.queued += 1
+        if not self._route_call(c, now) and c.counted:
+            q.stats.queued += 1
 
     def _route_call(self, c: CallRt, now: float) -> bool:
         """Offer a waiting call if an agent is free; otherwise make sure it waits in its pools."""
@@ -326,7 +317,6 @@ class Engine:
             s.ended_unanswered(wait)
             if outcome is Outcome.ABANDONED:
                 s.abandoned += 1
-                s.abandon_wait_sum += wait
                 if wait < q.cfg.short_abandon_seconds:
                     s.short_abandoned += 1
             elif outcome is Outcome.TIMED_OUT:
@@ -480,8 +470,7 @@ class Engine:
         if not c.ringing:
             c.state = CallState.WAITING
             self.timers.set(("retry", c.id), now + cfg.retry_seconds)
-            if not self._route_call(c, now):
-                c.waited = True
+            self._route_call(c, now)
         if a.state is A.READY:
             self._after_idle(a, now)
 

@@ -68,7 +68,6 @@ class CallRt(Waiter):
         "seq",
         "state",
         "transfers",
-        "waited",
     )
 
     def __init__(
@@ -98,7 +97,6 @@ class CallRt(Waiter):
         self.answered_at: float | None = None
         self.first_offer: float | None = None
         self.counted = True
-        self.waited = False
         self.present = False  # counted in queue.present (waiting or ringing)
         self.transfers = 0
         self.legs: list[tuple[str, Outcome]] = []

@@ -13,7 +13,6 @@ if TYPE_CHECKING:
 
 class QueueStats:
     __slots__ = (
-        "abandon_wait_sum",
         "abandoned",
         "answered",
         "answered_within",
@@ -54,7 +53,6 @@ class QueueStats:
         self.queued = 0  # found no agent free on arrival
         self.answered_within = [0] * len(self.thresholds)
         self.wait_answered_sum = 0.0
-        self.abandon_wait_sum = 0.0
         self.max_wait = 0.0
         self.talk_sum = 0.0
         self.wrap_sum = 0.0
