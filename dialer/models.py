@@ -55,16 +55,6 @@ class LogNormalTime:
     def sigma(self) -> float:
         return math.sqrt(max(self.s2 / self.n - self.mu**2, 1e-6))
 
-    @property
-    def mean(self) -> float:
-        return math.exp(self.mu + self.sigma**2 / 2)
-
-    def cdf(self, t: np.ndarray) -> np.ndarray:
-        return self.frozen().cdf(t)
-
-    def p_done_within(self, elapsed: np.ndarray, horizons: np.ndarray) -> np.ndarray:
-        return self.frozen().p_done_within(elapsed, horizons)
-
     def frozen(self) -> Frozen:
         """The current fit, for a burst of evaluations (one decision)."""
         return Frozen(self.mu, self.sigma)

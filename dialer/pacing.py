@@ -4,13 +4,14 @@
 - power: a fixed ratio of calls per ready agent;
 - predictive (ours): model-based. From each busy agent's elapsed handle time and the handle-
   time model it predicts how many agents will be free at each moment over the next seconds;
-  from each call in flight (its elapsed ring time) and the live-answer and ring-time models it
-  predicts how many live answers will arrive by then. For n new calls the overload
-  (answers - free agents, allowing the 2-second connect window) is approximately normal; the
-  expected number of answers left without an agent is computed at every horizon, and the largest
-  n is taken whose peak expected unserved answers stay within the abandonment budget for the
-  answers expected. The budget follows the running rate so the legal windows stay under target.
-  With too few agents or too little data it falls back to progressive (see ``Predictive``).
+  from each call in flight (its elapsed ring time), the calls still to be placed at the recent
+  dial rate, and the live-answer and ring-time models it predicts how many live answers will
+  arrive by then. A new call answered at t is abandoned when the answers ahead of it are at least
+  the agents free by t plus the connect window; that probability, averaged over the ring-time
+  distribution, sets the largest batch whose expected abandons fit the budget (plus a small
+  credit earlier batches left unused). The budget shrinks when the realized 24-hour or 30-minute
+  rate passes a guard, so the legal windows stay under target. Never fewer calls than
+  progressive; with too few agents or too little data, progressive (see ``Predictive``).
 """
 
 from __future__ import annotations
@@ -199,8 +200,9 @@ class Predictive:
         # recent dial rate, lam * ph * integral_0^h F(u) du of them by h (Poisson).
         if inp.dial_rate > 0:
             grid = np.linspace(0.0, h[-1], 65)
+            f_grid = ring.cdf(grid)
             integral = np.concatenate(
-                ([0.0], np.cumsum(np.diff(grid) * 0.5 * (ring.cdf(grid)[1:] + ring.cdf(grid)[:-1])))
+                ([0.0], np.cumsum(np.diff(grid) * 0.5 * (f_grid[1:] + f_grid[:-1])))
             )
             future = inp.dial_rate * ph * np.interp(h, grid, integral)
             mu_a = mu_a + future
