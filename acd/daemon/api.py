@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from acd import events as ev
 from acd.config import load_config
 from acd.daemon.auth import Principal
+from acd.daemon.live import LiveDriver
 from acd.daemon.state import DAEMON, Daemon
 from acd.errors import AcdError, ConfigError
 
@@ -93,10 +94,14 @@ def _agent_id(request: web.Request) -> str:
     return request.match_info["agent_id"]
 
 
-def _submit(d: Daemon, event: ev.Event) -> None:
+def _driver(d: Daemon) -> LiveDriver:
     if d.driver is None:
         raise ApiError(503, "not_ready", "the engine is not running")
-    d.driver.submit(event)
+    return d.driver
+
+
+def _submit(d: Daemon, event: ev.Event) -> None:
+    _driver(d).submit(event)
 
 
 def _agent(d: Daemon, agent_id: str) -> dict[str, Any]:
@@ -111,9 +116,8 @@ def _agent(d: Daemon, agent_id: str) -> dict[str, Any]:
 
 
 def _snapshot(d: Daemon) -> dict[str, Any]:
-    if d.driver is None:
-        raise ApiError(503, "not_ready", "the engine is not running")
-    return d.driver.engine.snapshot(d.driver.now())
+    driver = _driver(d)
+    return driver.engine.snapshot(driver.now())
 
 
 async def get_snapshot(request: web.Request, d: Daemon, body: None) -> Any:
@@ -121,9 +125,8 @@ async def get_snapshot(request: web.Request, d: Daemon, body: None) -> Any:
 
 
 def _queues(d: Daemon, only: str | None = None) -> list[dict[str, Any]]:
-    if d.driver is None:
-        raise ApiError(503, "not_ready", "the engine is not running")
-    return d.driver.engine.queues_view(d.driver.now(), only)
+    driver = _driver(d)
+    return driver.engine.queues_view(driver.now(), only)
 
 
 async def list_queues(request: web.Request, d: Daemon, body: None) -> Any:
@@ -236,9 +239,7 @@ async def call_transfer(request: web.Request, d: Daemon, body: TransferBody) -> 
 def _center(d: Daemon) -> Any:
     from dialer.center import Center
 
-    if d.driver is None:
-        raise ApiError(503, "not_ready", "the engine is not running")
-    core = d.driver.engine
+    core = _driver(d).engine
     return core if isinstance(core, Center) else None
 
 
