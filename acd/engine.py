@@ -851,10 +851,7 @@ class Engine:
                 continue
             q.cfg = qc
             q.closed = False
-            q.stats.thresholds = (qc.service_level.threshold_seconds, *qc.extra_thresholds_seconds)
-            q.stats.target = qc.service_level.target
-            if len(q.stats.answered_within) != len(q.stats.thresholds):
-                q.stats.answered_within = [0] * len(q.stats.thresholds)
+            q.stats.configure(qc)
             q.levels = [
                 tuple(self._pool(a, qc.strategy, qc.name) for a in alts)
                 for alts, _ in requirement_levels(dict(qc.skills), qc.escalation)

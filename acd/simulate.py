@@ -13,7 +13,7 @@ from acd import events as ev
 from acd.config.schema import Config, Simulation, hhmm_seconds
 from acd.engine import Engine
 from acd.errors import ConfigError
-from acd.stats import _ratio
+from acd.stats import QueueStats
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
 from dialer.hours import CallingWindow
@@ -151,53 +151,12 @@ def campaign_leads(
 
 
 def totals(engine: Engine, queues: set[str] | None = None) -> dict[str, Any]:
-    """Center-wide figures: sums over queues; rates from the summed counts."""
-    keys = (
-        "offered",
-        "answered",
-        "abandoned",
-        "short_abandoned",
-        "timed_out",
-        "overflowed",
-        "rejected_full",
-        "rejected_empty",
-        "left_empty",
-        "queued",
-        "handled",
-    )
-    s = dict.fromkeys(keys, 0)
-    within = wait_sum = talk = wrap = 0.0
-    max_wait = 0.0
-    for q in engine.queues.values():
-        if queues is not None and q.name not in queues:
-            continue
-        st = q.stats
-        for k in keys:
-            s[k] += getattr(st, k)
-        within += st.answered_within[0]
-        wait_sum += st.wait_answered_sum
-        talk += st.talk_sum
-        wrap += st.wrap_sum
-        max_wait = max(max_wait, st.max_wait)
+    """Center-wide figures: the queues' counts summed, rates from the sums (QueueStats.kpis)."""
+    picked = [q for q in engine.queues.values() if queues is None or q.name in queues]
+    names = {q.name for q in picked}
     waiting = sum(
-        1
-        for c in engine.calls.values()
-        if c.counted and c.present and (queues is None or c.queue.name in queues)
+        1 for c in engine.calls.values() if c.counted and c.present and c.queue.name in names
     )
-    ended = s["offered"] - waiting
-    return {
-        "offered": s["offered"],
-        "answered": s["answered"],
-        "abandoned": s["abandoned"],
-        "timed_out": s["timed_out"],
-        "overflowed": s["overflowed"],
-        "rejected": s["rejected_full"] + s["rejected_empty"],
-        "left_empty": s["left_empty"],
-        "waiting": waiting,
-        "service_level": _ratio(within, ended - s["short_abandoned"]),
-        "asa_seconds": _ratio(wait_sum, s["answered"]),
-        "aht_seconds": _ratio(talk + wrap, s["handled"]),
-        "p_wait": _ratio(s["queued"], s["offered"]),
-        "abandon_rate": _ratio(s["abandoned"], ended),
-        "max_wait_seconds": max_wait,
-    }
+    out = QueueStats.combined([q.stats for q in picked]).kpis(waiting)
+    del out["service_level_threshold_seconds"], out["service_level_target"]  # per queue only
+    return out

@@ -11,6 +11,25 @@ if TYPE_CHECKING:
     from acd.config.schema import Queue as QueueConfig
 
 
+_SUMMED = (
+    "offered",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "timed_out",
+    "overflowed",
+    "rejected_full",
+    "rejected_empty",
+    "left_empty",
+    "transferred",
+    "queued",
+    "wait_answered_sum",
+    "talk_sum",
+    "wrap_sum",
+    "handled",
+)
+
+
 class QueueStats:
     __slots__ = (
         "abandoned",
@@ -35,9 +54,29 @@ class QueueStats:
     )
 
     def __init__(self, cfg: QueueConfig) -> None:
+        self.configure(cfg)
+        self.reset()
+
+    def configure(self, cfg: QueueConfig) -> None:
+        """Take a queue's (new) service-level settings; counts stay unless thresholds change."""
         self.thresholds = (cfg.service_level.threshold_seconds, *cfg.extra_thresholds_seconds)
         self.target = cfg.service_level.target
-        self.reset()
+        if len(getattr(self, "answered_within", ())) != len(self.thresholds):
+            self.answered_within = [0] * len(self.thresholds)
+
+    @classmethod
+    def combined(cls, parts: list[QueueStats]) -> QueueStats:
+        """Counts summed over queues (each call judged by its own queue's first threshold)."""
+        total = cls.__new__(cls)
+        total.thresholds = (0.0,)
+        total.target = None
+        total.reset()
+        for st in parts:
+            for k in _SUMMED:
+                setattr(total, k, getattr(total, k) + getattr(st, k))
+            total.answered_within[0] += st.answered_within[0]
+            total.max_wait = max(total.max_wait, st.max_wait)
+        return total
 
     def reset(self) -> None:
         self.offered = 0
