@@ -256,18 +256,19 @@ def _campaign(d: Daemon, name: str) -> Any:
     return c, rt
 
 
-async def campaign_pause(request: web.Request, d: Daemon, body: None) -> Any:
+def _set_paused(request: web.Request, d: Daemon, paused: bool) -> Any:
     c, rt = _campaign(d, request.match_info["campaign"])
-    rt.paused = True  # calls in flight finish; no new ones until resumed
-    log.info("campaign %s paused", rt.name)
-    return next(v for v in c.campaigns_view(d.driver.now()) if v["name"] == rt.name)  # type: ignore[union-attr]
+    rt.paused = paused  # pausing: calls in flight finish; no new ones until resumed
+    log.info("campaign %s %s", rt.name, "paused" if paused else "resumed")
+    return next(v for v in c.campaigns_view(_driver(d).now()) if v["name"] == rt.name)
+
+
+async def campaign_pause(request: web.Request, d: Daemon, body: None) -> Any:
+    return _set_paused(request, d, True)
 
 
 async def campaign_resume(request: web.Request, d: Daemon, body: None) -> Any:
-    c, rt = _campaign(d, request.match_info["campaign"])
-    rt.paused = False
-    log.info("campaign %s resumed", rt.name)
-    return next(v for v in c.campaigns_view(d.driver.now()) if v["name"] == rt.name)  # type: ignore[union-attr]
+    return _set_paused(request, d, False)
 
 
 async def admin_reload(request: web.Request, d: Daemon, body: None) -> Any:
