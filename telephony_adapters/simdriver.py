@@ -55,23 +55,16 @@ class SimulationDriver:
             te = next_time()
             if td is None and te is None:
                 break
-            if td is not None and (te is None or td <= te):
-                now = td
-                if now > stop or (now > until and drain and not engine.in_progress()):
-                    break
-                if warm_pending and now >= warmup:
-                    engine.reset_stats(warmup)
-                    warm_pending = False
+            timer_first = td is not None and (te is None or td <= te)
+            now = td if timer_first else te  # type: ignore[assignment]
+            if now > stop or (now > until and drain and not engine.in_progress()):
+                break  # past the day and nothing left in progress
+            if warm_pending and now >= warmup:
+                engine.reset_stats(warmup)
+                warm_pending = False
+            if timer_first:
                 commands = on_timer(now)
             else:
-                now = te  # type: ignore[assignment]
-                if now > stop:
-                    break
-                if now > until and drain and not engine.in_progress():
-                    break  # past the day and nothing left in progress
-                if warm_pending and now >= warmup:
-                    engine.reset_stats(warmup)
-                    warm_pending = False
                 _, event = pop()
                 if event is None:
                     continue
