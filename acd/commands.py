@@ -63,6 +63,9 @@ class Originate:
     number: str
     caller_id: str = ""
     ring_timeout: float = 25.0
+    # Agent-targeted (preview, callback): this agent is on the line while the number rings and
+    # is bridged to a live answer at once; empty: the answer is routed by the engine.
+    agent_id: str = ""
 
     def __post_init__(self) -> None:
         if not self.call_id or not self.number:
@@ -71,4 +74,16 @@ class Originate:
             raise InvalidEvent("ring at least 15 s before treating a call as no answer")
 
 
-Command = OfferCall | CancelOffer | HangUp | MoveToQueue | Originate | PlayMessage
+@dataclass(frozen=True, slots=True)
+class ShowPreview:
+    """Show the agent a lead to dial (preview mode, callbacks); the agent answers with
+    PreviewDial or PreviewSkip. ``auto_dial_after`` > 0: the dialer dials by itself then."""
+
+    agent_id: str
+    campaign: str
+    lead_id: str
+    number: str
+    auto_dial_after: float = 0.0
+
+
+Command = OfferCall | CancelOffer | HangUp | MoveToQueue | Originate | PlayMessage | ShowPreview

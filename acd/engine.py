@@ -573,7 +573,7 @@ class Engine:
     ) -> bool:
         """Pause or log out: held while ringing or on a call (applied after its wrap-up), at
         once otherwise, ending a wrap-up early. Returns whether it happened now."""
-        if a.state in (A.RINGING, A.ON_CALL):
+        if a.state in (A.RINGING, A.ON_CALL, A.DIALING):
             a.pending = pending
             return False
         self._check(a, move)
@@ -594,7 +594,7 @@ class Engine:
 
     def _on_ready(self, e: ev.AgentReady, now: float) -> None:
         a = self._agent(e.agent_id)
-        if a.state in (A.RINGING, A.ON_CALL):
+        if a.state in (A.RINGING, A.ON_CALL, A.DIALING):
             if a.pending is None:
                 raise IllegalTransition("agent", a.id, a.state.value, "ready")
             a.pending = None
@@ -674,6 +674,73 @@ class Engine:
         if was_ready:
             self.router.set_ready(a)
             self._route_agent(a, now)
+
+    # --- agent-targeted calls (the dialer's preview mode and callbacks) -----------------------
+    def reserve_agent(self, agent_id: str, now: float) -> list[Command]:
+        """Hold a ready agent for an agent-targeted call: no other call is offered to it."""
+        self._out = []
+        self._move(self._agent(agent_id), MV.RESERVE, now)
+        return self._out
+
+    def release_agent(self, agent_id: str, now: float) -> list[Command]:
+        """The reserved agent's lead was skipped or withdrawn: ready again (or its pending
+        pause or logout)."""
+        self._out = []
+        a = self._agent(agent_id)
+        self._move(a, MV.RELEASE, now)
+        self._after_idle(a, now)
+        return self._out
+
+    def dial_agent(self, agent_id: str, now: float) -> list[Command]:
+        """The reserved agent's call is placed; the agent waits on the line while it rings."""
+        self._out = []
+        self._move(self._agent(agent_id), MV.DIAL, now)
+        return self._out
+
+    def dial_ended(self, agent_id: str, now: float) -> list[Command]:
+        """The agent-targeted call ended unanswered by a person: the agent is free again."""
+        self._out = []
+        a = self._agent(agent_id)
+        self._move(a, MV.DIAL_ENDED, now)
+        self._after_idle(a, now)
+        return self._out
+
+    def connect_agent(
+        self, call_id: str, queue: str, agent_id: str, caller: str, now: float
+    ) -> list[Command]:
+        """A person answered the agent-targeted call: it is connected to the dialing agent at
+        once (no queue, no routing); talk and wrap-up then run as for any call of ``queue``."""
+        self._out = []
+        a = self._agent(agent_id)
+        new = self._check(a, MV.ANSWER)
+        q = self.queues.get(queue)
+        if q is None:
+            raise UnknownEntity("queue", queue)
+        if a.state is not A.DIALING or new is not A.ON_CALL:
+            raise IllegalTransition("agent", a.id, a.state.value, f"connect of call {call_id}")
+        if call_id in self.calls:
+            raise InvalidEvent(f"call {call_id!r} is already in the system")
+        c = CallRt(call_id, q, 0, caller, {}, now, self._next_seq())
+        c.direction = "outbound"
+        c.counted = now >= self.stats_epoch
+        self._set_level(c, 0)
+        self.calls[c.id] = c
+        if c.counted:
+            q.stats.offered += 1
+            q.stats.answered_after(0.0)
+        if self.notices is not None:
+            self._notice_call("entered", c, None, 0.0)
+            self.notices[-1]["caller"] = caller
+        self._move(a, MV.ANSWER, now)
+        a.missed = 0
+        a.call = c
+        c.state = CallState.CONNECTED
+        c.agent = a
+        c.first_offer = c.answered_at = now
+        c.legs.append((q.name, Outcome.ANSWERED))
+        if self.notices is not None:
+            self._notice_call("answered", c, Outcome.ANSWERED, 0.0, agent_id=a.id)
+        return self._out
 
     # --- figures ----------------------------------------------------------------------------
     def reset_stats(self, now: float) -> None:
@@ -815,7 +882,7 @@ class Engine:
             if aid not in new_agents:
                 changes["removed"].append(f"agent {aid}")
                 a.retiring = True
-                if a.state in (A.READY, A.PAUSED, A.WRAP_UP):
+                if a.state in (A.READY, A.PAUSED, A.WRAP_UP, A.RESERVED):
                     if a.state is A.WRAP_UP:
                         self._end_wrap(a, now, MV.LOGOUT)
                     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import MappingProxyType
 from typing import Literal
 
@@ -127,14 +128,50 @@ class EndWrapUp:
 
 @dataclass(frozen=True, slots=True)
 class SetDisposition:
-    """The agent's wrap-up code for its current or last call (while on it or in wrap-up)."""
+    """The agent's wrap-up code for its current or last call (while on it or in wrap-up).
+
+    A campaign's ``callback`` code needs ``callback_at``: an aware datetime, or a naive one read
+    as wall time in the lead's zone; ``callback_agent`` names the agent who takes it (None:
+    anyone)."""
 
     agent_id: str
     disposition: str
+    callback_at: datetime | None = None
+    callback_agent: str | None = None
 
     def __post_init__(self) -> None:
         _need_id("agent_id", self.agent_id)
         _need_id("disposition", self.disposition)
+        if self.callback_at is not None and not isinstance(self.callback_at, datetime):
+            raise InvalidEvent(f"callback_at must be a datetime, got {self.callback_at!r}")
+        if self.callback_agent is not None:
+            _need_id("callback_agent", self.callback_agent)
+            if self.callback_at is None:
+                raise InvalidEvent("callback_agent needs callback_at")
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewDial:
+    """The agent dials the lead it previews (preview mode, or a callback offered to it).
+
+    With ``lead_id``, a dial of a lead no longer offered to the agent (auto-dialled, withdrawn)
+    is ignored; without, the agent must have a preview."""
+
+    agent_id: str
+    lead_id: str = ""
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewSkip:
+    """The agent passes on the lead it previews; the campaign's ``preview_skip`` rule applies."""
+
+    agent_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("agent_id", self.agent_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,4 +260,6 @@ Event = (
     | OutboundFailed
     | HangUpCall
     | TransferCall
+    | PreviewDial
+    | PreviewSkip
 )

@@ -16,11 +16,8 @@ from acd.errors import ConfigError
 from acd.stats import QueueStats
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
-from dialer.hours import CallingWindow
-from dialer.leadbook import LeadBook
 from dialer.leads import LeadFileError, import_leads
-from dialer.leadsource import BookLeads, LeadSource
-from dialer.retries import RetryPolicy
+from dialer.leadsource import LeadSource, book_leads
 from routing.router import Router
 from telephony_adapters.simdriver import SimulationDriver
 from telephony_adapters.simulated import SimulatedTrunk
@@ -52,6 +49,7 @@ def build(
             day_end=sim.hours * 3600.0,
             leads=leads,
             dnc=dnc,
+            lead_epoch=sim_epoch(sim),
         )
     else:
         core = Engine(config, rng=rng, keep_records=keep_records, router_cls=router_cls)
@@ -142,11 +140,7 @@ def campaign_leads(
                 dnc.load_registry(dpath, source=f"registry:{Path(f).name}", at=epoch)
             except OSError as exc:
                 raise ConfigError(str(exc), field=f"campaigns.{c.name}.dnc_files") from None
-        book = LeadBook(RetryPolicy(uk_72h_rule=c.uk_72h_rule))
-        book.extend(result.leads, at=epoch)
-        w = c.calling_window
-        window = CallingWindow(w.start, w.end, days=w.days, holidays=frozenset(w.holidays))
-        out[c.name] = BookLeads(book, window, dnc, epoch)
+        out[c.name] = book_leads(c, dnc, epoch, result.leads)
     return out, dnc
 
 

@@ -16,6 +16,8 @@ class AgentState(Enum):
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
     PAUSED = "paused"
+    RESERVED = "reserved"  # held for an agent-targeted call: previewing a lead, or a callback
+    DIALING = "dialing"  # on the line while the agent-targeted call rings the called party
 
 
 class AgentMove(Enum):
@@ -32,6 +34,10 @@ class AgentMove(Enum):
     READY = "ready"
     PAUSE = "pause"
     LOGOUT = "logout"
+    RESERVE = "reserve"  # the dialer holds a ready agent for a lead (preview, callback)
+    RELEASE = "release"  # the lead was skipped or withdrawn
+    DIAL = "dial"  # the agent-targeted call is placed; the agent waits on the line
+    DIAL_ENDED = "dial_ended"  # no answer, busy, machine or failure: the agent is free again
 
 
 S, M = AgentState, AgentMove
@@ -55,6 +61,13 @@ AGENT_TRANSITIONS: dict[tuple[AgentState, AgentMove], AgentState] = {
     (S.PAUSED, M.READY): S.READY,
     (S.PAUSED, M.PAUSE): S.PAUSED,
     (S.PAUSED, M.LOGOUT): S.LOGGED_OUT,
+    (S.READY, M.RESERVE): S.RESERVED,
+    (S.RESERVED, M.RELEASE): S.READY,
+    (S.RESERVED, M.DIAL): S.DIALING,
+    (S.RESERVED, M.PAUSE): S.PAUSED,
+    (S.RESERVED, M.LOGOUT): S.LOGGED_OUT,
+    (S.DIALING, M.ANSWER): S.ON_CALL,
+    (S.DIALING, M.DIAL_ENDED): S.READY,
 }
 
 

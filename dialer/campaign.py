@@ -75,6 +75,11 @@ class CampaignRuntime:
         self.answered: dict[str, tuple[str, float]] = {}  # live answers: call -> (lead, at)
         self.connect_at: dict[str, float] = {}  # agent id -> when its campaign call connected
         self.attempts: dict[str, int] = {}  # lead -> attempts so far
+        # Agent-targeted calls (preview mode, callbacks for an agent): agent -> the lead it sees
+        # (lead, number, shown at); call -> the agent on the line.
+        self.previews: dict[str, tuple[str, str, float]] = {}
+        self.targeted: dict[str, str] = {}
+        self.callback_req: dict[str, dict[str, Any]] = {}  # call -> callback_at/_agent asked
         self.paused = False
         self.seq = 0
         # Recent outcomes for look-back laws: (time, was a drop), last minute.
@@ -159,9 +164,29 @@ class CampaignRuntime:
         else:
             self.awaiting[call_id] = item[0]  # the agent codes it in wrap-up
 
-    def disposition(self, call_id: str, name: str, now: float) -> str:
-        """An agent's wrap-up code for a campaign call; returns its kind."""
+    def reconfigure(self, cfg: Campaign) -> None:
+        """A changed campaign (config reload): the new rules apply from now on; figures, the
+        abandonment ledger and the pacer's estimates carry over."""
+        if (cfg.mode, cfg.power_ratio) != (self.cfg.mode, self.cfg.power_ratio):
+            self.pacer = make_pacer(cfg)
+        self.cfg = cfg
+        self.kinds = {d.name: d.kind for d in cfg.dispositions}
+
+    def lead_of(self, call_id: str) -> str | None:
+        """The lead of a campaign call that is live or awaiting its disposition."""
+        item = self.answered.get(call_id)
+        return item[0] if item is not None else self.awaiting.get(call_id)
+
+    def disposition(
+        self, call_id: str, name: str, now: float, callback: dict[str, Any] | None = None
+    ) -> str:
+        """An agent's wrap-up code for a campaign call; returns its kind. ``callback`` holds
+        ``callback_at`` and ``callback_agent`` for a callback code."""
         kind = self.kinds[name]
+        if callback:
+            self.callback_req[call_id] = callback
+        else:
+            self.callback_req.pop(call_id, None)
         from dialer.retries import Disposition, DispositionKind
 
         d = Disposition(name, DispositionKind(kind))
@@ -178,7 +203,11 @@ class CampaignRuntime:
             if self.attempts.get(lead_id, 0) == 1:
                 self.fig.first_call_close += 1
         self.numbers.pop(call_id, None)
-        self.leads.record(lead_id, dispo, now)  # type: ignore[arg-type]
+        callback = self.callback_req.pop(call_id, None)
+        if callback:
+            self.leads.record(lead_id, dispo, now, **callback)  # type: ignore[call-arg]
+        else:
+            self.leads.record(lead_id, dispo, now)
 
     def agent_free(self, agent_id: str, now: float) -> None:
         at = self.connect_at.pop(agent_id, None)

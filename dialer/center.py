@@ -17,15 +17,15 @@ from typing import Any
 import numpy as np
 
 from acd import events as ev
-from acd.commands import Command, HangUp, Originate, PlayMessage
+from acd.commands import Command, HangUp, Originate, PlayMessage, ShowPreview
 from acd.config.schema import Config
 from acd.engine import Engine
-from acd.errors import InvalidEvent
+from acd.errors import ConfigError, IllegalTransition, InvalidEvent, UnknownEntity
 from acd.runtime import AgentRt, CallRecord, QueueRt
 from acd.states import AgentState, Outcome
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime, campaign_queue
-from dialer.leadsource import LeadSource, SyntheticLeads
+from dialer.leadsource import BookLeads, LeadSource, SyntheticLeads, book_leads, configure
 from dialer.pacing import Pacer, PacingInput
 from routing.router import Router
 
@@ -45,6 +45,7 @@ class Center:
         day_end: float | None = None,
         keep_records: bool = False,
         router_cls: type[Router] = Router,
+        lead_epoch: float = 0.0,
     ) -> None:
         queues = [*config.queues, *(campaign_queue(c) for c in config.campaigns)]
         self.config = config
@@ -63,16 +64,29 @@ class Center:
             c.name: CampaignRuntime(c, leads.get(c.name) or SyntheticLeads(), pacers.get(c.name))
             for c in config.campaigns
         }
-        self._by_queue = {rt.queue: rt for rt in self.campaigns.values()}
         self._call_campaign: dict[str, CampaignRuntime] = {}
         self._agent_campaigns: dict[str, list[CampaignRuntime]] = {}
         self._inbound_for: dict[str, list[QueueRt]] = {}
         self._arrivals: dict[str, deque[float]] = {q.name: deque() for q in config.queues}
+        self._previewing: dict[str, CampaignRuntime] = {}  # agent -> campaign it previews for
+        self._draining: dict[str, CampaignRuntime] = {}  # removed, calls still finishing
         self.dnc = dnc
         self.day_end = day_end
+        self.lead_epoch = lead_epoch  # Unix time of engine time 0 (lead books, callbacks)
         self.timers = Timers()
         self.skipped_dnc = 0
         self._records: list[CallRecord] = []
+        self._index_campaigns()
+        for rt in self.campaigns.values():
+            self.timers.set(("pace", rt.name), 0.0)
+
+    def _index_campaigns(self) -> None:
+        """Which agents serve which campaign, and which inbound queues those agents serve."""
+        self._by_queue = {
+            rt.queue: rt for rt in [*self.campaigns.values(), *self._draining.values()]
+        }
+        self._agent_campaigns = {}
+        self._inbound_for = {}
         for rt in self.campaigns.values():
             base = self.engine.queues[rt.queue].levels[0][0]
             members = [a for a in self.engine.agents.values() if base in a.pools]
@@ -82,9 +96,10 @@ class Center:
             self._inbound_for[rt.name] = [
                 q
                 for q in self.engine.queues.values()
-                if q.name not in self._by_queue and any(q.levels[0][0] in a.pools for a in members)
+                if q.name not in self._by_queue
+                and not q.closed
+                and any(q.levels[0][0] in a.pools for a in members)
             ]
-            self.timers.set(("pace", rt.name), 0.0)
 
     # --- the driver interface ---------------------------------------------------------------
     def handle(self, event: ev.Event, now: float) -> list[Command]:
@@ -92,6 +107,8 @@ class Center:
         touched: set[str] = set()
         if isinstance(event, ev.OutboundAnswered | ev.OutboundFailed):
             out = self._outbound(event, now, touched)
+        elif isinstance(event, ev.PreviewDial | ev.PreviewSkip):
+            out = self._preview_action(event, now)
         else:
             if isinstance(event, ev.AgentAnswered):
                 rt = self._call_campaign.get(event.call_id)
@@ -105,21 +122,40 @@ class Center:
             out = self.engine.handle(event, now)  # refuses an agent not on a call or wrap-up
             if dispo is not None:
                 self._apply_disposition(*dispo, event, now)
-        out = self._after(out, now, touched)
-        for name in touched:
-            out += self._pace(self.campaigns[name], now)
-        return out
+            if isinstance(event, ev.SetAgentSkills):
+                self._index_campaigns()
+        return self._finish(out, now, touched)
 
     def on_timer(self, now: float) -> list[Command]:
         touched: set[str] = set()
-        out = self._after(self.engine.on_timer(now), now, touched)
+        out = self.engine.on_timer(now)
         while (key := self.timers.pop_due(now)) is not None:
-            rt = self.campaigns[key[1]]  # type: ignore[index]
+            kind, ident = key  # type: ignore[misc]
+            if kind == "preview":  # the campaign's auto-dial time-out
+                prt = self._previewing.get(ident)
+                if prt is not None:
+                    out += self._dial_targeted(prt, ident, now)
+                continue
+            rt = self.campaigns.get(ident)
+            if rt is None:
+                continue  # removed by a reload
             touched.add(rt.name)
             if self.day_end is None or now < self.day_end:  # no ticks once the day is over
                 self.timers.set(("pace", rt.name), now + rt.pacer.cadence)
-        for name in touched:
-            out += self._pace(self.campaigns[name], now)
+        return self._finish(out, now, touched)
+
+    def _finish(self, out: list[Command], now: float, touched: set[str]) -> list[Command]:
+        """Follow up the engine (records, notices), then pace the campaigns that changed; an
+        agent freed while pacing (a lead withdrawn) gets one more round."""
+        out = self._after(out, now, touched)
+        for _ in range(3):
+            if not touched:
+                break
+            names = set(touched)
+            touched.clear()
+            for rt in [r for r in self.campaigns.values() if r.name in names]:
+                out += self._pace(rt, now)
+            out = self._after(out, now, touched)
         return out
 
     def next_deadline(self) -> float | None:
@@ -131,7 +167,7 @@ class Center:
     def in_progress(self) -> bool:
         if self.engine.in_progress():
             return True
-        return any(rt.inflight for rt in self.campaigns.values())
+        return any(rt.inflight for rt in [*self.campaigns.values(), *self._draining.values()])
 
     def reset_stats(self, now: float) -> None:
         self.engine.reset_stats(now)
@@ -141,16 +177,80 @@ class Center:
         return getattr(self.engine, name)
 
     def reconfigure(self, config: Config, now: float) -> dict[str, list[str]]:
-        """Apply a new config to the ACD side; campaigns themselves need a restart for now."""
-        from acd.errors import ConfigError
+        """Apply a new config live, campaigns included (README: reload rules).
 
-        if [c.model_dump() for c in config.campaigns] != [
-            c.model_dump() for c in self.config.campaigns
-        ]:
-            raise ConfigError("campaigns changed: restart the daemon to apply campaign changes")
-        queues = [*config.queues, *(campaign_queue(c) for c in config.campaigns)]
-        changes = self.engine.reconfigure(config.model_copy(update={"queues": queues}), now)
+        A changed campaign takes its new rules (mode, pacing, abandonment target, window,
+        caller id, messages, retries, dispositions, skills, ...) from now on; a new one starts
+        dialing; a removed one stops dialing and its calls finish. Refused, changing nothing:
+        a campaign's ``leads`` file or ``dnc_files`` (read once at start: the lead book holds
+        attempts and callbacks; add leads and numbers over the API instead)."""
+        old = {c.name: c for c in self.config.campaigns}
+        for c in config.campaigns:
+            o = old.get(c.name)
+            if o is None:
+                if c.leads is not None or c.dnc_files:
+                    raise ConfigError(
+                        f"new campaign {c.name!r} names a leads or dnc_files file: files are "
+                        "read at start; add it without them and post its leads to "
+                        f"/v1/campaigns/{c.name}/leads, or restart"
+                    )
+                continue
+            for key in ("leads", "dnc_files"):
+                if getattr(c, key) != getattr(o, key):
+                    raise ConfigError(
+                        f"campaign {c.name!r}: {key} changed ({getattr(o, key)!r} -> "
+                        f"{getattr(c, key)!r}); files are read once at start and the lead book "
+                        "holds attempts and callbacks: post leads to /v1/campaigns/"
+                        f"{c.name}/leads and numbers to /v1/dnc, or restart",
+                        field=f"campaigns.{c.name}.{key}",
+                    )
+        changes: dict[str, list[str]] = {"added": [], "changed": [], "removed": []}
+        new = {c.name: c for c in config.campaigns}
+        for name in [n for n in self.campaigns if n not in new]:
+            rt = self.campaigns.pop(name)
+            self.timers.cancel(("pace", name))
+            for aid in [a for a, r in self._previewing.items() if r is rt]:
+                self._withdraw(aid, now)
+                self.engine.release_agent(aid, now)
+            self._draining[name] = rt
+            changes["removed"].append(f"campaign {name}")
+        for c in config.campaigns:
+            rt = self.campaigns.get(c.name) or self._draining.pop(c.name, None)
+            if rt is None:
+                leads: LeadSource = (
+                    SyntheticLeads()
+                    if self.dnc is None
+                    else book_leads(c, self.dnc, self.lead_epoch)
+                )
+                rt = CampaignRuntime(c, leads)
+                changes["added"].append(f"campaign {c.name}")
+            elif rt.cfg != c or c.name not in self.campaigns:
+                if c.mode != "preview":
+                    for aid in [a for a, r in self._previewing.items() if r is rt]:
+                        self._withdraw(aid, now)
+                        self.engine.release_agent(aid, now)
+                rt.reconfigure(c)
+                configure(rt.leads, c)
+                changes["changed"].append(f"campaign {c.name}")
+            if c.name not in self.campaigns:
+                self.campaigns[c.name] = rt
+                self.timers.set(("pace", c.name), now)
+        # Removed campaigns keep their queue until their calls have ended.
+        for name, rt in list(self._draining.items()):
+            if not (rt.inflight or rt.answered or rt.targeted):
+                del self._draining[name]
+        queues = [
+            *config.queues,
+            *(campaign_queue(c) for c in config.campaigns),
+            *(campaign_queue(rt.cfg) for rt in self._draining.values()),
+        ]
+        for q in config.queues:
+            self._arrivals.setdefault(q.name, deque())
+        engine_changes = self.engine.reconfigure(config.model_copy(update={"queues": queues}), now)
+        for k, v in engine_changes.items():
+            changes[k] += [x for x in v if not x.startswith("queue campaign:")]
         self.config = config
+        self._index_campaigns()
         return changes
 
     def campaigns_view(self, now: float) -> list[dict[str, Any]]:
@@ -182,22 +282,26 @@ class Center:
         rt = self._call_campaign.get(event.call_id)
         if rt is None:
             return []
+        # An agent-targeted call: its agent waits on the line (preview, callback).
+        agent_id = rt.targeted.pop(event.call_id, None)
         # No decision here: the next tick (within a second) re-plans with this line free.
         if isinstance(event, ev.OutboundFailed):
             rt.resolved(event.call_id, event.reason, now)
             del self._call_campaign[event.call_id]
-            return []
+            return self.engine.dial_ended(agent_id, now) if agent_id else []
         if event.machine:
             rt.resolved(event.call_id, "machine", now)
             del self._call_campaign[event.call_id]
+            out: list[Command] = [HangUp(event.call_id, "machine")]
             if rt.cfg.machine == "leave_message":
-                return [
-                    PlayMessage(event.call_id, rt.cfg.machine_message),
-                    HangUp(event.call_id, "machine"),
-                ]
-            return [HangUp(event.call_id, "machine")]
+                out.insert(0, PlayMessage(event.call_id, rt.cfg.machine_message))
+            return out + (self.engine.dial_ended(agent_id, now) if agent_id else [])
         lead = rt.resolved(event.call_id, "human", now)
         number = lead[1] if lead else ""
+        if agent_id:  # connected at once: no wait, so no abandonment is possible
+            out = self.engine.connect_agent(event.call_id, rt.queue, agent_id, number, now)
+            rt.connected(event.call_id, agent_id, now)
+            return out
         return self.engine.handle(
             ev.CallArrived(event.call_id, rt.queue, caller=number, direction="outbound"), now
         )
@@ -221,7 +325,12 @@ class Center:
         notices = self.engine.notices
         if notices:
             for n in notices:
-                if n["type"] == "agent" and n["agent"]["state"] not in ("on_call", "wrap_up"):
+                if n["type"] != "agent":
+                    continue
+                state = n["agent"]["state"]
+                if state != "reserved" and n["agent"]["id"] in self._previewing:
+                    self._withdraw(n["agent"]["id"], now)  # paused, logged out or removed
+                if state not in ("on_call", "wrap_up"):
                     for rt in self._agent_campaigns.get(n["agent"]["id"], ()):
                         rt.agent_free(n["agent"]["id"], now)
                         if n["agent"]["state"] == "ready":
@@ -241,7 +350,9 @@ class Center:
                 fixed.append(cmd)
         return fixed
 
-    def _disposition_target(self, e: ev.SetDisposition) -> tuple[CampaignRuntime, str] | None:
+    def _disposition_target(
+        self, e: ev.SetDisposition
+    ) -> tuple[CampaignRuntime, str, dict[str, Any] | None] | None:
         """The campaign call an agent's code is for, after checking the campaign's list."""
         a = self.engine.agents.get(e.agent_id)
         if a is None:
@@ -257,16 +368,197 @@ class Center:
                 f"campaign {rt.name!r} has no disposition {e.disposition!r}; "
                 f"it has {sorted(rt.kinds)}"
             )
-        return rt, call_id
+        if rt.kinds[e.disposition] == "callback":
+            if e.callback_at is None:
+                raise InvalidEvent(
+                    f"disposition {e.disposition!r} schedules a callback: need callback_at"
+                )
+            if e.callback_agent is not None and e.callback_agent not in self.engine.agents:
+                raise UnknownEntity("agent", e.callback_agent)
+        elif e.callback_at is not None:
+            raise InvalidEvent(f"callback_at given for {e.disposition!r}, which is not a callback")
+        callback = None
+        if e.callback_at is not None:
+            at = e.callback_at
+            lead_id = rt.lead_of(call_id)
+            resolve = getattr(rt.leads, "callback_time", None)
+            if resolve is not None and lead_id is not None:
+                at = resolve(lead_id, at)  # wall time in the lead's zone; may refuse
+            callback = {"callback_at": at, "callback_agent": e.callback_agent}
+        return rt, call_id, callback
 
     def _apply_disposition(
-        self, rt: CampaignRuntime, call_id: str, e: ev.SetDisposition, now: float
+        self,
+        rt: CampaignRuntime,
+        call_id: str,
+        callback: dict[str, Any] | None,
+        e: ev.SetDisposition,
+        now: float,
     ) -> None:
         """Apply the code to the lead (retries, callbacks); do-not-call lists the number now."""
         number = rt.numbers.get(call_id, "")
-        kind = rt.disposition(call_id, e.disposition, now)
+        kind = rt.disposition(call_id, e.disposition, now, callback)
         if kind == "do_not_call" and self.dnc is not None and number:
             self.dnc.add(number, "agent", now)
+
+    # --- agent-targeted calls: preview mode and callbacks for an agent ---------------------
+    def _show(
+        self, rt: CampaignRuntime, agent_id: str, lead: tuple[str, str], now: float
+    ) -> list[Command]:
+        """Reserve the ready agent and show it the lead (it dials or skips)."""
+        lead_id, number = lead
+        out = self.engine.reserve_agent(agent_id, now)
+        rt.previews[agent_id] = (lead_id, number, now)
+        self._previewing[agent_id] = rt
+        auto = rt.cfg.preview_timeout_seconds or 0.0
+        if auto:
+            self.timers.set(("preview", agent_id), now + auto)
+        out.append(ShowPreview(agent_id, rt.name, lead_id, number, auto))
+        if self.engine.notices is not None:
+            self.engine.notices.append(
+                {
+                    "type": "call",
+                    "event": "preview",
+                    "call_id": None,
+                    "queue": rt.queue,
+                    "outcome": None,
+                    "seconds": auto,
+                    "agent_id": agent_id,
+                    "campaign": rt.name,
+                    "lead_id": lead_id,
+                }
+            )
+        return out
+
+    def _take_preview(self, agent_id: str) -> tuple[CampaignRuntime, str, str]:
+        rt = self._previewing.pop(agent_id)
+        lead_id, number, _ = rt.previews.pop(agent_id)
+        self.timers.cancel(("preview", agent_id))
+        return rt, lead_id, number
+
+    def _withdraw(self, agent_id: str, now: float) -> None:
+        """The preview ends undialed (the agent paused or left): the lead keeps its place."""
+        rt, lead_id, _ = self._take_preview(agent_id)
+        release = getattr(rt.leads, "release", None)
+        if release is not None:
+            release(lead_id, None)
+
+    def _dial_targeted(self, rt: CampaignRuntime, agent_id: str, now: float) -> list[Command]:
+        """Place the previewed lead's call with its agent on the line."""
+        _, lead_id, number = self._take_preview(agent_id)
+        if self.dnc is not None and number in self.dnc:  # listed while it was on screen
+            self.skipped_dnc += 1
+            rt.leads.record(lead_id, "do_not_call", now)
+            return self.engine.release_agent(agent_id, now)
+        out = self.engine.dial_agent(agent_id, now)
+        call_id = rt.new_call_id()
+        rt.dialed(call_id, lead_id, number, now)
+        self._call_campaign[call_id] = rt
+        rt.targeted[call_id] = agent_id
+        out.append(
+            Originate(call_id, number, rt.cfg.caller_id, rt.cfg.ring_seconds, agent_id=agent_id)
+        )
+        return out
+
+    def _preview_action(self, e: ev.PreviewDial | ev.PreviewSkip, now: float) -> list[Command]:
+        rt = self._previewing.get(e.agent_id)
+        if rt is None:
+            if isinstance(e, ev.PreviewDial) and e.lead_id:
+                return []  # a dial of a lead already auto-dialled or withdrawn
+            a = self.engine.agents.get(e.agent_id)
+            if a is None:
+                raise UnknownEntity("agent", e.agent_id)
+            move = "preview_dial" if isinstance(e, ev.PreviewDial) else "preview_skip"
+            raise IllegalTransition("agent", a.id, a.state.value, move)
+        if isinstance(e, ev.PreviewDial):
+            if e.lead_id and e.lead_id != rt.previews[e.agent_id][0]:
+                return []
+            return self._dial_targeted(rt, e.agent_id, now)
+        _, lead_id, _ = self._take_preview(e.agent_id)
+        if rt.cfg.preview_skip == "close":
+            from dialer.retries import Disposition, DispositionKind
+
+            rt.leads.record(lead_id, Disposition("skipped", DispositionKind.FINAL), now)
+        else:
+            release = getattr(rt.leads, "release", None)
+            if release is not None:
+                release(lead_id, now + rt.cfg.preview_skip_delay_seconds)
+        return self.engine.release_agent(e.agent_id, now)
+
+    def _callbacks(self, rt: CampaignRuntime, now: float) -> list[Command]:
+        """Callbacks for a given agent: dialed only when that agent is ready (shown first in
+        preview mode), with the agent on the line. If the agent is not logged in (or no longer
+        serves the campaign) ``callback_grace_seconds`` after one came due, anyone may take it."""
+        due = getattr(rt.leads, "callback_agents", None)
+        if due is None:
+            return []
+        out: list[Command] = []
+        for aid in due(now):
+            a = self.engine.agents.get(aid)
+            serving = a is not None and rt in self._agent_campaigns.get(aid, ())
+            if a is None or a.state is AgentState.LOGGED_OUT or not serving:
+                rt.leads.to_anyone(aid, now - rt.cfg.callback_grace_seconds)  # type: ignore[attr-defined]
+                continue
+            if a.state is not AgentState.READY:
+                continue  # logged in: the callback waits for this agent
+            lead = rt.leads.next_for_agent(aid, now)  # type: ignore[attr-defined]
+            if lead is None:
+                continue
+            out += self._show(rt, aid, lead, now)
+            if rt.cfg.mode != "preview":
+                out += self._dial_targeted(rt, aid, now)
+        return out
+
+    def _previews(self, rt: CampaignRuntime, now: float) -> list[Command]:
+        """Preview mode: reserve each ready agent (longest idle first) and show it a lead."""
+        inbound_waiting, reserve = self._inbound_reserve(rt, now)
+        if inbound_waiting or (self.day_end is not None and now >= self.day_end):
+            return []
+        base = self.engine.queues[rt.queue].levels[0][0]
+        out: list[Command] = []
+        for _ in range(max(0, base.ready - reserve)):
+            best = base.best(())
+            if best is None:
+                break
+            lead = rt.leads.next_lead(now)
+            if lead is None:
+                break
+            agent = best[1]
+            assert isinstance(agent, AgentRt)
+            out += self._show(rt, agent.id, lead, now)
+        return out
+
+    def preview_view(self, agent_id: str, now: float) -> dict[str, Any] | None:
+        """What the agent previews (the lead and when it is dialed by itself), or None."""
+        rt = self._previewing.get(agent_id)
+        if rt is None:
+            return None
+        lead_id, number, since = rt.previews[agent_id]
+        lead: dict[str, Any] = {"lead_id": lead_id, "phone": number}
+        if isinstance(rt.leads, BookLeads):
+            lead = lead_view(rt.leads, lead_id)
+        auto = rt.cfg.preview_timeout_seconds
+        return {
+            "agent_id": agent_id,
+            "campaign": rt.name,
+            "lead": lead,
+            "shown_seconds": max(0.0, now - since),
+            "auto_dial_in_seconds": max(0.0, since + auto - now) if auto else None,
+        }
+
+    def lead_book(self, name: str, *, create: bool = False) -> BookLeads | None:
+        """The campaign's lead book; with ``create``, a campaign dialing synthetic numbers (no
+        lead file) gets an empty book and dials it from then on."""
+        rt = self.campaigns.get(name)
+        if rt is None:
+            raise UnknownEntity("campaign", name)
+        if not isinstance(rt.leads, BookLeads) and create:
+            if self.dnc is None:
+                from dialer.dnc import DoNotCallList
+
+                self.dnc = DoNotCallList()
+            rt.leads = book_leads(rt.cfg, self.dnc, self.lead_epoch)
+        return rt.leads if isinstance(rt.leads, BookLeads) else None
 
     # --- pacing -----------------------------------------------------------------------------
     def _inbound_reserve(self, rt: CampaignRuntime, now: float) -> tuple[bool, int]:
@@ -304,6 +596,12 @@ class Center:
     def _pace(self, rt: CampaignRuntime, now: float) -> list[Command]:
         if rt.paused:
             return []
+        cb = self._callbacks(rt, now)
+        if rt.cfg.mode == "preview":
+            return cb + self._previews(rt, now)
+        return cb + self._pace_calls(rt, now)
+
+    def _pace_calls(self, rt: CampaignRuntime, now: float) -> list[Command]:
         q = self.engine.queues[rt.queue]
         base = q.levels[0][0]
         inbound_waiting, reserve = self._inbound_reserve(rt, now)
@@ -370,3 +668,25 @@ class Center:
                 ready += t["ready"]
             out[rt.name] = rt.report(now, logged, ready)
         return out
+
+
+def lead_view(source: BookLeads, lead_id: str) -> dict[str, Any]:
+    """A lead and where it stands, for the API (times are Unix seconds)."""
+    book = source.book
+    lead, st = book.lead(lead_id), book.state(lead_id)
+    return {
+        "lead_id": lead.lead_id,
+        "phone": lead.phone,
+        "name": lead.name,
+        "time_zone": lead.time_zone,
+        "priority": lead.priority,
+        "fields": dict(lead.fields),
+        "status": book.status(lead_id),
+        "attempts": st.attempts,
+        "last_outcome": st.last_outcome,
+        "last_attempt_at": st.last_attempt_at,
+        "next_attempt_at": st.next_attempt_at,
+        "done_reason": st.done_reason.value if st.done_reason is not None else None,
+        "callback": st.callback,
+        "callback_agent": st.callback_agent,
+    }

@@ -23,7 +23,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from acd.errors import LocalError, UnknownEntity
+from acd.errors import IllegalTransition, LocalError, UnknownEntity
 from dialer.dnc import DoNotCallList
 from dialer.hours import (
     CallingWindow,
@@ -126,6 +126,8 @@ class LeadBook:
         self._dialing = 0
         self._done: Counter[str] = Counter()
         self._fresh: dict[float, LeadState] = {0.0: NEW_LEAD}
+        # Callbacks for a given agent wait apart from the groups, per agent: (at, seq, ix).
+        self._held: dict[str, list[tuple[float, int, int]]] = {}
 
     # --- building --------------------------------------------------------------------------
     def add(self, lead: Lead, *, at: float = 0.0) -> None:
@@ -412,6 +414,9 @@ class LeadBook:
         tok = self._token[ix]
         if tok == _DIALING:
             self._dialing -= 1
+        elif tok >= 0 and self._states[ix].callback_agent is not None:
+            self._queued -= 1
+            self._token[ix] = _DONE  # its entry in the agent's heap is stale from here on
         elif tok >= 0:
             self._queued -= 1
             g = self._groups[self._group_of[ix]]
@@ -425,9 +430,14 @@ class LeadBook:
                 self._touch(g)
 
     def _queue(self, ix: int, t: float, *, touch: bool = True) -> None:
-        g = self._groups[self._group_of[ix]]
+        agent = self._states[ix].callback_agent
         self._seq += 1
         self._token[ix] = self._seq
+        if agent is not None:  # held for that agent: next_for_agent hands it out
+            heapq.heappush(self._held.setdefault(agent, []), (float(t), self._seq, ix))
+            self._queued += 1
+            return
+        g = self._groups[self._group_of[ix]]
         entry = (float(t), -self._leads[ix].priority, self._seq, ix)
         heapq.heappush(g.heap, entry)
         self._queued += 1
@@ -436,6 +446,137 @@ class LeadBook:
 
     def _close(self, ix: int, reason: DoneReason) -> None:
         self._done[reason.value] += 1
+
+    # --- callbacks for a given agent ------------------------------------------------------------
+    def _live_held(self, agent_id: str) -> list[tuple[float, int, int]]:
+        heap = self._held.get(agent_id, [])
+        tok = self._token
+        while heap and tok[heap[0][2]] != heap[0][1]:
+            heapq.heappop(heap)
+        if not heap:
+            self._held.pop(agent_id, None)
+        return heap
+
+    def callback_agents(self, now: float) -> list[str]:
+        """Agents with a callback for them due at ``now`` (costs O(agents with callbacks))."""
+        return [a for a in list(self._held) if (h := self._live_held(a)) and h[0][0] <= now]
+
+    def next_for_agent(
+        self, agent_id: str, now: float, window: CallingWindow, dnc: Container[str]
+    ) -> Lead | None:
+        """The agent's earliest due callback inside its calling window, or None; like
+        :meth:`next_dialable`, a lead on the do-not-call list is closed, never returned."""
+        heap = self._live_held(agent_id)
+        tok = self._token
+        for _, seq, ix in sorted(e for e in heap if e[0] <= now):
+            if tok[ix] != seq:
+                continue
+            lead = self._leads[ix]
+            listed = (
+                dnc.contains_e164(lead.phone)
+                if isinstance(dnc, DoNotCallList)
+                else lead.phone in dnc
+            )
+            if listed:
+                self._states[ix] = replace(
+                    self._states[ix],
+                    done=True,
+                    done_reason=DoneReason.DO_NOT_CALL,
+                    next_attempt_at=None,
+                )
+                tok[ix] = _DONE
+                self._queued -= 1
+                self._close(ix, DoneReason.DO_NOT_CALL)
+                continue
+            if not may_call(self._groups[self._group_of[ix]].zones, now, window):
+                continue
+            tok[ix] = _DIALING
+            self._queued -= 1
+            self._dialing += 1
+            return lead
+        return None
+
+    def to_anyone(self, agent_id: str, due_by: float) -> int:
+        """Hand the agent's callbacks due at or before ``due_by`` to anyone (the agent did not
+        come); returns how many. The UK 72 h rule then applies as to any callback."""
+        n = 0
+        for at, seq, ix in list(self._live_held(agent_id)):
+            if at > due_by or self._token[ix] != seq:
+                continue
+            self._unqueue(ix)
+            new = schedule_callback(self._states[ix], at, None, self.policy)
+            self._states[ix] = new
+            assert new.next_attempt_at is not None
+            self._queue(ix, new.next_attempt_at)
+            n += 1
+        self._live_held(agent_id)
+        return n
+
+    def release(self, lead_id: str, at: float | None = None) -> LeadState:
+        """Put back a lead handed out for dialing but not dialed (a skipped or withdrawn
+        preview): no attempt is counted; it is due again at ``at`` (None: keeps its place)."""
+        ix = self._ix(lead_id)
+        if self._token[ix] != _DIALING:
+            raise IllegalTransition("lead", lead_id, self._status(ix), "release")
+        self._dialing -= 1
+        old = self._states[ix].next_attempt_at
+        t = float(at) if at is not None else (old if old is not None else 0.0)
+        new = replace(self._states[ix], next_attempt_at=t)
+        self._states[ix] = new
+        self._queue(ix, t)
+        return new
+
+    def close(self, lead_id: str) -> LeadState:
+        """Close a lead by hand (done reason ``closed``); refused while it is being dialed."""
+        ix = self._ix(lead_id)
+        if self._token[ix] in (_DIALING, _DONE):
+            raise IllegalTransition("lead", lead_id, self._status(ix), "close")
+        self._unqueue(ix)
+        new = replace(
+            self._states[ix], done=True, done_reason=DoneReason.CLOSED, next_attempt_at=None
+        )
+        self._states[ix] = new
+        self._token[ix] = _DONE
+        self._close(ix, DoneReason.CLOSED)
+        return new
+
+    def set_priority(self, lead_id: str, priority: int) -> Lead:
+        """Change a lead's priority; a queued lead takes its new place at once."""
+        ix = self._ix(lead_id)
+        lead = replace(self._leads[ix], priority=priority)
+        self._leads[ix] = lead
+        state = self._states[ix]
+        if self._token[ix] >= 0 and state.callback_agent is None:
+            self._unqueue(ix)
+            assert state.next_attempt_at is not None
+            self._queue(ix, state.next_attempt_at)
+        return lead
+
+    def _status(self, ix: int) -> str:
+        tok = self._token[ix]
+        if tok == _DIALING:
+            return "dialing"
+        if tok == _DONE:
+            return "done"
+        return "callback" if self._states[ix].callback else "queued"
+
+    def status(self, lead_id: str) -> str:
+        """``queued``, ``callback`` (queued for a scheduled callback), ``dialing`` or ``done``."""
+        return self._status(self._ix(lead_id))
+
+    def page(
+        self, status: str | None, start: int, limit: int
+    ) -> tuple[list[tuple[Lead, LeadState, str]], int | None]:
+        """Leads in import order from position ``start`` with the given status (None: any):
+        up to ``limit`` of them and the position to continue from (None at the end)."""
+        out: list[tuple[Lead, LeadState, str]] = []
+        i = max(0, start)
+        while i < len(self._leads) and len(out) < limit:
+            st = self._status(i)
+            if status is None or st == status:
+                out.append((self._leads[i], self._states[i], st))
+            i += 1
+        return out, (i if i < len(self._leads) else None)
 
     # --- counting -----------------------------------------------------------------------------
     def counts(self, now: float, window: CallingWindow | None = None) -> BookCounts:

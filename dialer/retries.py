@@ -66,6 +66,7 @@ class DoneReason(StrEnum):
     MAX_FAILED = "max_failed"
     MAX_NOT_CONTACTED = "max_not_contacted"
     UNKNOWN_TIME_ZONE = "unknown_time_zone"
+    CLOSED = "closed"  # closed by hand (a supervisor, the API)
 
 
 class InvalidRetryPolicy(LocalError):

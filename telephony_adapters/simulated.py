@@ -14,14 +14,22 @@ from collections.abc import Callable
 from random import Random
 
 from acd import events as ev
-from acd.commands import CancelOffer, Command, HangUp, MoveToQueue, OfferCall, Originate
+from acd.commands import (
+    CancelOffer,
+    Command,
+    HangUp,
+    MoveToQueue,
+    OfferCall,
+    Originate,
+    ShowPreview,
+)
 from acd.config.schema import Config, Simulation, Traffic, hhmm_seconds
 from telephony_adapters.distributions import sampler
 
 DAY = 86400.0
 
 # Kinds of scheduled trunk happenings (small ints compare fast in the heap).
-ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND, WRAP_ENDS = 0, 1, 2, 3, 4, 5
+ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND, WRAP_ENDS, PREVIEW_DIAL = range(7)
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
 
@@ -97,6 +105,9 @@ class SimulatedTrunk:
             + out.failed_probability,
         )
         self._out_pending: set[str] = set()
+        self._out_agent: dict[str, str] = {}  # agent-targeted originates: call -> agent
+        # Preview mode: simulated agents dial a shown lead after a think time.
+        self._think = sampler(sim.agents.preview_think, stream("agents:preview"))
         self._out_talk = _Talk(sampler(out.talk_time, stream("outbound:talk")))  # type: ignore[arg-type]
         self.arrivals = 0
         self.accepting = True
@@ -134,14 +145,23 @@ class SimulatedTrunk:
             return t, ev.CallArrived(call_id, g.name, g.priority)
         if kind == WRAP_ENDS:
             return t, ev.EndWrapUp(payload)  # type: ignore[arg-type]
+        if kind == PREVIEW_DIAL:
+            agent, lead = payload  # type: ignore[misc]
+            return t, ev.PreviewDial(agent, lead)  # ignored if no longer shown to the agent
         if kind == OUTBOUND:
             result: ev.OutboundAnswered | ev.OutboundFailed = payload  # type: ignore[assignment]
             if result.call_id not in self._out_pending:
                 return t, None  # hung up by our side before the far end answered
             self._out_pending.discard(result.call_id)
+            agent_id = self._out_agent.pop(result.call_id, "")
             if isinstance(result, ev.OutboundAnswered) and not result.machine:
-                # A person is on the line: talk time starts when an agent connects.
-                self._calls[result.call_id] = _SimCall(self._out_talk)  # type: ignore[arg-type]
+                # A person is on the line: talk time starts when an agent connects, at once
+                # for an agent-targeted call (its agent is already on the line).
+                call = self._calls[result.call_id] = _SimCall(self._out_talk)  # type: ignore[arg-type]
+                if agent_id:
+                    call.state = TALKING
+                    call.agent_id = agent_id
+                    self._push(t + self._out_talk.handle(), TALK_ENDS, result.call_id)
             return t, result
         call_id, agent_id = payload if kind == AGENT_ANSWERS else (payload, "")  # type: ignore[misc]
         call = self._calls.get(call_id)
@@ -197,8 +217,15 @@ class SimulatedTrunk:
             self._live_offers.discard((command.call_id, command.agent_id))
         elif isinstance(command, Originate):
             self._originate(command, now)
+            if command.agent_id:
+                self._out_agent[command.call_id] = command.agent_id
+        elif isinstance(command, ShowPreview):
+            if self._think is not None:
+                at = now + self._think()
+                self._push(at, PREVIEW_DIAL, (command.agent_id, command.lead_id))
         elif isinstance(command, HangUp):
             self._out_pending.discard(command.call_id)
+            self._out_agent.pop(command.call_id, None)
             call = self._calls.get(command.call_id)
             if call is not None:
                 call.state = DONE  # a pending patience expiry must not fire

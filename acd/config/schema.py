@@ -161,6 +161,9 @@ class SimAgents(Strict):
     login_at_start: bool = True  # in the daemon, log every agent in when it starts
     # Simulated agents end wrap-up after this (the queue's wrap_up_seconds is then the cap).
     wrap_up: Distribution | None = None
+    # Preview mode: simulated agents dial a previewed lead after this think time (none: they
+    # never dial by themselves; the campaign's preview_timeout_seconds or the API does).
+    preview_think: Distribution | None = None
 
 
 class SimOutbound(Strict):
@@ -234,6 +237,24 @@ class CampaignDisposition(Strict):
     kind: DispositionKind
 
 
+class RetryRuleConfig(Strict):
+    delay_seconds: Seconds
+    max_attempts: Annotated[int, Field(ge=1)]
+
+
+class Retries(Strict):
+    """Retry rules per outcome; an omitted one keeps its default (README: Retries)."""
+
+    no_answer: RetryRuleConfig | None = None
+    busy: RetryRuleConfig | None = None
+    machine: RetryRuleConfig | None = None
+    abandoned: RetryRuleConfig | None = None
+    failed: RetryRuleConfig | None = None
+    not_contacted: RetryRuleConfig | None = None
+    max_attempts: Annotated[int, Field(ge=1)] = 10
+    max_attempts_per_day: Annotated[int, Field(ge=1)] | None = 3
+
+
 def _default_dispositions() -> list[CampaignDisposition]:
     return [
         CampaignDisposition(name=n, kind=k)  # type: ignore[arg-type]
@@ -269,6 +290,15 @@ class Campaign(Strict):
     dispositions: list[CampaignDisposition] = Field(default_factory=_default_dispositions)
     dnc_files: list[str] = Field(default_factory=list)  # registry files, relative to the config
     uk_72h_rule: bool = False  # Ofcom: no redial within 72 h of an abandoned call
+    retries: Retries = Retries()
+    # Preview mode: dial by itself this long after showing a lead (none: wait for the agent).
+    preview_timeout_seconds: PositiveSeconds | None = None
+    # A skipped preview: back in the list after preview_skip_delay_seconds, or closed (final).
+    preview_skip: Literal["requeue", "close"] = "requeue"
+    preview_skip_delay_seconds: Seconds = 0.0
+    # A callback for a given agent waits for that agent; if the agent is not logged in this
+    # long after the callback came due, anyone on the campaign may take it.
+    callback_grace_seconds: Seconds = 900.0
 
     @model_validator(mode="after")
     def _rules(self) -> Campaign:

@@ -177,7 +177,26 @@ def test_record_a_callback_disposition_with_local_time() -> None:
     state = book.record("ny", cb, t, callback_at=datetime(2026, 3, 8, 9, 0), callback_agent="a")
     assert state.next_attempt_at == at(NY, 2026, 3, 8, 9, 0) and state.callback
     assert drain(book, at(NY, 2026, 3, 8, 8, 59)) == []
-    assert drain(book, at(NY, 2026, 3, 8, 9, 0)) == ["ny"]
+    # Held for agent "a": not handed to anyone, only to "a" once due.
+    assert drain(book, at(NY, 2026, 3, 8, 9, 0)) == []
+    assert book.callback_agents(at(NY, 2026, 3, 8, 8, 59)) == []
+    assert book.callback_agents(at(NY, 2026, 3, 8, 9, 0)) == ["a"]
+    lead = book.next_for_agent("a", at(NY, 2026, 3, 8, 9, 0), CallingWindow(), set())
+    assert lead is not None and lead.lead_id == "ny" and book.dialing("ny")
+
+
+def test_a_callback_for_an_agent_can_be_handed_to_anyone() -> None:
+    book = LeadBook()
+    book.add(Lead("ny", "+12125550100"))
+    t = at(NY, 2026, 3, 7, 19, 0)
+    assert drain(book, t) == ["ny"]
+    cb = Disposition("call back", DispositionKind.CALLBACK)
+    book.record("ny", cb, t, callback_at=t + 3600, callback_agent="a")
+    assert book.to_anyone("a", t + 3599) == 0
+    assert book.to_anyone("a", t + 3600) == 1
+    st = book.state("ny")
+    assert st.callback and st.callback_agent is None and st.next_attempt_at == t + 3600
+    assert drain(book, t + 3600) == ["ny"]
 
 
 def test_uk_72_hours_after_an_abandoned_call() -> None:
@@ -204,7 +223,9 @@ def test_uk_callback_with_a_reserved_agent_may_come_sooner() -> None:
     book.record("uk2", Outcome.ABANDONED, t)
     book.schedule_callback("uk", t + 3600, "agent-9")
     book.schedule_callback("uk2", t + 3600)  # no agent: moved to the end of the 72 h
-    assert drain(book, t + 3600) == ["uk"]
+    assert drain(book, t + 3600) == []  # "uk" is held for agent-9
+    lead = book.next_for_agent("agent-9", t + 3600, CallingWindow(), set())
+    assert lead is not None and lead.lead_id == "uk"
     assert book.state("uk").callback_agent == "agent-9"
     assert book.state("uk2").next_attempt_at == t + 72 * 3600
 
