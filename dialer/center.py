@@ -75,6 +75,7 @@ class Center:
         self.lead_epoch = lead_epoch  # Unix time of engine time 0 (lead books, callbacks)
         self.timers = Timers()
         self.skipped_dnc = 0
+        self.lead_imports = 0  # lead imports over the API (unique ids for rows without one)
         self._records: list[CallRecord] = []
         self._index_campaigns()
         for rt in self.campaigns.values():

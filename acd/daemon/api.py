@@ -5,16 +5,20 @@ One route table drives both the aiohttp router and the OpenAPI document, so they
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from acd import events as ev
+from acd.commands import Originate
 from acd.config import load_config
 from acd.daemon.auth import Principal
 from acd.daemon.live import LiveDriver
@@ -51,6 +55,23 @@ class StateBody(Body):
 
 class DispositionBody(Body):
     disposition: Annotated[str, Field(min_length=1, max_length=64)]
+    # A callback code: when (ISO 8601 with an offset, or local wall time in the lead's zone)
+    # and for whom ("me", an agent id, or null for anyone).
+    callback_at: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    callback_agent: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class LeadPatchBody(Body):
+    priority: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+
+
+class CallbackBody(Body):
+    at: Annotated[str, Field(min_length=1, max_length=64)]
+    agent_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
+class DncBody(Body):
+    number: Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class TransferBody(Body):
@@ -88,6 +109,8 @@ class Route:
     status: int = 200
     # Query parameters: (name, description, JSON schema, required).
     query: tuple[tuple[str, str, dict[str, Any], bool], ...] = ()
+    # A body the handler reads itself (not a JSON object): its OpenAPI "content" map.
+    raw_body: dict[str, Any] | None = None
 
 
 def _agent_id(request: web.Request) -> str:
@@ -176,13 +199,58 @@ async def agent_pause(request: web.Request, d: Daemon, body: PauseBody) -> Any:
     return _agent(d, _agent_id(request))
 
 
+def _iso(value: str, where: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(
+            422, "invalid_field", f"{where}: not an ISO 8601 date and time: {value!r}"
+        ) from None
+
+
 async def agent_disposition(request: web.Request, d: Daemon, body: DispositionBody) -> Any:
     aid = _agent_id(request)
-    _submit(d, ev.SetDisposition(aid, body.disposition))
+    _agent(d, aid)  # 404 first: the rules across fields below are beyond the schema
+    at = None if body.callback_at is None else _iso(body.callback_at, "callback_at")
+    agent = aid if body.callback_agent == "me" else body.callback_agent
+    if agent is not None and at is None:
+        raise ApiError(422, "invalid_field", "callback_agent: needs callback_at")
+    _submit(d, ev.SetDisposition(aid, body.disposition, callback_at=at, callback_agent=agent))
     assert d.driver is not None
     a = d.driver.engine.agents[aid]
     call_id = a.call.id if a.call is not None else a.last_call
-    return {"agent_id": aid, "call_id": call_id, "disposition": body.disposition}
+    out: dict[str, Any] = {"agent_id": aid, "call_id": call_id, "disposition": body.disposition}
+    if at is not None:
+        out |= {"callback_at": at.isoformat(), "callback_agent": agent}
+    return out
+
+
+def _preview(d: Daemon, agent_id: str) -> dict[str, Any]:
+    _agent(d, agent_id)  # 404 for an unknown agent
+    c = _center(d)
+    view = None if c is None else c.preview_view(agent_id, _driver(d).now())
+    if view is None:
+        raise ApiError(404, "no_preview", f"agent {agent_id!r} has no lead to preview")
+    return dict(view)
+
+
+async def agent_preview(request: web.Request, d: Daemon, body: None) -> Any:
+    return _preview(d, _agent_id(request))
+
+
+async def agent_preview_dial(request: web.Request, d: Daemon, body: None) -> Any:
+    aid = _agent_id(request)
+    view = _preview(d, aid)
+    commands = _driver(d).submit(ev.PreviewDial(aid))
+    call_id = next((c.call_id for c in commands if isinstance(c, Originate)), None)
+    return {"agent_id": aid, "lead": view["lead"], "call_id": call_id}
+
+
+async def agent_preview_skip(request: web.Request, d: Daemon, body: None) -> Any:
+    aid = _agent_id(request)
+    view = _preview(d, aid)
+    _submit(d, ev.PreviewSkip(aid))
+    return {"agent_id": aid, "skipped": view["lead"]}
 
 
 async def agent_force_state(request: web.Request, d: Daemon, body: StateBody) -> Any:
@@ -271,6 +339,215 @@ async def campaign_resume(request: web.Request, d: Daemon, body: None) -> Any:
     return _set_paused(request, d, False)
 
 
+# --- leads and the do-not-call list (the campaign's lead book, in the engine's loop) ------------
+def _book(d: Daemon, name: str, *, create: bool = False) -> Any:
+    c, _ = _campaign(d, name)
+    return c.lead_book(name, create=create)
+
+
+def _lead_items(raw: bytes, content_type: str) -> tuple[str, bool]:
+    """The request body as lead CSV text; True if it came as a JSON list (lines are items)."""
+    if not raw.strip():
+        raise ApiError(422, "invalid_body", "no leads: send CSV (text/csv) or a JSON list")
+    text = raw.decode("utf-8-sig", errors="replace")
+    if "json" not in content_type and not text.lstrip().startswith("["):
+        return text, False
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(items, list) or not items:
+        raise ApiError(422, "invalid_body", "the body must be a non-empty JSON list of leads")
+    columns: list[str] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ApiError(422, "invalid_body", f"item {i}: a lead is a JSON object")
+        fields = item.get("fields", {})
+        if not isinstance(fields, dict):
+            raise ApiError(422, "invalid_body", f"item {i}: fields must be an object")
+        for k, v in [*item.items(), *fields.items()]:
+            if k == "fields":
+                continue
+            if not isinstance(v, str | int) or isinstance(v, bool):
+                raise ApiError(422, "invalid_body", f"item {i}: {k!r} must be a string or integer")
+            if k not in columns:
+                columns.append(str(k))
+    if "phone" not in columns:
+        raise ApiError(422, "invalid_body", "leads need a 'phone'")
+    out = io.StringIO()
+    w = csv.DictWriter(out, columns, lineterminator="\n")
+    w.writeheader()
+    for item in items:
+        w.writerow({**item.pop("fields", {}), **item})
+    return out.getvalue(), True
+
+
+async def leads_import(request: web.Request, d: Daemon, body: None) -> Any:
+    from dialer.leads import LeadFileError, import_leads
+
+    name = request.match_info["campaign"]
+    _campaign(d, name)
+    text, is_json = _lead_items(await request.read(), request.content_type)
+    center, _ = _campaign(d, name)
+    book = _book(d, name, create=True)
+    center.lead_imports += 1
+    try:
+        prefix = f"api{center.lead_imports}-"  # ids of rows that give none: unique per import
+        result = import_leads(text, file_name="request body", id_prefix=prefix)
+    except LeadFileError as exc:
+        raise ApiError(422, "invalid_lead_file", str(exc)) from None
+    where = "item" if is_json else "line"
+    rejected = [
+        {where: r.line - 2 if is_json else r.line, "reason": r.reason} for r in result.rejected
+    ]
+    taken = 0
+    now = _driver(d).now()
+    for lead in result.leads:
+        if lead.lead_id in book.book:
+            rejected.append(
+                {where: None, "reason": f"lead id {lead.lead_id!r} is already in the campaign"}
+            )
+            continue
+        book.book.add(lead, at=now + book.epoch)
+        taken += 1
+    _driver(d)._rearm()
+    return {"campaign": name, "taken": taken, "rejected_count": len(rejected), "rejected": rejected}
+
+
+async def leads_list(request: web.Request, d: Daemon, body: None) -> Any:
+    from dialer.center import lead_view
+
+    name = request.match_info["campaign"]
+    book = _book(d, name)
+    q = request.query
+    state = q.get("state") or None
+    if state is not None and state not in ("queued", "callback", "dialing", "done"):
+        raise ApiError(422, "invalid_field", "state: one of queued, callback, dialing, done")
+    try:
+        limit = int(q.get("limit", "100"))
+        start = int(q.get("cursor", "0") or 0)
+    except ValueError:
+        raise ApiError(422, "invalid_field", "limit and cursor are integers") from None
+    if not 1 <= limit <= 1000 or start < 0:
+        raise ApiError(422, "invalid_field", "limit: 1-1000; cursor: from a previous page")
+    if book is None:
+        return {"campaign": name, "leads": [], "next_cursor": None}
+    page, nxt = book.book.page(state, start, limit)
+    return {
+        "campaign": name,
+        "leads": [lead_view(book, lead.lead_id) for lead, _, _ in page],
+        "next_cursor": None if nxt is None else str(nxt),
+    }
+
+
+def _lead(d: Daemon, request: web.Request) -> tuple[Any, str]:
+    name, lead_id = request.match_info["campaign"], request.match_info["lead_id"]
+    book = _book(d, name)
+    if book is None or lead_id not in book.book:
+        raise ApiError(404, "unknown_lead", f"campaign {name!r} has no lead {lead_id!r}")
+    return book, lead_id
+
+
+async def lead_get(request: web.Request, d: Daemon, body: None) -> Any:
+    from dialer.center import lead_view
+
+    return lead_view(*_lead(d, request))
+
+
+async def lead_patch(request: web.Request, d: Daemon, body: LeadPatchBody) -> Any:
+    from dialer.center import lead_view
+
+    book, lead_id = _lead(d, request)
+    book.book.set_priority(lead_id, body.priority)
+    return lead_view(book, lead_id)
+
+
+async def lead_close(request: web.Request, d: Daemon, body: None) -> Any:
+    from dialer.center import lead_view
+
+    book, lead_id = _lead(d, request)
+    book.book.close(lead_id)  # IllegalTransition (409) while dialed or already done
+    return lead_view(book, lead_id)
+
+
+async def lead_callback(request: web.Request, d: Daemon, body: CallbackBody) -> Any:
+    from acd.errors import IllegalTransition
+    from dialer.center import lead_view
+
+    book, lead_id = _lead(d, request)
+    at = _iso(body.at, "at")
+    if body.agent_id is not None:
+        _agent(d, body.agent_id)  # 404 for an unknown agent
+    if book.book.dialing(lead_id):
+        raise IllegalTransition("lead", lead_id, "dialing", "callback")
+    at = book.callback_time(lead_id, at)
+    book.book.schedule_callback(lead_id, at, body.agent_id)
+    _driver(d)._rearm()
+    return lead_view(book, lead_id)
+
+
+def _dnc(d: Daemon) -> Any:
+    c = _center(d)
+    if c is None or c.dnc is None:
+        raise ApiError(
+            404, "no_dialer", "the daemon runs no campaigns: there is no do-not-call list"
+        )
+    return c.dnc
+
+
+def _dnc_view(dnc: Any, number: str) -> dict[str, Any]:
+    from dialer.leads import InvalidNumber, normalize
+
+    try:
+        key = normalize(number, dnc.default_region, valid=False)
+    except InvalidNumber as exc:
+        raise ApiError(422, "invalid_field", f"number: {exc}") from None
+    entry = dnc.entry(key)
+    return {
+        "number": key,
+        "listed": entry is not None,
+        "source": entry.source if entry is not None else None,
+        "at": entry.at if entry is not None else None,
+    }
+
+
+async def dnc_list(request: web.Request, d: Daemon, body: None) -> Any:
+    dnc = _dnc(d)
+    try:
+        limit = int(request.query.get("limit", "100"))
+        start = int(request.query.get("cursor", "0") or 0)
+    except ValueError:
+        raise ApiError(422, "invalid_field", "limit and cursor are integers") from None
+    if not 1 <= limit <= 1000 or start < 0:
+        raise ApiError(422, "invalid_field", "limit: 1-1000; cursor: from a previous page")
+    numbers = list(dnc)[start : start + limit]
+    nxt = start + limit if start + limit < len(dnc) else None
+    return {
+        "count": len(dnc),
+        "numbers": [_dnc_view(dnc, n) for n in numbers],
+        "next_cursor": None if nxt is None else str(nxt),
+    }
+
+
+async def dnc_add(request: web.Request, d: Daemon, body: DncBody) -> Any:
+    dnc = _dnc(d)
+    view = _dnc_view(dnc, body.number)
+    added = dnc.add(view["number"], "api", _driver(d).now())
+    return _dnc_view(dnc, view["number"]) | {"added": added}
+
+
+async def dnc_check(request: web.Request, d: Daemon, body: None) -> Any:
+    return _dnc_view(_dnc(d), request.match_info["number"])
+
+
+async def dnc_remove(request: web.Request, d: Daemon, body: None) -> Any:
+    dnc = _dnc(d)
+    view = _dnc_view(dnc, request.match_info["number"])
+    if not dnc.remove(view["number"]):
+        raise ApiError(404, "not_listed", f"{view['number']} is not on the do-not-call list")
+    return _dnc_view(dnc, view["number"])
+
+
 async def admin_reload(request: web.Request, d: Daemon, body: None) -> Any:
     return reload_config(d)
 
@@ -353,6 +630,49 @@ ERLANG_QUERY: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
     ),
 )
 
+LEADS_QUERY: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
+    (
+        "state",
+        "only leads in this state",
+        {"type": "string", "enum": ["queued", "callback", "dialing", "done"]},
+        False,
+    ),
+    (
+        "limit",
+        "leads per page (default 100)",
+        {"type": "integer", "minimum": 1, "maximum": 1000},
+        False,
+    ),
+    (
+        "cursor",
+        "next_cursor of the previous page",
+        {"type": "string", "pattern": "^[0-9]{1,12}$"},
+        False,
+    ),
+)
+PAGE_QUERY = LEADS_QUERY[1:]
+CSV_OR_JSON = {
+    "text/csv": {"schema": {"type": "string", "minLength": 1}},
+    "application/json": {
+        "schema": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["phone"],
+                "properties": {
+                    "phone": {"type": "string"},
+                    "name": {"type": "string"},
+                    "time_zone": {"type": "string"},
+                    "priority": {"type": "integer"},
+                    "lead_id": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+        }
+    },
+}
+
 ROUTES: list[Route] = [
     Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
     Route("GET", "/v1/snapshot", get_snapshot, "supervisor", "Queues, agents and calls at once"),
@@ -406,6 +726,30 @@ ROUTES: list[Route] = [
         own_agent=True,
     ),
     Route(
+        "GET",
+        "/v1/agents/{agent_id}/preview",
+        agent_preview,
+        "agent",
+        "The lead the agent previews (preview mode, callbacks)",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/preview/dial",
+        agent_preview_dial,
+        "agent",
+        "Dial the previewed lead (the agent stays on the line)",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/preview/skip",
+        agent_preview_skip,
+        "agent",
+        "Skip the previewed lead",
+        own_agent=True,
+    ),
+    Route(
         "POST",
         "/v1/agents/{agent_id}/state",
         agent_force_state,
@@ -445,6 +789,70 @@ ROUTES: list[Route] = [
         campaign_resume,
         "supervisor",
         "Place calls again",
+    ),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/leads",
+        leads_import,
+        "supervisor",
+        "Import leads (CSV or a JSON list): taken, and rejected rows with line and reason",
+        status=201,
+        raw_body=CSV_OR_JSON,
+    ),
+    Route(
+        "GET",
+        "/v1/campaigns/{campaign}/leads",
+        leads_list,
+        "supervisor",
+        "A campaign's leads, a page at a time",
+        query=LEADS_QUERY,
+    ),
+    Route(
+        "GET",
+        "/v1/campaigns/{campaign}/leads/{lead_id}",
+        lead_get,
+        "supervisor",
+        "One lead and where it stands",
+    ),
+    Route(
+        "PATCH",
+        "/v1/campaigns/{campaign}/leads/{lead_id}",
+        lead_patch,
+        "supervisor",
+        "Change a lead's priority",
+        LeadPatchBody,
+    ),
+    Route(
+        "DELETE",
+        "/v1/campaigns/{campaign}/leads/{lead_id}",
+        lead_close,
+        "supervisor",
+        "Close a lead (never dialed again; 409 while it is being dialed)",
+    ),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/leads/{lead_id}/callback",
+        lead_callback,
+        "supervisor",
+        "Schedule a callback (at: ISO 8601, or local wall time in the lead's zone)",
+        CallbackBody,
+    ),
+    Route("GET", "/v1/dnc", dnc_list, "supervisor", "The do-not-call list", query=PAGE_QUERY),
+    Route(
+        "POST",
+        "/v1/dnc",
+        dnc_add,
+        "supervisor",
+        "Add a number to the do-not-call list (source api)",
+        DncBody,
+    ),
+    Route("GET", "/v1/dnc/{number}", dnc_check, "supervisor", "Is this number on the list?"),
+    Route(
+        "DELETE",
+        "/v1/dnc/{number}",
+        dnc_remove,
+        "supervisor",
+        "Take a number off the do-not-call list",
     ),
     Route("POST", "/v1/admin/reload", admin_reload, "admin", "Reload the config file"),
     Route(

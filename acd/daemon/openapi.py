@@ -56,7 +56,9 @@ def document(version: str) -> dict[str, Any]:
             "summary": r.summary,
             "operationId": r.handler.__name__,
             "parameters": params,
-            "responses": _responses(r.status, r.role != "open", r.body is not None),
+            "responses": _responses(
+                r.status, r.role != "open", r.body is not None or r.raw_body is not None
+            ),
         }
         if r.role == "open":
             op["security"] = []
@@ -70,6 +72,8 @@ def document(version: str) -> dict[str, Any]:
                 "required": bool(schema.get("required")),
                 "content": {"application/json": {"schema": schema}},
             }
+        if r.raw_body is not None:
+            op["requestBody"] = {"required": True, "content": r.raw_body}
         paths.setdefault(r.path, {})[r.method.lower()] = op
     paths["/readyz"] = {
         "get": {
