@@ -260,3 +260,63 @@ def test_simulated_preview_campaign_dials_through_its_agents_deterministically()
     driver.run(3600.0)
     # Never more calls in flight than agents: each is one agent's own call.
     assert r1["in_flight"] == 0 and len(core.campaigns["c"].inflight) <= 5
+
+
+def _cfg_with(**changes: object) -> Config:
+    base = config(mode="progressive", agents=2).model_dump()
+    base["campaigns"][0].update(changes)
+    return Config.model_validate(base)
+
+
+def test_reload_applies_campaign_changes_live() -> None:
+    from dialer.pacing import Power
+
+    b = Book(_cfg_with())
+    b.do(ev.AgentLogin("a0"))
+    (first,) = b.of(Originate)
+    new = _cfg_with(
+        mode="power",
+        power_ratio=2.0,
+        caller_id="+12125550100",
+        abandonment_target=0.02,
+        calling_window={"start": "09:00", "end": "20:00"},
+        retries={"busy": {"delay_seconds": 60, "max_attempts": 2}},
+        dispositions=[{"name": "won", "kind": "success"}],
+    )
+    changes = b.c.reconfigure(new, b.now)
+    assert changes["changed"] == ["campaign c"]
+    rt = b.c.campaigns["c"]
+    assert isinstance(rt.pacer, Power) and rt.cfg.abandonment_target == 0.02
+    assert set(rt.kinds) == {"won"} and b.src.book.policy.busy.delay_seconds == 60
+    assert b.src.window.start == "09:00"
+    b.do(ev.OutboundFailed(first.call_id, "busy"))
+    b.advance(1.0)
+    assert [o.caller_id for o in b.of(Originate)][1:3] == ["+12125550100"] * 2
+
+
+def test_reload_adds_and_removes_campaigns_and_refuses_only_file_changes() -> None:
+    from acd.errors import ConfigError
+
+    b = Book(_cfg_with())
+    b.do(ev.AgentLogin("a0"))
+    (first,) = b.of(Originate)
+    with pytest.raises(ConfigError, match="leads changed"):
+        b.c.reconfigure(_cfg_with(leads="other.csv"), b.now)
+    assert b.c.campaigns["c"].cfg.leads is None  # nothing changed
+    data = _cfg_with().model_dump()
+    data["campaigns"][0]["name"] = "d"
+    changes = b.c.reconfigure(Config.model_validate(data), b.now)
+    assert changes["added"] == ["campaign d"] and changes["removed"] == ["campaign c"]
+    assert list(b.c.campaigns) == ["d"]
+    # c's call in flight still connects to an agent (its queue drains), d dials from now on.
+    b.do(ev.OutboundAnswered(first.call_id))
+    (offer,) = [o for o in b.of(OfferCall) if o.call_id == first.call_id]
+    b.do(ev.AgentAnswered(first.call_id, offer.agent_id))
+    b.do(ev.CallHungUp(first.call_id))
+    book = b.c.lead_book("d")  # a new campaign starts with an empty book: post leads to it
+    assert book is not None
+    book.book.add(Lead("n1", "+12125550177", time_zone="America/New_York"), at=b.now)
+    b.advance(1.0)
+    assert b.of(Originate)[-1].call_id.startswith("d-")
+    assert b.of(Originate)[-1].number == "+12125550177"
+    assert b.c.campaign_report(b.now)["d"]["dialed"] >= 1
