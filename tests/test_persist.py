@@ -209,7 +209,7 @@ def test_restore_of_many_leads_is_fast() -> None:
     book.restore(entries, T0)
     elapsed = time.perf_counter() - t
     assert len(book) == n and book.counts(T0, ALWAYS).dialable == n
-    assert elapsed < 5.0  # about 0.5 s here; a million in about 5 s
+    assert elapsed < 5.0  # about 0.6 s here; a million in 5.5 s (GC paused) to 7 s
 
 
 # --- do-not-call, abandonment, statistics ---------------------------------------------------------
