@@ -8,6 +8,7 @@ time comes. Every handler validates before it mutates, so a refused event change
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from random import Random
 from typing import Any
 
@@ -15,7 +16,7 @@ from acd import events as ev
 from acd.commands import CancelOffer, Command, HangUp, MoveToQueue, OfferCall
 from acd.config.schema import Config, EscalationStep
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
-from acd.runtime import AgentRt, CallRecord, CallRt, QueueRt
+from acd.runtime import AgentRt, CallDetail, CallRecord, CallRt, QueueRt
 from acd.states import FAST_TRANSITIONS, AgentMove, AgentState, CallState, Outcome
 from acd.timers import Timers
 from routing.members import Alternative
@@ -74,6 +75,13 @@ class Engine:
         # Observable changes for metrics and live views; None (the default) costs nothing.
         self.notices: list[dict[str, Any]] | None = None
         self.record_sink: Callable[[CallRecord], None] | None = None
+        # Complete call detail records (acd.runtime.CallDetail), when a call is really finished:
+        # after its agent's wrap-up, or at hang-up. None (the default) builds none.
+        self.cdr_sink: Callable[[CallDetail], None] | None = None
+        self._wrap_cdr: dict[int, CallDetail] = {}  # agent ix -> its call's record, in wrap-up
+        # Agents whose session (state, pause reason, pending move, skills) changed, for a
+        # persister to drain; None (the default) tracks nothing.
+        self.dirty_agents: set[str] | None = None
         self.stats_epoch = 0.0
         self.events_handled = 0
         self._seq = 0
@@ -100,6 +108,8 @@ class Engine:
             ev.SetAgentSkills: self._on_set_skills,
             ev.HangUpCall: self._on_hangup_request,
             ev.TransferCall: self._on_transfer,
+            ev.HoldCall: self._on_hold,
+            ev.ResumeCall: self._on_resume,
         }
         self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
             "ring": self._ring_timeout,
@@ -174,6 +184,8 @@ class Engine:
             self.router.set_logged_in(a, False)
         a.state = new
         a.since = now
+        if self.dirty_agents is not None:
+            self.dirty_agents.add(a.id)
         if new is A.READY:
             self.router.set_ready(a)
         if self.notices is not None:
@@ -347,7 +359,11 @@ class Engine:
         self._out.append(MoveToQueue(c.id, target.name))
         self._enter_queue(c, target, now)
 
-    def _end(self, c: CallRt, outcome: Outcome, now: float) -> None:
+    def _end(
+        self, c: CallRt, outcome: Outcome, now: float, wrap_agent: AgentRt | None = None
+    ) -> None:
+        """The call leaves the system; ``wrap_agent`` goes to wrap-up after it (its record is
+        completed when that wrap-up ends)."""
         c.state = CallState.ENDED
         del self.calls[c.id]
         if self.notices is not None:
@@ -366,11 +382,38 @@ class Engine:
                 outcome=outcome,
                 transfers=c.transfers,
                 legs=tuple(c.legs),
+                hold_seconds=c.hold_seconds - c.hold_mark if c.agent is not None else 0.0,
             )
             if self.records is not None:
                 self.records.append(rec)
             if self.record_sink is not None:
                 self.record_sink(rec)
+        if self.cdr_sink is not None:
+            cdr = self._detail(c, outcome, now)
+            if wrap_agent is not None:
+                self._wrap_cdr[wrap_agent.ix] = cdr
+            else:
+                self.cdr_sink(cdr)
+
+    def _detail(self, c: CallRt, outcome: Outcome, now: float) -> CallDetail:
+        return CallDetail(
+            call_id=c.id,
+            direction=c.direction,
+            queue=c.queue.name,
+            caller=c.caller,
+            arrived=c.arrived,
+            offered=c.first_offer,
+            answered=c.first_answer,
+            ended=now,
+            agent_id=c.handled_by,
+            outcome=outcome.value,
+            wait_seconds=max(0.0, now - c.arrived - c.talk_seconds - c.hold_seconds),
+            talk_seconds=c.talk_seconds,
+            hold_seconds=c.hold_seconds,
+            disposition=self.dispositions.get(c.id),
+            transfers=c.transfers,
+            legs=tuple((q, o.value) for q, o in c.legs),
+        )
 
     def _on_hung_up(self, e: ev.CallHungUp, now: float) -> None:
         c = self._call(e.call_id)
@@ -394,6 +437,10 @@ class Engine:
         c.state = CallState.CONNECTED
         c.agent = a
         c.answered_at = now
+        if c.first_answer is None:
+            c.first_answer = now
+        c.handled_by = a.id
+        c.hold_mark = c.hold_seconds
         q = c.queue
         q.present -= 1
         c.present = False
@@ -408,24 +455,31 @@ class Engine:
     def _talk_ended(self, c: CallRt, now: float, *, end_call: bool = True) -> None:
         a = c.agent
         assert a is not None and c.answered_at is not None
-        talk = now - c.answered_at
+        if c.held_at is not None:
+            c.hold_seconds += now - c.held_at
+            c.held_at = None
+        hold = c.hold_seconds - c.hold_mark  # on hold during this agent's part of the call
+        talk = now - c.answered_at - hold
+        c.talk_seconds += talk
         q = c.queue
         wrap = q.cfg.wrap_up_seconds
         a.calls += 1
-        a.talk_ms += int(talk * 1000)
+        a.talk_ms += int((talk + hold) * 1000)
         self._idle_seq += 1
         a.idle_seq = self._idle_seq
         a.call = None
         a.last_call = c.id
         a.last_queue = q.name
-        a.last_talk = talk
+        a.last_talk = talk + hold
         if c.counted:
             q.stats.talk_sum += talk
+            q.stats.hold_sum += hold
             q.stats.handled += 1
             a.stats.answered += 1
             a.stats.talk_seconds += talk
+            a.stats.hold_seconds += hold
         if end_call:
-            self._end(c, Outcome.ANSWERED, now)
+            self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)
         else:
             c.agent = None
         if wrap > 0:
@@ -513,6 +567,15 @@ class Engine:
             if a.wrap_queue is not None:
                 a.wrap_queue.stats.wrap_sum += now - a.since
         a.wrap_queue = None
+        cdr = self._wrap_cdr.pop(a.ix, None)
+        if cdr is not None and self.cdr_sink is not None:
+            self.cdr_sink(
+                replace(
+                    cdr,
+                    wrap_seconds=now - a.since,
+                    disposition=self.dispositions.get(cdr.call_id),
+                )
+            )
         self._move(a, move, now)
         if move is MV.WRAP_DONE:
             self._after_idle(a, now)
@@ -575,6 +638,8 @@ class Engine:
         once otherwise, ending a wrap-up early. Returns whether it happened now."""
         if a.state in (A.RINGING, A.ON_CALL, A.DIALING):
             a.pending = pending
+            if self.dirty_agents is not None:
+                self.dirty_agents.add(a.id)
             return False
         self._check(a, move)
         if a.state is A.WRAP_UP:
@@ -598,6 +663,8 @@ class Engine:
             if a.pending is None:
                 raise IllegalTransition("agent", a.id, a.state.value, "ready")
             a.pending = None
+            if self.dirty_agents is not None:
+                self.dirty_agents.add(a.id)
             return
         if a.state is A.WRAP_UP:
             self._end_wrap(a, now, MV.WRAP_DONE)
@@ -665,12 +732,33 @@ class Engine:
         self._out.append(MoveToQueue(c.id, target.name))
         self._enter_queue(c, target, now)
 
+    def _on_hold(self, e: ev.HoldCall, now: float) -> None:
+        c = self._call(e.call_id)
+        if c.state is not CallState.CONNECTED or c.held_at is not None:
+            state = "held" if c.held_at is not None else c.state.value
+            raise IllegalTransition("call", c.id, state, "hold")
+        c.held_at = now
+        if self.notices is not None:
+            self._notice_call("held", c, None, 0.0, agent_id=c.handled_by or "")
+
+    def _on_resume(self, e: ev.ResumeCall, now: float) -> None:
+        c = self._call(e.call_id)
+        if c.held_at is None:
+            raise IllegalTransition("call", c.id, c.state.value, "resume")
+        held = now - c.held_at
+        c.hold_seconds += held
+        c.held_at = None
+        if self.notices is not None:
+            self._notice_call("resumed", c, None, held, agent_id=c.handled_by or "")
+
     def _on_set_skills(self, e: ev.SetAgentSkills, now: float) -> None:
         a = self._agent(e.agent_id)
         was_ready = a.ready
         if was_ready:
             self.router.set_unready(a)
         self.router.set_skills(a, dict(e.skills))
+        if self.dirty_agents is not None:
+            self.dirty_agents.add(a.id)
         if was_ready:
             self.router.set_ready(a)
             self._route_agent(a, now)
@@ -866,6 +954,7 @@ class Engine:
             "agent_id": c.agent.id if c.agent is not None else None,
             "ringing": sorted(a.id for a in c.ringing.values()),
             "transfers": c.transfers,
+            "on_hold": c.held_at is not None,
         }
 
     # --- live reconfiguration -------------------------------------------------------------

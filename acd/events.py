@@ -244,6 +244,26 @@ class TransferCall:
         _need_id("queue", self.queue)
 
 
+@dataclass(frozen=True, slots=True)
+class HoldCall:
+    """The agent put its connected caller on hold (from the phone or the API)."""
+
+    call_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeCall:
+    """The agent took its caller off hold."""
+
+    call_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+
+
 Event = (
     CallArrived
     | CallHungUp
@@ -262,4 +282,6 @@ Event = (
     | TransferCall
     | PreviewDial
     | PreviewSkip
+    | HoldCall
+    | ResumeCall
 )

@@ -25,6 +25,7 @@ _SUMMED = (
     "queued",
     "wait_answered_sum",
     "talk_sum",
+    "hold_sum",
     "wrap_sum",
     "handled",
 )
@@ -36,6 +37,7 @@ class QueueStats:
         "answered",
         "answered_within",
         "handled",
+        "hold_sum",
         "left_empty",
         "max_wait",
         "offered",
@@ -93,9 +95,33 @@ class QueueStats:
         self.answered_within = [0] * len(self.thresholds)
         self.wait_answered_sum = 0.0
         self.max_wait = 0.0
-        self.talk_sum = 0.0
+        self.talk_sum = 0.0  # hold excluded
+        self.hold_sum = 0.0
         self.wrap_sum = 0.0
         self.handled = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The counts as JSON-able data (for persistence); :meth:`load_dict` reads them back."""
+        out: dict[str, Any] = {k: getattr(self, k) for k in _SUMMED}
+        out["answered_within"] = list(self.answered_within)
+        out["thresholds"] = list(self.thresholds)
+        out["max_wait"] = self.max_wait
+        return out
+
+    def load_dict(self, data: dict[str, Any]) -> None:
+        """Take counts saved by :meth:`to_dict`. Counts by threshold are kept only if the
+        thresholds are still the same (otherwise they would be judged by other limits)."""
+        for k in _SUMMED:
+            if k in data:
+                setattr(self, k, type(getattr(self, k))(data[k]))
+        self.max_wait = float(data.get("max_wait", 0.0))
+        within = data.get("answered_within")
+        if within is not None and [float(t) for t in data.get("thresholds", ())] == list(
+            self.thresholds
+        ):
+            self.answered_within = [int(n) for n in within]
+        else:
+            self.answered_within = [0] * len(self.thresholds)
 
     def answered_after(self, wait: float) -> None:
         self.answered += 1
@@ -128,7 +154,7 @@ class QueueStats:
             "service_level_threshold_seconds": self.thresholds[0],
             "service_level_target": self.target,
             "asa_seconds": _ratio(self.wait_answered_sum, self.answered),
-            "aht_seconds": _ratio(self.talk_sum + self.wrap_sum, self.handled),
+            "aht_seconds": _ratio(self.talk_sum + self.hold_sum + self.wrap_sum, self.handled),
             "p_wait": _ratio(self.queued, self.offered),
             "abandon_rate": _ratio(self.abandoned, ended),
             "max_wait_seconds": self.max_wait,
@@ -139,12 +165,13 @@ class QueueStats:
 
 
 class AgentStats:
-    __slots__ = ("answered", "missed", "talk_seconds", "time_in", "wrap_seconds")
+    __slots__ = ("answered", "hold_seconds", "missed", "talk_seconds", "time_in", "wrap_seconds")
 
     def __init__(self) -> None:
         self.answered = 0
         self.missed = 0
-        self.talk_seconds = 0.0
+        self.talk_seconds = 0.0  # hold excluded
+        self.hold_seconds = 0.0
         self.wrap_seconds = 0.0
         self.time_in = {s.value: 0.0 for s in AgentState}  # keyed by value: cheap to hash
 
@@ -156,11 +183,33 @@ class AgentStats:
             "answered": self.answered,
             "missed": self.missed,
             "talk_seconds": self.talk_seconds,
+            "hold_seconds": self.hold_seconds,
             "wrap_seconds": self.wrap_seconds,
             "ready_seconds": t["ready"],
             "paused_seconds": t["paused"],
             "occupancy": _ratio(busy, available),
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The closed figures as JSON-able data; the open state interval is not in them."""
+        return {
+            "answered": self.answered,
+            "missed": self.missed,
+            "talk_seconds": self.talk_seconds,
+            "hold_seconds": self.hold_seconds,
+            "wrap_seconds": self.wrap_seconds,
+            "time_in": dict(self.time_in),
+        }
+
+    def load_dict(self, data: dict[str, Any]) -> None:
+        self.answered = int(data.get("answered", 0))
+        self.missed = int(data.get("missed", 0))
+        self.talk_seconds = float(data.get("talk_seconds", 0.0))
+        self.hold_seconds = float(data.get("hold_seconds", 0.0))
+        self.wrap_seconds = float(data.get("wrap_seconds", 0.0))
+        for k, v in (data.get("time_in") or {}).items():
+            if k in self.time_in:
+                self.time_in[k] = float(v)
 
 
 def _ratio(num: float, den: float) -> float | None:

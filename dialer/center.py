@@ -11,6 +11,8 @@ inbound queues' service-level targets.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
 from random import Random
 from typing import Any
 
@@ -21,7 +23,7 @@ from acd.commands import Command, HangUp, Originate, PlayMessage, ShowPreview
 from acd.config.schema import Config
 from acd.engine import Engine
 from acd.errors import ConfigError, IllegalTransition, InvalidEvent, UnknownEntity
-from acd.runtime import AgentRt, CallRecord, QueueRt
+from acd.runtime import AgentRt, CallDetail, CallRecord, QueueRt
 from acd.states import AgentState, Outcome
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime, campaign_queue
@@ -77,6 +79,9 @@ class Center:
         self.skipped_dnc = 0
         self.lead_imports = 0  # lead imports over the API (unique ids for rows without one)
         self._records: list[CallRecord] = []
+        self._cdr_sink: Callable[[CallDetail], None] | None = None
+        # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
+        self._cdr_info: dict[str, tuple[str, str, float]] = {}
         self._index_campaigns()
         for rt in self.campaigns.values():
             self.timers.set(("pace", rt.name), 0.0)
@@ -172,6 +177,59 @@ class Center:
 
     def reset_stats(self, now: float) -> None:
         self.engine.reset_stats(now)
+
+    @property
+    def cdr_sink(self) -> Callable[[CallDetail], None] | None:
+        """Where complete call detail records go: the engine's, with campaign calls' campaign,
+        lead and 2-second-rule flag added, and every dial that never reached a person."""
+        return self._cdr_sink
+
+    @cdr_sink.setter
+    def cdr_sink(self, sink: Callable[[CallDetail], None] | None) -> None:
+        self._cdr_sink = sink
+        self.engine.cdr_sink = None if sink is None else self._on_cdr
+
+    def _on_cdr(self, cdr: CallDetail) -> None:
+        info = self._cdr_info.pop(cdr.call_id, None)
+        if info is not None:
+            campaign, lead_id, dialed = info
+            dropped = cdr.outcome != Outcome.ANSWERED.value  # as _after counts it: a drop
+            cdr = replace(
+                cdr, campaign=campaign, lead_id=lead_id, dialed=dialed, abandoned_2s=dropped
+            )
+        if self._cdr_sink is not None:
+            self._cdr_sink(cdr)
+
+    def _dial_cdr(
+        self,
+        rt: CampaignRuntime,
+        call_id: str,
+        item: tuple[str, str, float],
+        outcome: str,
+        now: float,
+    ) -> None:
+        """The record of a dial that never reached a person (no answer, busy, failed, machine)."""
+        if self._cdr_sink is None:
+            return
+        lead_id, number, dialed = item
+        self._cdr_sink(
+            CallDetail(
+                call_id=call_id,
+                direction="outbound",
+                queue=None,
+                caller=number,
+                arrived=dialed,
+                offered=None,
+                answered=None,
+                ended=now,
+                agent_id=None,
+                outcome=outcome,
+                wait_seconds=0.0,
+                campaign=rt.name,
+                lead_id=lead_id,
+                dialed=dialed,
+            )
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Views and lookups (snapshot, agents, calls, ...) are the engine's: delegate them.
@@ -285,27 +343,38 @@ class Center:
             return []
         # An agent-targeted call: its agent waits on the line (preview, callback).
         agent_id = rt.targeted.pop(event.call_id, None)
+        item = rt.inflight.get(event.call_id)
         # No decision here: the next tick (within a second) re-plans with this line free.
         if isinstance(event, ev.OutboundFailed):
             rt.resolved(event.call_id, event.reason, now)
             del self._call_campaign[event.call_id]
+            if item is not None:
+                self._dial_cdr(rt, event.call_id, item, event.reason, now)
             return self.engine.dial_ended(agent_id, now) if agent_id else []
         if event.machine:
             rt.resolved(event.call_id, "machine", now)
             del self._call_campaign[event.call_id]
+            if item is not None:
+                self._dial_cdr(rt, event.call_id, item, "machine", now)
             out: list[Command] = [HangUp(event.call_id, "machine")]
             if rt.cfg.machine == "leave_message":
                 out.insert(0, PlayMessage(event.call_id, rt.cfg.machine_message))
             return out + (self.engine.dial_ended(agent_id, now) if agent_id else [])
         lead = rt.resolved(event.call_id, "human", now)
         number = lead[1] if lead else ""
-        if agent_id:  # connected at once: no wait, so no abandonment is possible
-            out = self.engine.connect_agent(event.call_id, rt.queue, agent_id, number, now)
-            rt.connected(event.call_id, agent_id, now)
-            return out
-        return self.engine.handle(
-            ev.CallArrived(event.call_id, rt.queue, caller=number, direction="outbound"), now
-        )
+        if item is not None and self._cdr_sink is not None:
+            self._cdr_info[event.call_id] = (rt.name, item[0], item[2])  # taken by _on_cdr
+        try:
+            if agent_id:  # connected at once: no wait, so no abandonment is possible
+                out = self.engine.connect_agent(event.call_id, rt.queue, agent_id, number, now)
+                rt.connected(event.call_id, agent_id, now)
+                return out
+            return self.engine.handle(
+                ev.CallArrived(event.call_id, rt.queue, caller=number, direction="outbound"), now
+            )
+        except Exception:
+            self._cdr_info.pop(event.call_id, None)
+            raise
 
     def _on_record(self, rec: CallRecord) -> None:
         self._records.append(rec)
@@ -580,7 +649,7 @@ class Center:
                 continue
             span = min(RESERVE_WINDOW, max(now, 1.0))
             s = q.stats
-            aht = (s.talk_sum + s.wrap_sum) / s.handled if s.handled else 180.0
+            aht = (s.talk_sum + s.hold_sum + s.wrap_sum) / s.handled if s.handled else 180.0
             load = len(arr) / span * aht
             need = required_agents(
                 load,

@@ -12,10 +12,10 @@ to be *possible* numbers, not valid ones: an over-inclusive do-not-call list is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from dialer.leads import (
     InvalidNumber,
@@ -49,13 +49,18 @@ class RegistryResult:
 
 
 class DoNotCallList:
-    """A set of E.164 numbers, each with its first :class:`DncEntry`."""
+    """A set of E.164 numbers, each with its first :class:`DncEntry`.
 
-    __slots__ = ("_entries", "default_region")
+    Every addition and removal is also logged (number -> its entry, or None once removed) until
+    :meth:`drain_changes` takes the log, for persistence; :meth:`restore` loads a saved list.
+    """
+
+    __slots__ = ("_changes", "_entries", "default_region")
 
     def __init__(self, default_region: str = "US") -> None:
         self.default_region = default_region
         self._entries: dict[str, DncEntry] = {}
+        self._changes: dict[str, DncEntry | None] = {}
 
     def _key(self, number: str) -> str | None:
         try:
@@ -71,13 +76,33 @@ class DoNotCallList:
         key = normalize(number, self.default_region, valid=False)
         if key in self._entries:
             return False
-        self._entries[key] = DncEntry(source, at)
+        self._entries[key] = self._changes[key] = DncEntry(source, at)
         return True
 
     def remove(self, number: str) -> bool:
         """Remove a number; False if it was not listed."""
         key = number if number in self._entries else self._key(number)
-        return key is not None and self._entries.pop(key, None) is not None
+        if key is None or self._entries.pop(key, None) is None:
+            return False
+        self._changes[key] = None
+        return True
+
+    def drain_changes(self) -> dict[str, DncEntry | None]:
+        """Numbers added (their entry) or removed (None) since the last call."""
+        out, self._changes = self._changes, {}
+        return out
+
+    def restore(self, entries: Mapping[str, Mapping[str, Any]]) -> int:
+        """Load a saved list (E.164 number -> ``{"source", "at"}``). The saved entry wins over
+        one loaded since start (a registry file read again), as the first listing; such numbers
+        are no longer pending in the change log. Returns how many numbers were new to the list."""
+        added = 0
+        have, changes = self._entries, self._changes
+        for number, e in entries.items():
+            changes.pop(number, None)
+            added += number not in have
+            have[number] = DncEntry(str(e.get("source", "")), float(e.get("at", 0.0)))
+        return added
 
     def __contains__(self, number: object) -> bool:
         if not isinstance(number, str):
@@ -137,7 +162,7 @@ class DoNotCallList:
             if key in self._entries:
                 result.already += 1
             else:
-                self._entries[key] = DncEntry(src, at)
+                self._entries[key] = self._changes[key] = DncEntry(src, at)
                 result.added += 1
         return result
 

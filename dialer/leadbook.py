@@ -13,6 +13,10 @@ computation for the group, not one per lead) and nothing is returned from it; th
 a group is known to be open is cached, so a pick costs O(log groups + log leads). A lead on the
 do-not-call list is closed (``do_not_call``) when it comes up and never returned. A returned lead
 is "dialing" until :meth:`LeadBook.record` reports how the attempt ended.
+
+For persistence the book records which leads changed (:meth:`LeadBook.drain_changes`, O(changes)),
+dumps a lead as JSON-able data (:meth:`LeadBook.dump`) and is rebuilt from such dumps in bulk
+(:meth:`LeadBook.restore`: group heaps filled and heapified once, no per-lead push).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from acd.errors import IllegalTransition, LocalError, UnknownEntity
 from dialer.dnc import DoNotCallList
@@ -33,7 +38,7 @@ from dialer.hours import (
     wall_to_timestamp,
     zones_for,
 )
-from dialer.leads import Lead
+from dialer.leads import Lead, lead_from_dict, lead_to_dict
 from dialer.retries import (
     NEW_LEAD,
     UK_NO_REDIAL_SECONDS,
@@ -44,8 +49,11 @@ from dialer.retries import (
     Outcome,
     RetryPolicy,
     after_attempt,
+    interrupted_attempt,
     redial_allowed,
     schedule_callback,
+    state_from_dict,
+    state_to_dict,
 )
 
 _DIALING = -1
@@ -128,6 +136,8 @@ class LeadBook:
         self._fresh: dict[float, LeadState] = {0.0: NEW_LEAD}
         # Callbacks for a given agent wait apart from the groups, per agent: (at, seq, ix).
         self._held: dict[str, list[tuple[float, int, int]]] = {}
+        self._changed: set[int] = set()  # leads whose state changed since drain_changes()
+        self._dial_at: dict[int, float] = {}  # dialing leads: when next_dialable handed them out
 
     # --- building --------------------------------------------------------------------------
     def add(self, lead: Lead, *, at: float = 0.0) -> None:
@@ -167,6 +177,7 @@ class LeadBook:
         self._leads.append(lead)
         self._index[lead.lead_id] = ix
         self._group_of.append(gid)
+        self._changed.add(ix)
         if not zones:
             reason = DoneReason.UNKNOWN_TIME_ZONE
             self._states.append(
@@ -265,6 +276,7 @@ class LeadBook:
                 )
                 tok[ix] = _DONE
                 self._close(ix, DoneReason.DO_NOT_CALL)
+                self._changed.add(ix)
                 self._retop(g)
                 continue
             if not redial_allowed(
@@ -276,6 +288,8 @@ class LeadBook:
                 continue
             tok[ix] = _DIALING
             self._dialing += 1
+            self._dial_at[ix] = now
+            self._changed.add(ix)
             self._retop(g)
             return lead
         return None
@@ -411,9 +425,12 @@ class LeadBook:
         return wall_to_timestamp(zone, at)
 
     def _unqueue(self, ix: int) -> None:
+        """Take the lead out of the queue or out of dialing: its state is about to change."""
+        self._changed.add(ix)
         tok = self._token[ix]
         if tok == _DIALING:
             self._dialing -= 1
+            self._dial_at.pop(ix, None)
         elif tok >= 0 and self._states[ix].callback_agent is not None:
             self._queued -= 1
             self._token[ix] = _DONE  # its entry in the agent's heap is stale from here on
@@ -487,12 +504,15 @@ class LeadBook:
                 tok[ix] = _DONE
                 self._queued -= 1
                 self._close(ix, DoneReason.DO_NOT_CALL)
+                self._changed.add(ix)
                 continue
             if not may_call(self._groups[self._group_of[ix]].zones, now, window):
                 continue
             tok[ix] = _DIALING
             self._queued -= 1
             self._dialing += 1
+            self._dial_at[ix] = now
+            self._changed.add(ix)
             return lead
         return None
 
@@ -519,6 +539,8 @@ class LeadBook:
         if self._token[ix] != _DIALING:
             raise IllegalTransition("lead", lead_id, self._status(ix), "release")
         self._dialing -= 1
+        self._dial_at.pop(ix, None)
+        self._changed.add(ix)
         old = self._states[ix].next_attempt_at
         t = float(at) if at is not None else (old if old is not None else 0.0)
         new = replace(self._states[ix], next_attempt_at=t)
@@ -545,6 +567,7 @@ class LeadBook:
         ix = self._ix(lead_id)
         lead = replace(self._leads[ix], priority=priority)
         self._leads[ix] = lead
+        self._changed.add(ix)
         state = self._states[ix]
         if self._token[ix] >= 0 and state.callback_agent is None:
             self._unqueue(ix)
@@ -609,3 +632,150 @@ class LeadBook:
             dialing=self._dialing,
             done=dict(self._done),
         )
+
+    # --- persistence --------------------------------------------------------------------------
+    def drain_changes(self) -> list[str]:
+        """Ids of the leads added or whose state changed since the last call (O(changes))."""
+        leads = self._leads
+        out = [leads[ix].lead_id for ix in self._changed]
+        self._changed.clear()
+        return out
+
+    def dump(self, lead_id: str) -> dict[str, Any]:
+        """``{"lead": {...}, "state": {...}}`` as JSON-able data (the lead's candidate zones in
+        ``lead["zones"]``, so a restore need not look them up again).
+
+        A lead being dialled is dumped as if that attempt had found no one
+        (:func:`~dialer.retries.interrupted_attempt`), with ``"dialing": true``: after a crash it
+        is not redialled at once. Its real result, when recorded, replaces this state."""
+        ix = self._ix(lead_id)
+        zones = self._groups[self._group_of[ix]].zones
+        state = self._states[ix]
+        dialing = self._token[ix] == _DIALING
+        if dialing:
+            at = self._dial_at.get(ix, state.last_attempt_at or 0.0)
+            state = interrupted_attempt(state, at, zones, self.policy)
+        st = state_to_dict(state)
+        if dialing:
+            st["dialing"] = True
+        lead = lead_to_dict(self._leads[ix])
+        lead["zones"] = list(zones)
+        return {"lead": lead, "state": st}
+
+    def restore(self, entries: Mapping[str, Mapping[str, Any]], now: float) -> dict[str, int]:
+        """Rebuild the book from dumps (lead id -> ``{"lead", "state"}``, as :meth:`dump` gives).
+
+        An entry without ``"lead"`` keeps the book's lead of that id (skipped if there is none).
+        Leads already in the book but not in ``entries`` (added to the lead file since) stay as
+        they are and count as changed. Leads that were being dialled when dumped come back
+        scheduled for later (see :meth:`dump`; one with no retry time gets ``now`` plus the
+        no-answer delay). Costs O(leads): each group heap is built with one heapify. Returns
+        counts: restored, dialing, callbacks, done, kept, skipped. Clears the change log except
+        for the kept leads.
+        """
+        old_leads, old_index, old_group = self._leads, self._index, self._group_of
+        old_zones = [g.zones for g in self._groups]
+        old_states = self._states
+        self._leads, self._index, self._states, self._token = [], {}, [], []
+        self._group_of, self._groups, self._group_ix = [], [], {}
+        self._top, self._window, self._last_now = [], None, -_INF
+        self._queued = self._dialing = 0
+        self._done = Counter()
+        self._changed = set()
+        self._dial_at = {}
+        self._held = {}
+        leads, index, states, token = self._leads, self._index, self._states, self._token
+        group_of, groups, group_ix, done = self._group_of, self._groups, self._group_ix, self._done
+        counts = dict.fromkeys(("restored", "dialing", "callbacks", "done", "kept", "skipped"), 0)
+
+        def place(lead: Lead, zones: tuple[str, ...], state: LeadState) -> int:
+            gid = group_ix.get(zones)
+            if gid is None:
+                gid = len(groups)
+                groups.append(_Group(gid, zones))
+                group_ix[zones] = gid
+            ix = len(leads)
+            leads.append(lead)
+            index[lead.lead_id] = ix
+            group_of.append(gid)
+            if state.done or state.next_attempt_at is None or not zones:
+                if not state.done:
+                    reason = DoneReason.UNKNOWN_TIME_ZONE
+                    state = replace(state, next_attempt_at=None, done=True, done_reason=reason)
+                assert state.done_reason is not None
+                states.append(state)
+                token.append(_DONE)
+                done[state.done_reason.value] += 1
+                counts["done"] += 1
+                return ix
+            if state.callback:
+                counts["callbacks"] += 1
+            states.append(state)
+            self._seq += 1
+            token.append(self._seq)
+            if state.callback_agent is not None:  # held for that agent, as _queue does
+                held = self._held.setdefault(state.callback_agent, [])
+                held.append((float(state.next_attempt_at), self._seq, ix))
+            else:
+                groups[gid].heap.append((state.next_attempt_at, -lead.priority, self._seq, ix))
+            self._queued += 1
+            return ix
+
+        fresh: dict[float | None, LeadState] = {}
+        zones_seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+        zones: tuple[str, ...] | None
+        for lead_id, entry in entries.items():
+            ld = entry.get("lead")
+            if lead_id in index:
+                counts["skipped"] += 1
+                continue
+            if ld is not None:
+                lead = lead_from_dict(ld, trusted=True)
+                if lead.lead_id != lead_id:
+                    counts["skipped"] += 1
+                    continue
+                raw = ld.get("zones")
+                if raw is None:
+                    zones = zones_for(lead, fallback=self.fallback_zones)
+                else:
+                    key = tuple(raw)
+                    zones = zones_seen.get(key)
+                    if zones is None:
+                        zones = zones_seen[key] = _checked_zones(key)
+            else:
+                old = old_index.get(lead_id)
+                if old is None:
+                    counts["skipped"] += 1
+                    continue
+                lead, zones = old_leads[old], old_zones[old_group[old]]
+            sd = entry.get("state") or {}
+            if not sd.get("attempts") and not sd.get("done") and not sd.get("callback"):
+                nxt = sd.get("next_attempt_at", 0.0)
+                state = fresh.get(nxt) or fresh.setdefault(nxt, state_from_dict(sd))
+            else:
+                state = state_from_dict(sd)
+            if sd.get("dialing"):
+                counts["dialing"] += 1
+                if not state.done and state.next_attempt_at is None:
+                    delay = self.policy.no_answer.delay_seconds
+                    state = replace(state, next_attempt_at=now + delay)
+            place(lead, zones, state)
+            counts["restored"] += 1
+        for lead_id, old in old_index.items():  # in the lead file, not yet in the store
+            if lead_id not in index:
+                ix = place(old_leads[old], old_zones[old_group[old]], old_states[old])
+                self._changed.add(ix)
+                counts["kept"] += 1
+        for g in groups:
+            heapq.heapify(g.heap)
+        for heap in self._held.values():
+            heapq.heapify(heap)
+        self._rebuild_top()
+        return counts
+
+
+def _checked_zones(zones: tuple[str, ...]) -> tuple[str, ...]:
+    """Stored candidate zones, if this machine knows them all (else none: the lead is closed)."""
+    from dialer.hours import known_zone
+
+    return zones if all(known_zone(z) for z in zones) else ()

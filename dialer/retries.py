@@ -22,10 +22,11 @@ is named, and the dialer still checks the calling window and the do-not-call lis
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
 from acd.errors import IllegalTransition, InvalidEvent, LocalError
 from dialer.hours import local_date, next_local_midnight
@@ -255,6 +256,62 @@ def schedule_callback(
     if agent_id is None:
         at = _after_72h(at, state, policy)
     return replace(state, next_attempt_at=float(at), callback=True, callback_agent=agent_id)
+
+
+def interrupted_attempt(
+    state: LeadState, at: float, zones: Iterable[str], policy: RetryPolicy
+) -> LeadState:
+    """The state to keep for an attempt begun at ``at`` whose result may be lost (the dialer
+    stopped while the lead was being dialled): it counts as an attempt and the lead is tried again
+    after the no-answer delay (and the 72 h and per-day rules), so a restart does not redial it at
+    once; it never closes the lead, and a pending callback stays a callback."""
+    base = replace(
+        state,
+        attempts=state.attempts + 1,
+        attempt_times=(*state.attempt_times, at),
+        last_attempt_at=at,
+    )
+    t = _after_72h(at + policy.no_answer.delay_seconds, base, policy)
+    if not base.callback:
+        t = _after_day_cap(t, base.attempt_times, tuple(zones), policy.max_attempts_per_day)
+    return replace(base, next_attempt_at=t)
+
+
+def state_to_dict(state: LeadState) -> dict[str, Any]:
+    """A lead state as JSON-able data (tuples as lists, the done reason as its string)."""
+    return {
+        "attempts": state.attempts,
+        "attempt_times": list(state.attempt_times),
+        "outcome_counts": [list(pair) for pair in state.outcome_counts],
+        "last_outcome": state.last_outcome,
+        "last_attempt_at": state.last_attempt_at,
+        "next_attempt_at": state.next_attempt_at,
+        "done": state.done,
+        "done_reason": None if state.done_reason is None else state.done_reason.value,
+        "abandoned_at": state.abandoned_at,
+        "callback": state.callback,
+        "callback_agent": state.callback_agent,
+    }
+
+
+def state_from_dict(data: Mapping[str, Any]) -> LeadState:
+    """A lead state saved by :func:`state_to_dict` (other keys, like "dialing", are ignored)."""
+    nxt = data.get("next_attempt_at")
+    reason = data.get("done_reason")
+    get = data.get
+    return LeadState(
+        attempts=int(get("attempts", 0)),
+        attempt_times=tuple(map(float, get("attempt_times") or ())),
+        outcome_counts=tuple([(str(k), int(n)) for k, n in get("outcome_counts") or ()]),
+        last_outcome=get("last_outcome"),
+        last_attempt_at=get("last_attempt_at"),
+        next_attempt_at=None if nxt is None else float(nxt),
+        done=bool(get("done", False)),
+        done_reason=None if reason is None else DoneReason(reason),
+        abandoned_at=get("abandoned_at"),
+        callback=bool(get("callback", False)),
+        callback_agent=get("callback_agent"),
+    )
 
 
 def redial_allowed(

@@ -34,6 +34,7 @@ PURE = [
             "stats.py",
             "errors.py",
             "simulate.py",
+            "persist.py",
         )
     ],
     *sorted((ROOT / "acd" / "config").glob("*.py")),

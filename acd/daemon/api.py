@@ -297,6 +297,21 @@ async def call_hangup(request: web.Request, d: Daemon, body: HangupBody) -> Any:
     return {"id": call_id, "state": "ended"}
 
 
+async def call_hold(request: web.Request, d: Daemon, body: None) -> Any:
+    return _call_hold(request, d, hold=True)
+
+
+async def call_resume(request: web.Request, d: Daemon, body: None) -> Any:
+    return _call_hold(request, d, hold=False)
+
+
+def _call_hold(request: web.Request, d: Daemon, *, hold: bool) -> Any:
+    call_id = _own_call(request, d)
+    _submit(d, ev.HoldCall(call_id) if hold else ev.ResumeCall(call_id))
+    assert d.driver is not None
+    return d.driver.engine.call_view(d.driver.engine.calls[call_id], d.driver.now())
+
+
 async def call_transfer(request: web.Request, d: Daemon, body: TransferBody) -> Any:
     call_id = _own_call(request, d)
     _submit(d, ev.TransferCall(call_id, body.queue))
@@ -767,6 +782,21 @@ ROUTES: list[Route] = [
     ),
     Route("GET", "/v1/calls", list_calls, "supervisor", "Live calls"),
     Route("POST", "/v1/calls/{call_id}/hangup", call_hangup, "agent", "Hang up a call", HangupBody),
+    Route(
+        "POST",
+        "/v1/calls/{call_id}/hold",
+        call_hold,
+        "agent",
+        "Record that the connected caller is on hold (the phone holds the audio); hold time "
+        "counts in AHT, not in talk time",
+    ),
+    Route(
+        "POST",
+        "/v1/calls/{call_id}/resume",
+        call_resume,
+        "agent",
+        "Record that the caller is off hold",
+    ),
     Route(
         "POST",
         "/v1/calls/{call_id}/transfer",
