@@ -34,9 +34,9 @@ def spool_path(cfg: Config, config_path: str | Path | None) -> Path:
 
 def node_name(cfg: Config) -> str:
     """``ha.node``, or this machine's host name."""
-    import socket
+    import platform
 
-    return cfg.ha.node or socket.gethostname()
+    return cfg.ha.node or platform.node()
 
 
 __all__ = [

@@ -17,15 +17,14 @@ Export formats:
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import csv
 import json
-import sys
-import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal, Protocol, TextIO
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
+
+if TYPE_CHECKING:
+    import argparse
 
 FIELDS: tuple[str, ...] = (
     "call_id",
@@ -130,7 +129,7 @@ def retention_cutoff(now: float, retention_days: float) -> float:
     return now - retention_days * 86400.0
 
 
-# --- the ``acd-dialer cdr`` commands ------------------------------------------------------------
+# --- the ``acd-dialer cdr`` commands (the edge: they read the clock and run an event loop) -------
 
 
 def _redis_store(config: str) -> Any:
@@ -150,6 +149,9 @@ def _redis_store(config: str) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import asyncio
+    import sys
+
     from acd.errors import ConfigError
 
     try:
@@ -179,6 +181,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_trim(args: argparse.Namespace) -> int:
+    import asyncio
+    import time
+
     cfg, store = _redis_store(args.config)
     before = retention_cutoff(time.time(), cfg.store.retention_days)
 
