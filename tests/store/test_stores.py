@@ -255,3 +255,18 @@ records_st = st.dictionaries(
 )
 def test_batch_json_round_trip(batch: Batch) -> None:
     assert Batch.from_json(json.loads(json.dumps(batch.to_json()))) == batch
+
+
+async def test_redis_reloads_its_script_after_a_server_forgot_it(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url, "flush:")
+    await store.connect()
+    try:
+        await store.client.script_flush()  # what a restart does to the script cache
+        assert await store.apply(Batch(seq=1, records=[rec("a", T0)]))
+        await store.client.script_flush()
+        assert (
+            await store.apply_many([Batch(seq=s, records=[rec(f"m{s}", T0)]) for s in (1, 2)]) == 1
+        )
+        assert [r["call_id"] for r in await all_records(store)] == ["a", "m2"]
+    finally:
+        await store.close()
