@@ -95,7 +95,7 @@ def lead_entry(i: int, rng: Random) -> dict[str, Any]:
 
 
 async def flush(store: RedisStore) -> None:
-    await store.client.flushdb()
+    await store.client.flushdb(asynchronous=True)
     await store.connect()
 
 
@@ -227,7 +227,7 @@ async def main_async(args: Any) -> dict[str, float]:
     gc.freeze()
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp, RedisServer(tmp) as server:
-        store = RedisStore(server.url, "bench:")
+        store = RedisStore(server.url, "bench:", timeout=60.0)
         await store.connect()
         try:
             for n in range(args.repeat):
