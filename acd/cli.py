@@ -209,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     from acd.erlang.cli import register as register_erlang
 
     register_erlang(sub)
+    from acd.store.cdr import register as register_cdr
+
+    register_cdr(sub)
     return p
 
 

@@ -7,6 +7,8 @@
     │   ├── IllegalTransition     a state machine refused an event; nothing changed
     │   └── InvalidEvent          an event or command failed validation when built
     └── RemoteError               a peer (PBX, store) sent or did something wrong
+        ├── StoreUnavailable      the store cannot be reached (names its URL)
+        └── StaleLeader           a write carried a fencing token that is no longer current
 
 Adapters map their own exceptions into this tree at their boundary.
 """
@@ -76,3 +78,25 @@ class ConfigError(LocalError):
         self.line = line
         self.field = field
         self.detail = message
+
+
+class StoreUnavailable(RemoteError):
+    code = "store_unavailable"
+    http_status = 503
+
+    def __init__(self, url: str, reason: str = "") -> None:
+        super().__init__(f"store {url} unavailable" + (f": {reason}" if reason else ""))
+        self.url = url
+        self.reason = reason
+
+
+class StaleLeader(RemoteError):
+    """This node lost its leadership lease: another node holds a newer fencing token."""
+
+    code = "stale_leader"
+    http_status = 409
+
+    def __init__(self, token: int, current: int | None) -> None:
+        super().__init__(f"fencing token {token} is stale (current: {current})")
+        self.token = token
+        self.current = current

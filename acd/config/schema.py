@@ -368,6 +368,37 @@ class Adapter(Strict):
         return self
 
 
+class Store(Strict):
+    """Where the daemon persists its state (issue 7). ``url: null`` keeps it in memory (the demo
+    and simulations): nothing survives a restart.
+
+    ``spool`` is the local file that holds batches while Redis is away; a relative path is taken
+    from the directory of the config file (the working directory for the embedded demo). Each node
+    of a hot-standby pair needs its own. ``retention_days`` is how long call records are kept
+    (``acd-dialer cdr trim``); the default is five years.
+    """
+
+    url: str | None = None
+    prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:{}-]{0,64}$")] = "acd:"
+    spool: Annotated[str, Field(min_length=1)] = "acd-spool.jsonl"
+    retention_days: Annotated[int, Field(ge=1)] = 1827
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^(redis|rediss|unix)://.+", v):
+            raise ValueError(f"url must start with redis://, rediss:// or unix://, got {v!r}")
+        return v
+
+
+class Ha(Strict):
+    """Hot standby: the node holding the lease in the store is the one that acts."""
+
+    enabled: bool = False
+    lease_seconds: Annotated[float, Field(ge=0.5, le=60.0)] = 3.0
+    node: Name | None = None  # default: the host name
+
+
 class Config(Strict):
     name: str = "acd-dialer"
     agents: list[Agent] = Field(default_factory=list)
@@ -377,12 +408,16 @@ class Config(Strict):
     daemon: Daemon = Daemon()
     api: Api = Api()
     adapter: Adapter = Adapter()
+    store: Store = Store()
+    ha: Ha = Ha()
     simulation: Simulation | None = None
 
     @model_validator(mode="after")
     def _references(self) -> Config:
         if not self.queues and not self.campaigns:
             raise ValueError("give at least one queue or campaign")
+        if self.ha.enabled and self.store.url is None:
+            raise ValueError("ha.enabled needs store.url: the lease lives in Redis")
         ids = [a.id for a in self.agents]
         dup = {i for i in ids if ids.count(i) > 1}
         if dup:

@@ -1,0 +1,222 @@
+"""Call detail records: the field list, the export writers and the export/trim commands.
+
+A record is a plain dict produced by the engine; every key below may be missing (written empty).
+Times are Unix seconds (UTC). A record's *time* is its ``ended`` (falling back to ``offered``,
+then ``arrived``, for a record that never ended): date ranges and retention go by it.
+
+Export formats:
+
+* ``jsonl``: one JSON object per line, each record exactly as stored (all keys, raw seconds),
+  so nothing is lost and nothing is reformatted.
+* ``csv``: a header row and the columns of :data:`FIELDS` in that order. Timestamps
+  (``arrived``, ``offered``, ``answered``, ``ended``) are ISO-8601 UTC with milliseconds
+  (``2026-11-01T09:15:02.123Z``) because that is what spreadsheets and people read; the
+  durations (``*_seconds``) stay raw seconds, so sums need no parsing. Raw Unix seconds are in the
+  JSON Lines export. Booleans are ``true``/``false``; a missing value is an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
+
+if TYPE_CHECKING:
+    import argparse
+
+FIELDS: tuple[str, ...] = (
+    "call_id",
+    "direction",
+    "queue",
+    "campaign",
+    "agent_id",
+    "caller",
+    "arrived",
+    "offered",
+    "answered",
+    "ended",
+    "wait_seconds",
+    "talk_seconds",
+    "hold_seconds",
+    "wrap_seconds",
+    "outcome",
+    "disposition",
+    "abandoned_2s",
+    "transfers",
+    "lead_id",
+)
+TIMESTAMPS = frozenset({"arrived", "offered", "answered", "ended"})
+Format = Literal["csv", "jsonl"]
+
+
+def record_time(record: dict[str, Any]) -> float:
+    """The time a record is filed under: ``ended``, else ``offered``, else ``arrived``, else 0."""
+    for key in ("ended", "offered", "arrived"):
+        v = record.get(key)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return float(v)
+    return 0.0
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def csv_cell(key: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if key in TIMESTAMPS and isinstance(value, int | float):
+        return iso(float(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+class RecordSource(Protocol):
+    def records(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]: ...
+
+
+async def write_csv(records: AsyncIterator[dict[str, Any]], out: TextIO) -> int:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(FIELDS)
+    n = 0
+    async for r in records:
+        w.writerow([csv_cell(k, r.get(k)) for k in FIELDS])
+        n += 1
+    return n
+
+
+async def write_jsonl(records: AsyncIterator[dict[str, Any]], out: TextIO) -> int:
+    n = 0
+    async for r in records:
+        out.write(json.dumps(r, separators=(",", ":"), allow_nan=False) + "\n")
+        n += 1
+    return n
+
+
+WRITERS: dict[str, Callable[[AsyncIterator[dict[str, Any]], TextIO], Any]] = {
+    "csv": write_csv,
+    "jsonl": write_jsonl,
+}
+
+
+async def export(source: RecordSource, start: float, end: float, fmt: Format, out: TextIO) -> int:
+    """Write the records whose time is in ``[start, end)``; returns how many."""
+    return int(await WRITERS[fmt](source.records(start, end), out))
+
+
+def parse_bound(text: str, *, end: bool = False) -> float:
+    """``YYYY-MM-DD`` (a UTC day; as an end bound the whole day is included) or an ISO-8601
+    date-time (UTC unless it names a zone), as Unix seconds."""
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            day = datetime(d.year, d.month, d.day, tzinfo=UTC)
+            return (day + timedelta(days=1 if end else 0)).timestamp()
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"not a date (YYYY-MM-DD) or ISO-8601 date-time: {text!r}") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    return t.timestamp()
+
+
+def retention_cutoff(now: float, retention_days: float) -> float:
+    return now - retention_days * 86400.0
+
+
+# --- the ``acd-dialer cdr`` commands (the edge: they read the clock and run an event loop) -------
+
+
+def _redis_store(config: str) -> Any:
+    from acd.config import load_config
+    from acd.errors import ConfigError
+    from acd.store.redis import RedisStore
+
+    cfg = load_config(config)
+    if cfg.store.url is None:
+        raise ConfigError(
+            "store.url is not set: call records were kept in memory only, there is nothing to "
+            "read (give a redis:// url)",
+            file=config,
+            field="store.url",
+        )
+    return cfg, RedisStore(cfg.store.url, cfg.store.prefix)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import asyncio
+    import sys
+
+    from acd.errors import ConfigError
+
+    try:
+        start = parse_bound(args.start)
+        end = parse_bound(args.end, end=True)
+    except ValueError as exc:
+        raise ConfigError(str(exc), field="--from/--to") from None
+    if end <= start:
+        raise ConfigError(f"--to {args.end} is not after --from {args.start}")
+    fmt: Format = args.format or ("jsonl" if str(args.output).endswith(".jsonl") else "csv")
+    _, store = _redis_store(args.config)
+
+    async def run(out: TextIO) -> int:
+        try:
+            await store.connect()
+            return await export(store, start, end, fmt, out)
+        finally:
+            await store.close()
+
+    if args.output in (None, "-"):
+        n = asyncio.run(run(sys.stdout))
+    else:
+        with open(args.output, "w", encoding="utf-8", newline="") as f:
+            n = asyncio.run(run(f))
+    print(f"{n} records from {iso(start)} to {iso(end)} (excluded)", file=sys.stderr)
+    return 0
+
+
+def cmd_trim(args: argparse.Namespace) -> int:
+    import asyncio
+    import time
+
+    cfg, store = _redis_store(args.config)
+    before = retention_cutoff(time.time(), cfg.store.retention_days)
+
+    async def run() -> int:
+        try:
+            await store.connect()
+            return int(await store.trim_records(before))
+        finally:
+            await store.close()
+
+    n = asyncio.run(run())
+    print(
+        f"{n} records ended before {iso(before)} deleted (retention {cfg.store.retention_days} d)"
+    )
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``cdr export`` and ``cdr trim``."""
+    p = subparsers.add_parser("cdr", help="export or trim the call detail records in the store")
+    sub = p.add_subparsers(dest="cdr_command", required=True, metavar="export|trim")
+    e = sub.add_parser(
+        "export",
+        help="write the records of a date range as CSV or JSON Lines",
+        description="Records whose end time is in the range. Dates are UTC days; --to includes "
+        "its whole day. ISO-8601 date-times are taken as given (UTC without a zone).",
+    )
+    e.add_argument("--config", required=True, help="config YAML with a store: url")
+    e.add_argument("--from", dest="start", required=True, metavar="DATE")
+    e.add_argument("--to", dest="end", required=True, metavar="DATE")
+    e.add_argument("--format", choices=("csv", "jsonl"), help="default: csv (jsonl for *.jsonl)")
+    e.add_argument("--output", metavar="FILE", help="default: standard output")
+    e.set_defaults(func=cmd_export)
+    t = sub.add_parser("trim", help="delete records older than store.retention_days")
+    t.add_argument("--config", required=True, help="config YAML with a store: url")
+    t.set_defaults(func=cmd_trim)

@@ -1,0 +1,143 @@
+"""The in-memory store: the default for the demo and simulations, and the model the Redis store is
+tested against. Same semantics as :class:`acd.store.redis.RedisStore`; nothing survives the
+process."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+
+from acd.errors import StaleLeader
+from acd.store.base import ABANDON_KEEP_SECONDS, due_at
+from acd.store.batch import Batch, Bucket, StoredState
+from acd.store.cdr import record_time
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.last_seq = 0
+        self.fence: int | None = None  # the current fencing token (set by new_token)
+        self._leads: dict[str, dict[str, dict[str, Any]]] = {}
+        self._due: dict[str, dict[str, float]] = {}
+        self._heaps: dict[str, list[tuple[float, str]]] = {}
+        self._dnc: dict[str, dict[str, Any]] = {}
+        self._sessions: dict[str, dict[str, Any]] = {}
+        self._abandon: dict[str, dict[float, tuple[int, int]]] = {}
+        self._kpis: dict[str, dict[str, Any]] = {}
+        self._campaigns: dict[str, dict[str, Any]] = {}
+        self._records: list[tuple[float, int, dict[str, Any]]] = []
+        self._n = 0
+
+    async def connect(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    def new_token(self) -> int:
+        """Take over leadership: a new fencing token, higher than every earlier one."""
+        self.fence = (self.fence or 0) + 1
+        return self.fence
+
+    async def apply(self, batch: Batch, token: int | None = None) -> bool:
+        if token is not None and token != self.fence:
+            raise StaleLeader(token, self.fence)
+        if batch.seq <= self.last_seq:
+            return False
+        # A JSON round trip: the store keeps its own copy and holds only JSON-able data.
+        b = Batch.from_json(json.loads(json.dumps(batch.to_json(), allow_nan=False)))
+        self.last_seq = b.seq
+        for rec in b.records:
+            self._n += 1
+            bisect.insort(self._records, (record_time(rec), self._n, rec))
+        for camp, leads in b.leads.items():
+            book = self._leads.setdefault(camp, {})
+            due = self._due.setdefault(camp, {})
+            heap = self._heaps.setdefault(camp, [])
+            for lead_id, entry in leads.items():
+                stored = book.setdefault(lead_id, {})
+                if "lead" in entry:
+                    stored["lead"] = entry["lead"]
+                if "state" in entry:
+                    stored["state"] = entry["state"]
+                    t = due_at(entry)
+                    if t is None:
+                        due.pop(lead_id, None)
+                    else:
+                        due[lead_id] = t
+                        heapq.heappush(heap, (t, lead_id))
+        for number, dnc in b.dnc.items():
+            if dnc is None:
+                self._dnc.pop(number, None)
+            else:
+                self._dnc[number] = dnc
+        for agent, session in b.sessions.items():
+            if session is None:
+                self._sessions.pop(agent, None)
+            else:
+                self._sessions[agent] = session
+        for camp, buckets in b.abandon.items():
+            stored_b = self._abandon.setdefault(camp, {})
+            for start, answered, abandoned in buckets:
+                stored_b[start] = (answered, abandoned)
+            if buckets:
+                cutoff = max(s for s, _, _ in buckets) - ABANDON_KEEP_SECONDS
+                for start in [s for s in stored_b if s < cutoff]:
+                    del stored_b[start]
+        if b.kpis is not None:
+            self._kpis[str(b.kpis["day"])] = b.kpis
+        self._campaigns.update(b.campaigns)
+        return True
+
+    async def apply_many(self, batches: Iterable[Batch], token: int | None = None) -> int:
+        n = 0
+        for b in batches:
+            n += await self.apply(b, token)
+        return n
+
+    async def load(self) -> StoredState:
+        copy: Any = json.loads(
+            json.dumps(
+                [self._leads, self._dnc, self._sessions, self._campaigns, self._latest_kpis()]
+            )
+        )
+        abandon: dict[str, list[Bucket]] = {
+            c: [(s, a, b) for s, (a, b) in sorted(bs.items())] for c, bs in self._abandon.items()
+        }
+        return StoredState(
+            last_seq=self.last_seq,
+            leads=copy[0],
+            dnc=copy[1],
+            sessions=copy[2],
+            abandon=abandon,
+            kpis=copy[4],
+            campaigns=copy[3],
+        )
+
+    def _latest_kpis(self) -> dict[str, Any] | None:
+        return self._kpis[max(self._kpis)] if self._kpis else None
+
+    async def next_lead(self, campaign: str, now: float) -> str | None:
+        heap = self._heaps.get(campaign)
+        due = self._due.get(campaign, {})
+        while heap:
+            t, lead_id = heap[0]
+            if due.get(lead_id) != t:
+                heapq.heappop(heap)  # superseded or removed: deleted lazily
+                continue
+            return lead_id if t <= now else None
+        return None
+
+    async def records(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]:
+        i = bisect.bisect_left(self._records, (start, -1))
+        while i < len(self._records) and self._records[i][0] < end:
+            yield json.loads(json.dumps(self._records[i][2]))
+            i += 1
+
+    async def trim_records(self, before: float) -> int:
+        i = bisect.bisect_left(self._records, (before, -1))
+        del self._records[:i]
+        return i

@@ -1,0 +1,135 @@
+"""The persister: hands batches to the store, and to the local spool while the store is away.
+
+Order is the invariant: a batch reaches the store only after every batch submitted before it.
+So once one batch has gone to the spool (the store raised :class:`StoreUnavailable`), every later
+batch goes there too, until :meth:`Persister.recover` has replayed the whole spool, in order,
+with :meth:`Store.apply_many`, and emptied it. Replay is exactly once because the store skips a
+batch whose ``seq`` it has already applied (a batch whose reply was lost with the connection may
+well have been applied). A spool left non-empty by a previous run is replayed the same way.
+
+Recovery runs in a task owned by the persister (:meth:`start` / :meth:`aclose`), retrying with
+exponential back-off and jitter up to ``max_backoff`` seconds; or the owner calls
+:meth:`recover` itself. Submissions wait while a replay runs (one lock), so nothing overtakes it.
+
+A :class:`StaleLeader` from the store is not spooled: this node must stop writing. It propagates
+from :meth:`submit`; if it happens during a background replay it is kept in :attr:`failed` and
+raised by the next :meth:`submit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from pathlib import Path
+from random import Random
+
+from acd.errors import StaleLeader, StoreUnavailable
+from acd.store.base import Store
+from acd.store.batch import Batch
+from acd.store.spool import Spool
+
+log = logging.getLogger(__name__)
+
+
+class Persister:
+    def __init__(
+        self,
+        store: Store,
+        spool_path: str | Path,
+        *,
+        token: int | None = None,
+        min_backoff: float = 0.05,
+        max_backoff: float = 5.0,
+        rng: Random | None = None,
+    ) -> None:
+        self.store = store
+        self.spool = Spool(spool_path)
+        self.token = token  # the fencing token to write with (hot standby), or None
+        self.min_backoff = min_backoff
+        self.max_backoff = max_backoff
+        self.rng = rng or Random()
+        self.applied = 0  # batches the store took directly
+        self.spooled = 0  # batches written to the spool
+        self.replayed = 0  # spooled batches replayed into the store
+        self.failed: StaleLeader | None = None
+        self._lock = asyncio.Lock()
+        self._degraded = len(self.spool) > 0
+        self._wake = asyncio.Event()
+        if self._degraded:
+            self._wake.set()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def up(self) -> bool:
+        """True while batches go straight to the store (the spool is empty)."""
+        return not self._degraded
+
+    async def submit(self, batch: Batch) -> None:
+        if self.failed is not None:
+            raise self.failed
+        async with self._lock:
+            if not self._degraded:
+                try:
+                    await self.store.apply(batch, self.token)
+                    self.applied += 1
+                    return
+                except StoreUnavailable as exc:
+                    log.warning("store unavailable, spooling to %s: %s", self.spool.path, exc)
+                    self._degraded = True
+                    self._wake.set()
+            self.spool.append(batch)
+            self.spooled += 1
+
+    async def recover(self) -> bool:
+        """Replay the spool into the store; True when it is empty and batches go straight again."""
+        async with self._lock:
+            if not len(self.spool):
+                self._degraded = False
+                return True
+            batches = self.spool.read()
+            try:
+                await self.store.apply_many(batches, self.token)
+            except StoreUnavailable as exc:
+                log.debug("store still unavailable: %s", exc)
+                return False
+            self.spool.clear()
+            self.replayed += len(batches)
+            self._degraded = False
+            log.info("store back: %d spooled batches replayed", len(batches))
+            return True
+
+    # --- the owned recovery task --------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._recovering(), name="persister-recovery")
+
+    async def aclose(self) -> None:
+        """Stop the recovery task (the spool keeps what it holds; the store is the owner's)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def backoff(self, attempt: int) -> float:
+        """Delay before retry ``attempt`` (0, 1, ...): exponential, capped, with full jitter
+        over its upper half."""
+        cap = min(self.max_backoff, self.min_backoff * 2 ** min(attempt, 32))
+        return cap / 2 + self.rng.random() * cap / 2
+
+    async def _recovering(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            attempt = 0
+            while self._degraded:
+                await asyncio.sleep(self.backoff(attempt))
+                try:
+                    if await self.recover():
+                        break
+                except StaleLeader as exc:
+                    log.error("replay refused, this node is no longer the leader: %s", exc)
+                    self.failed = exc
+                    return
+                attempt += 1
