@@ -526,6 +526,37 @@ def _dnc_view(dnc: Any, number: str) -> dict[str, Any]:
     }
 
 
+async def list_cdr(request: web.Request, d: Daemon, body: None) -> Any:
+    """Call detail records ended in [from, to), oldest first, from the store."""
+    from acd.store.cdr import parse_bound
+
+    q = request.query
+    try:
+        start = parse_bound(q["from"]) if "from" in q else 0.0
+        try:
+            end = parse_bound(q["to"], end=True) if "to" in q else float("inf")
+        except OverflowError:  # the day after 9999-12-31
+            end = float("inf")
+    except ValueError as exc:
+        raise ApiError(422, "invalid_field", f"from/to: {exc}") from None
+    try:
+        limit = int(q.get("limit", "1000"))
+    except ValueError:
+        raise ApiError(422, "invalid_field", "limit: an integer") from None
+    if not 1 <= limit <= 10000:
+        raise ApiError(422, "invalid_field", "limit: 1-10000")
+    if d.store is None:
+        raise ApiError(503, "not_ready", "the store is not connected")
+    records: list[dict[str, Any]] = []
+    truncated = False
+    async for rec in d.store.records(start, end):
+        if len(records) == limit:
+            truncated = True
+            break
+        records.append(rec)
+    return {"count": len(records), "truncated": truncated, "records": records}
+
+
 async def dnc_list(request: web.Request, d: Daemon, body: None) -> Any:
     dnc = _dnc(d)
     try:
@@ -574,11 +605,18 @@ def reload_config(d: Daemon) -> dict[str, Any]:
             409, "no_config_file", "the daemon runs the embedded demo: nothing to reload"
         )
     new = load_config(d.config_path)  # ConfigError -> 422 with the file, line and field
-    assert d.driver is not None
-    changes = d.driver.engine.reconfigure(new, d.driver.now())
+    for section in ("store", "ha"):
+        if getattr(new, section) != getattr(d.config, section):
+            raise ApiError(
+                409,
+                "restart_required",
+                f"the {section}: section changed; restart the daemon to apply it",
+            )
+    driver = _driver(d)
+    changes = driver.engine.reconfigure(new, driver.now())
     d.config = new
     d.reloads += 1
-    d.driver._rearm()
+    driver._rearm()
     log.info("config reloaded: %s", json.dumps(changes))
     return {"reloaded": True, "changes": changes}
 
@@ -666,6 +704,26 @@ LEADS_QUERY: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
     ),
 )
 PAGE_QUERY = LEADS_QUERY[1:]
+CDR_QUERY: tuple[tuple[str, str, dict[str, Any], bool], ...] = (
+    (
+        "from",
+        "first day (UTC); an ISO-8601 time also works",
+        {"type": "string", "format": "date"},
+        False,
+    ),
+    (
+        "to",
+        "last day, included (UTC); or an ISO-8601 time",
+        {"type": "string", "format": "date"},
+        False,
+    ),
+    (
+        "limit",
+        "at most this many records",
+        {"type": "integer", "minimum": 1, "maximum": 10000},
+        False,
+    ),
+)
 CSV_OR_JSON = {
     "text/csv": {"schema": {"type": "string", "minLength": 1}},
     "application/json": {
@@ -867,6 +925,14 @@ ROUTES: list[Route] = [
         "Schedule a callback (at: ISO 8601, or local wall time in the lead's zone)",
         CallbackBody,
     ),
+    Route(
+        "GET",
+        "/v1/cdr",
+        list_cdr,
+        "supervisor",
+        "Call detail records ended in a date range (bulk export: acd-dialer cdr export)",
+        query=CDR_QUERY,
+    ),
     Route("GET", "/v1/dnc", dnc_list, "supervisor", "The do-not-call list", query=PAGE_QUERY),
     Route(
         "POST",
@@ -929,6 +995,8 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
                 where = ".".join(str(p) for p in first["loc"]) or "body"
                 raise ApiError(422, "invalid_field", f"{where}: {first['msg']}") from None
         result = await route.handler(request, d, body)
+        if route.method != "GET" and d.persistence is not None:
+            d.persistence.touch()  # lead and DNC edits change the core outside a step
         return web.json_response(result, status=route.status, dumps=_dumps)
 
     return handler

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -28,15 +29,23 @@ from acd.daemon.auth import TokenStore, new_token
 from acd.daemon.hub import TYPES
 from acd.daemon.live import LiveDriver
 from acd.daemon.metrics import Metrics
+from acd.daemon.persistence import Persistence
 from acd.daemon.state import DAEMON, Daemon
 from acd.engine import Engine
+from acd.errors import AcdError
+from acd.persist import Collector, restore
 from acd.simulate import campaign_leads
+from acd.store import MemoryStore, node_name, open_store, spool_path
+from acd.store.batch import Batch, StoredState
+from acd.store.lease import Lease
 from dialer.center import Center
 from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.daemon")
 events_log = logging.getLogger("acd.events")  # one line per engine event
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+MEMORY_RECORDS = 100_000  # call records the in-memory store keeps (the embedded demo)
+STORE_BACKOFF_MAX = 5.0  # seconds between attempts to reach the store, at most
 LIVE_HOURS = 24 * 365 * 10  # the simulated trunk in a daemon runs until stopped
 
 
@@ -59,16 +68,23 @@ def live_simulation(config: Config, *, demo: bool = False) -> Simulation:
     return sim.model_copy(update={"hours": LIVE_HOURS, "start": start})
 
 
-async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
-    d = app[DAEMON]
+def build_core(d: Daemon) -> Engine | Center:
     cfg = d.config
-    engine: Engine | Center
     if cfg.campaigns:
         base = d.config_path.parent if d.config_path is not None else Path.cwd()
         leads, dnc = campaign_leads(cfg, base, 0.0)  # live: engine time is Unix time
-        engine = Center(cfg, rng=Random(), leads=leads, dnc=dnc)
-    else:
-        engine = Engine(cfg, rng=Random())
+        return Center(cfg, rng=Random(), leads=leads, dnc=dnc)
+    return Engine(cfg, rng=Random())
+
+
+async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) -> None:
+    """Build the core, restore what the store holds, connect the adapter, start the driver."""
+    cfg = d.config
+    engine = build_core(d)
+    restored: dict[str, int] = {}
+    if state is not None:
+        restored = restore(engine, state, time.time())
+        log.info("restored from the store: %s", restored)
     trunk = None
     if cfg.adapter.type == "simulated":
         sim = live_simulation(cfg, demo=d.config_path is None)
@@ -108,26 +124,161 @@ async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
                 )
             d.hub.publish(n)
 
+    persistence = None
+    if d.write is not None:
+        persistence = Persistence(
+            Collector(engine),
+            d.write,
+            seq=state.last_seq if state is not None else 0,
+            lease=lease,
+            on_lost=lambda why: d.step_down.set(),
+        )
     driver = LiveDriver(
         engine,
         trunk=trunk,
         execute=adapter.execute if adapter is not None else None,
         on_notices=on_notices,
         on_latency=d.metrics.latency.observe,
+        persistence=persistence,
     )
-    d.driver, d.trunk = driver, trunk
+    d.driver, d.trunk, d.adapter, d.persistence = driver, trunk, adapter, persistence
+    if persistence is not None:
+        persistence.start(driver.now, driver._rearm)
     if adapter is not None:
         adapter.attach(driver)
         await adapter.start()  # connects in the background; the daemon runs while it is down
-    if trunk is not None and (cfg.simulation is None or cfg.simulation.agents.login_at_start):
+    sessions = restored.get("sessions", 0)
+    login = cfg.simulation is None or cfg.simulation.agents.login_at_start
+    if trunk is not None and not sessions and login:
         for a in cfg.agents:
             driver.submit(ev.AgentLogin(a.id))
     driver.start()
-    yield
+    d.role = "active"
+
+
+async def stop_core(d: Daemon) -> None:
+    """Stop the driver and the adapter; what the last steps changed is written first."""
+    driver, adapter, persistence = d.driver, d.adapter, d.persistence
+    d.driver = d.adapter = d.persistence = d.trunk = None
+    if driver is not None:
+        driver.close()
+    if persistence is not None:
+        await persistence.aclose()
+        log.info("persisted: %s", json.dumps(persistence.stats()))
     if adapter is not None:
         await adapter.close()
-    driver.close()
-    d.driver = None
+    d.adapters.pop("simulated", None)
+    d.adapters.pop("asterisk", None)
+
+
+async def connect_store(d: Daemon) -> None:
+    """Connect to the store, retrying with back-off; not ready until then."""
+    url = d.config.store.url
+    delay = 0.1
+    while True:
+        try:
+            await d.store.connect()
+        except AcdError as exc:
+            d.status = f"store unavailable: {exc}"
+            log.error("%s; retrying in %.1fs", d.status, delay)
+            await asyncio.sleep(delay * (0.8 + 0.4 * Random().random()))
+            delay = min(delay * 2, STORE_BACKOFF_MAX)
+            continue
+        log.info("store connected: %s", url)
+        return
+
+
+async def lifecycle(d: Daemon) -> None:
+    """Connect the store; with hot standby, wait for the lease; then run until it is lost."""
+    ha = d.config.ha
+    await connect_store(d)
+    while True:
+        lease = None
+        if ha.enabled:
+            assert d.config.store.url is not None  # the schema requires a Redis store for HA
+            node = f"{node_name(d.config)}-{os.getpid()}"
+            lease = Lease(d.config.store.url, d.config.store.prefix, node, ttl=ha.lease_seconds)
+            d.role, d.status = "standby", "standby: another daemon holds the lease"
+            log.info("standby: waiting for the leadership lease")
+            while await _acquire(lease) is None:
+                await asyncio.sleep(ha.lease_seconds / 6)  # polling the lease, not engine time
+            log.info("leader: lease taken with fencing token %s", lease.token)
+            d.lease = lease
+        d.status = ""
+        state = await d.store.load()
+        d.step_down.clear()
+        await start_core(d, state, lease)
+        if lease is None:
+            await asyncio.Event().wait()  # no standby: run until the daemon stops
+            return
+        await _hold_lease(d, lease)  # returns when the lease is lost
+        log.error("stepping down: leadership lost; back to standby")
+        await stop_core(d)
+        await lease.aclose()
+        d.lease = None
+
+
+async def _acquire(lease: Lease) -> int | None:
+    try:
+        return await lease.acquire()
+    except AcdError as exc:
+        log.warning("lease: %s", exc)
+        return None
+
+
+async def _hold_lease(d: Daemon, lease: Lease) -> None:
+    period = lease.ttl / 3
+    while not d.step_down.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(d.step_down.wait(), period)  # renew cadence, not engine time
+        if d.step_down.is_set():
+            return
+        try:
+            if not await lease.renew():
+                return
+        except AcdError as exc:
+            log.warning("lease renewal failed: %s", exc)
+            if not lease.valid(time.monotonic()):
+                return
+
+
+async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
+    d = app[DAEMON]
+    cfg = d.config.store
+    task = None
+    if cfg.url is None:
+        # The embedded default: the same path as Redis (records, leads, sessions are collected
+        # and applied), but nothing outlives the process.
+        d.store = MemoryStore(max_records=MEMORY_RECORDS)
+        await d.store.connect()
+        d.write = d.store.apply
+        await start_core(d, None, None)
+    else:
+        from acd.store.persister import Persister
+
+        d.store = open_store(d.config)
+        persister = d.persister = Persister(d.store, spool_path(d.config, d.config_path))
+
+        async def write(batch: Batch, token: int | None) -> None:
+            persister.token = token  # the fencing token of this node's lease, if any
+            await persister.submit(batch)
+
+        d.write = write
+        persister.start()
+        task = asyncio.create_task(lifecycle(d), name="acd-lifecycle")
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await stop_core(d)
+    if d.persister is not None:
+        await d.persister.aclose()
+    if d.lease is not None:
+        with contextlib.suppress(AcdError):
+            await d.lease.release()
+        await d.lease.aclose()
+    await d.store.close()
 
 
 async def ticker_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -186,8 +337,18 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     d = request.app[DAEMON]
-    ready = d.driver is not None and not d.draining and all(d.adapters.values())
-    body = {"ready": ready, "draining": d.draining, "adapters": d.adapters}
+    ready = (
+        d.driver is not None and d.role == "active" and not d.draining and all(d.adapters.values())
+    )
+    body = {
+        "ready": ready,
+        "role": d.role,
+        "draining": d.draining,
+        "adapters": d.adapters,
+        "store": d.store_health(),
+    }
+    if d.status:
+        body["status"] = d.status
     return web.json_response(body, status=200 if ready else 503)
 
 
@@ -232,6 +393,7 @@ def build_app(
         lambda: d.driver.engine.snapshot(d.driver.now()) if d.driver else _empty_snapshot(),
         lambda: dict(d.adapters),
         campaigns,
+        lambda: {"role": d.role, **d.store_health()},
     )
     api.add_routes(app)
     for path, handler, role in (

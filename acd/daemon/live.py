@@ -15,6 +15,7 @@ from typing import Any
 
 from acd import events as ev
 from acd.commands import Command
+from acd.daemon.persistence import Persistence
 from acd.engine import Engine
 from acd.errors import AcdError
 from dialer.center import Center
@@ -33,6 +34,7 @@ class LiveDriver:
         on_notices: Callable[[list[dict[str, Any]]], None] | None = None,
         on_latency: Callable[[float], None] | None = None,
         on_lag: Callable[[float], None] | None = None,
+        persistence: Persistence | None = None,
     ) -> None:
         self.engine = engine
         self.trunk = trunk
@@ -41,6 +43,8 @@ class LiveDriver:
         self.on_latency = on_latency
         # Seconds from the moment an input was due to its commands leaving (benchmarks).
         self.on_lag = on_lag
+        # Writes what each step changed; holds a step that dials until that write is done.
+        self.persistence = persistence
         self.loop = asyncio.get_running_loop()
         self._loop_t0 = self.loop.time()
         self.epoch = time.time()  # engine time at loop time _loop_t0
@@ -125,8 +129,12 @@ class LiveDriver:
             self.on_notices(notices)
 
     def _run(self, commands: list[Command], now: float) -> None:
+        t = self.sim_time(now) if self.trunk is not None else now
+        if self.persistence is not None:
+            self.persistence.run(commands, now, lambda cmd: self._execute(cmd, t))
+            return
         for cmd in commands:
-            self._execute(cmd, self.sim_time(now) if self.trunk is not None else now)
+            self._execute(cmd, t)
 
     # --- the one timer ----------------------------------------------------------------------
     def next_due(self) -> float | None:

@@ -22,10 +22,12 @@ class SnapshotCollector(Collector):
         snapshot: Callable[[], dict[str, Any]],
         adapters: Callable[[], dict[str, bool]],
         campaigns: Callable[[], list[dict[str, Any]]] = list,
+        health: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         self._snapshot = snapshot
         self._adapters = adapters
         self._campaigns = campaigns
+        self._health = health
 
     def collect(self) -> Iterable[Metric]:
         snap = self._snapshot()
@@ -99,6 +101,23 @@ class SnapshotCollector(Collector):
         for name, ok in self._adapters().items():
             up.add_metric([name], 1.0 if ok else 0.0)
         yield up
+        h = self._health()
+        if h:
+            yield GaugeMetricFamily(
+                "acd_leader",
+                "1 while this daemon is the active one (0: standby or starting)",
+                value=1.0 if h.get("role") == "active" else 0.0,
+            )
+            yield GaugeMetricFamily(
+                "acd_store_up",
+                "The store takes writes (0: Redis away, writes go to the spool)",
+                value=1.0 if h.get("up", True) else 0.0,
+            )
+            yield GaugeMetricFamily(
+                "acd_store_spooled_batches",
+                "Batches in the local spool waiting for Redis",
+                value=float(h.get("spooled", 0)),
+            )
 
 
 class Metrics:
@@ -155,8 +174,9 @@ class Metrics:
         snapshot: Callable[[], dict[str, Any]],
         adapters: Callable[[], dict[str, bool]],
         campaigns: Callable[[], list[dict[str, Any]]] = list,
+        health: Callable[[], dict[str, Any]] = dict,
     ) -> None:
-        self.registry.register(SnapshotCollector(snapshot, adapters, campaigns))
+        self.registry.register(SnapshotCollector(snapshot, adapters, campaigns, health))
 
     def observe(self, notices: list[dict[str, Any]]) -> None:
         for n in notices:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -15,6 +17,11 @@ from acd.daemon.metrics import Metrics
 
 if TYPE_CHECKING:
     from acd.daemon.live import LiveDriver
+    from acd.daemon.persistence import Persistence
+    from acd.store.base import Store
+    from acd.store.batch import Batch
+    from acd.store.lease import Lease
+    from acd.store.persister import Persister
     from telephony_adapters.simulated import SimulatedTrunk
 
 
@@ -27,9 +34,30 @@ class Daemon:
     hub: Hub = field(default_factory=Hub)
     driver: LiveDriver | None = None
     trunk: SimulatedTrunk | None = None
+    adapter: Any = None
     draining: bool = False
     reloads: int = 0
     adapters: dict[str, bool] = field(default_factory=dict)
+    # Persistence and leadership.
+    store: Store | None = None
+    persister: Persister | None = None  # Redis with the local spool; None for the memory store
+    write: Callable[[Batch, int | None], Awaitable[None]] | None = None
+    persistence: Persistence | None = None
+    lease: Lease | None = None
+    role: str = "starting"  # starting | standby | active
+    status: str = ""  # why the daemon is not ready, when it is not
+    step_down: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def store_health(self) -> dict[str, Any]:
+        url = self.config.store.url
+        out: dict[str, Any] = {"kind": "redis" if url else "memory"}
+        if self.persister is not None:
+            out |= {"up": self.persister.up, "spooled": len(self.persister.spool)}
+        if self.persistence is not None:
+            out |= self.persistence.stats()
+        if self.lease is not None:
+            out["fencing_token"] = self.lease.token
+        return out
 
 
 DAEMON = web.AppKey("daemon", Daemon)

@@ -17,7 +17,9 @@ from acd.store.cdr import record_time
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, *, max_records: int | None = None) -> None:
+        """``max_records``: keep only the latest so many call records (a long-running demo)."""
+        self.max_records = max_records
         self.last_seq = 0
         self.fence: int | None = None  # the current fencing token (set by new_token)
         self._leads: dict[str, dict[str, dict[str, Any]]] = {}
@@ -53,6 +55,8 @@ class MemoryStore:
         for rec in b.records:
             self._n += 1
             bisect.insort(self._records, (record_time(rec), self._n, rec))
+        if self.max_records is not None and len(self._records) > self.max_records:
+            del self._records[: len(self._records) - self.max_records]
         for camp, leads in b.leads.items():
             book = self._leads.setdefault(camp, {})
             due = self._due.setdefault(camp, {})
