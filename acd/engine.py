@@ -580,6 +580,18 @@ class Engine:
         if move is MV.WRAP_DONE:
             self._after_idle(a, now)
 
+    def flush_records(self, now: float) -> int:
+        """Emit the records held for agents still in wrap-up (wrap so far, the code set so far):
+        the daemon is stopping and must not forget them. Returns how many."""
+        held, self._wrap_cdr = self._wrap_cdr, {}
+        if self.cdr_sink is not None:
+            agents = {a.ix: a for a in self.agents.values()}
+            for ix, cdr in held.items():
+                wrap = max(0.0, now - agents[ix].since) if ix in agents else 0.0
+                disposition = self.dispositions.get(cdr.call_id)
+                self.cdr_sink(replace(cdr, wrap_seconds=wrap, disposition=disposition))
+        return len(held)
+
     def _after_idle(self, a: AgentRt, now: float) -> None:
         """The agent became ready after a call: apply a pending pause/logout, else route."""
         if a.retiring:

@@ -253,7 +253,7 @@ def _replay_session(
         engine.handle(ev.SetAgentSkills(a.id, dict(skills)), now)
     st = s.get("state")
     pending = s.get("pending")
-    busy = st in (A.ON_CALL.value, A.WRAP_UP.value, A.RINGING.value)
+    busy = st in (A.ON_CALL.value, A.WRAP_UP.value, A.RINGING.value, A.DIALING.value)
     if busy and pending and pending[0] == "logout":
         return False  # the agent asked to log out after the call
     reason: str | None = None
@@ -261,8 +261,8 @@ def _replay_session(
         reason = s.get("pause_reason") or "break"
     elif busy and pending and pending[0] == "pause":
         reason = pending[1] or "break"
-    elif st in (A.ON_CALL.value, A.WRAP_UP.value):
-        reason = RECOVERED
+    elif st in (A.ON_CALL.value, A.DIALING.value):
+        reason = RECOVERED  # the call may still be up on the PBX; wrap-up ended with the restart
     if reason is None:
         engine.handle(ev.AgentLogin(a.id, ready=True), now)
         return False

@@ -82,6 +82,7 @@ class CampaignRuntime:
         self.callback_req: dict[str, dict[str, Any]] = {}  # call -> callback_at/_agent asked
         self.paused = False
         self.seq = 0
+        self.id_prefix = ""  # unique per daemon start: call ids never repeat across restarts
         # Recent outcomes for look-back laws: (time, was a drop), last minute.
         self.recent: list[tuple[float, bool]] = []
         self.day_answers = 0
@@ -91,7 +92,7 @@ class CampaignRuntime:
 
     def new_call_id(self) -> str:
         self.seq += 1
-        return f"{self.name}-{self.seq}"
+        return f"{self.id_prefix}{self.name}-{self.seq}"
 
     # --- outcomes --------------------------------------------------------------------------
     def dial_rate(self, now: float, window: float = 60.0) -> float:
@@ -253,6 +254,11 @@ class CampaignRuntime:
             "abandonment_rate": f.abandoned / f.human if f.human else None,
             "abandonment_rate_24h": a24[1] / a24[0] if a24[0] else None,
             "abandonment_rate_30d": a30[1] / a30[0] if a30[0] else None,
+            # The counts behind the legal windows (live answers, abandons), for an audit.
+            "live_answers_24h": a24[0],
+            "abandoned_24h": a24[1],
+            "live_answers_30d": a30[0],
+            "abandoned_30d": a30[1],
             "hit_rate": f.human / f.dialed if f.dialed else None,
             "connects_per_agent_hour": f.connected / hours if hours else None,
             "talk_occupancy": f.talk_seconds / agent_seconds if agent_seconds else None,

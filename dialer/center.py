@@ -48,6 +48,7 @@ class Center:
         keep_records: bool = False,
         router_cls: type[Router] = Router,
         lead_epoch: float = 0.0,
+        call_prefix: str = "",
     ) -> None:
         queues = [*config.queues, *(campaign_queue(c) for c in config.campaigns)]
         self.config = config
@@ -66,6 +67,10 @@ class Center:
             c.name: CampaignRuntime(c, leads.get(c.name) or SyntheticLeads(), pacers.get(c.name))
             for c in config.campaigns
         }
+        # Call ids must not repeat across daemon restarts (records, calls still up on the PBX).
+        self.call_prefix = call_prefix
+        for rt in self.campaigns.values():
+            rt.id_prefix = call_prefix
         self._call_campaign: dict[str, CampaignRuntime] = {}
         self._agent_campaigns: dict[str, list[CampaignRuntime]] = {}
         self._inbound_for: dict[str, list[QueueRt]] = {}
@@ -77,6 +82,8 @@ class Center:
         self.lead_epoch = lead_epoch  # Unix time of engine time 0 (lead books, callbacks)
         self.timers = Timers()
         self.skipped_dnc = 0
+        # The daemon is shutting down: place no new calls (not a campaign pause, not persisted).
+        self.stop_dialing = False
         self.lead_imports = 0  # lead imports over the API (unique ids for rows without one)
         self._records: list[CallRecord] = []
         self._cdr_sink: Callable[[CallDetail], None] | None = None
@@ -282,6 +289,7 @@ class Center:
                     else book_leads(c, self.dnc, self.lead_epoch)
                 )
                 rt = CampaignRuntime(c, leads)
+                rt.id_prefix = self.call_prefix
                 changes["added"].append(f"campaign {c.name}")
             elif rt.cfg != c or c.name not in self.campaigns:
                 if c.mode != "preview":
@@ -664,7 +672,7 @@ class Center:
         return False, reserve
 
     def _pace(self, rt: CampaignRuntime, now: float) -> list[Command]:
-        if rt.paused:
+        if rt.paused or self.stop_dialing:
             return []
         cb = self._callbacks(rt, now)
         if rt.cfg.mode == "preview":

@@ -63,7 +63,9 @@ def rate_segments(
 
 
 class SimulatedTrunk:
-    def __init__(self, config: Config, sim: Simulation, *, seed: int | None = None) -> None:
+    def __init__(
+        self, config: Config, sim: Simulation, *, seed: int | None = None, call_prefix: str = ""
+    ) -> None:
         self.config = config
         self.sim = sim
         seed = sim.seed if seed is None else seed
@@ -72,6 +74,7 @@ class SimulatedTrunk:
         self._heap: list[tuple[float, int, int, object]] = []
         self._seq = 0
         self._ncalls = 0
+        self.call_prefix = call_prefix  # a live daemon's calls must not repeat ids across starts
 
         def stream(name: str) -> Random:
             return Random(f"{seed}:{name}")
@@ -135,7 +138,7 @@ class SimulatedTrunk:
             if not self.accepting:
                 return t, None  # draining: no new callers, and no further arrivals scheduled
             self._ncalls += 1
-            call_id = f"c{self._ncalls}"
+            call_id = f"{self.call_prefix}c{self._ncalls}"
             call = self._calls[call_id] = _SimCall(g)
             self.arrivals += 1
             if g.patience is not None:

@@ -68,19 +68,32 @@ def live_simulation(config: Config, *, demo: bool = False) -> Simulation:
     return sim.model_copy(update={"hours": LIVE_HOURS, "start": start})
 
 
-def build_core(d: Daemon) -> Engine | Center:
+def call_prefix() -> str:
+    """A prefix for the call ids this start makes: ids never repeat across restarts or across
+    the two nodes of a hot-standby pair (records, channels still up on the PBX)."""
+    ms = int(time.time() * 1000)
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while ms:
+        ms, r = divmod(ms, 36)
+        out = digits[r] + out
+    return f"{out}{os.getpid() % 1296:03x}."
+
+
+def build_core(d: Daemon, prefix: str) -> Engine | Center:
     cfg = d.config
     if cfg.campaigns:
         base = d.config_path.parent if d.config_path is not None else Path.cwd()
         leads, dnc = campaign_leads(cfg, base, 0.0)  # live: engine time is Unix time
-        return Center(cfg, rng=Random(), leads=leads, dnc=dnc)
+        return Center(cfg, rng=Random(), leads=leads, dnc=dnc, call_prefix=prefix)
     return Engine(cfg, rng=Random())
 
 
 async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) -> None:
     """Build the core, restore what the store holds, connect the adapter, start the driver."""
     cfg = d.config
-    engine = build_core(d)
+    prefix = call_prefix()
+    engine = build_core(d, prefix)
     restored: dict[str, int] = {}
     if state is not None:
         restored = restore(engine, state, time.time())
@@ -88,7 +101,7 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     trunk = None
     if cfg.adapter.type == "simulated":
         sim = live_simulation(cfg, demo=d.config_path is None)
-        trunk = SimulatedTrunk(cfg, sim, seed=Random().randrange(1 << 30))
+        trunk = SimulatedTrunk(cfg, sim, seed=Random().randrange(1 << 30), call_prefix=prefix)
         d.adapters["simulated"] = True
     adapter = None
     if cfg.adapter.type == "asterisk":
@@ -161,6 +174,9 @@ async def stop_core(d: Daemon) -> None:
     driver, adapter, persistence = d.driver, d.adapter, d.persistence
     d.driver = d.adapter = d.persistence = d.trunk = None
     if driver is not None:
+        if persistence is not None and not persistence.lost:
+            driver.engine.flush_records(driver.now())  # agents still in wrap-up
+            persistence.touch()
         driver.close()
     if persistence is not None:
         await persistence.aclose()
@@ -426,9 +442,11 @@ async def drain(d: Daemon, seconds: float) -> None:
     d.draining = True
     if d.trunk is not None:
         d.trunk.stop_arrivals()
+    if d.driver is not None and isinstance(d.driver.engine, Center):
+        d.driver.engine.stop_dialing = True  # dials still ringing finish like calls
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    while d.driver is not None and d.driver.engine.calls and loop.time() < deadline:
+    while d.driver is not None and d.driver.engine.in_progress() and loop.time() < deadline:
         await asyncio.sleep(0.2)  # polling a count while shutting down, not engine timing
     left = len(d.driver.engine.calls) if d.driver is not None else 0
     log.info("drained: %d call(s) still in progress at exit", left)

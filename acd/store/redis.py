@@ -141,8 +141,13 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), allow_nan=False)
 
 
+MAX_MS = 2**63 - 1  # the largest stream id time: an open end (inf) maps to it
+
+
 def _ms(t: float) -> int:
-    return max(0, math.floor(t * 1000))
+    if math.isinf(t):
+        return 0 if t < 0 else MAX_MS
+    return max(0, min(MAX_MS, math.floor(t * 1000)))
 
 
 def _num(x: float) -> str:
@@ -344,7 +349,7 @@ class RedisStore:
                             heap.append((record_time(rec), *_stream_id(rid), rec))
                 heapq.heapify(heap)
             lo: str = str(_ms(start))
-            hi = str(_ms(end) + SLACK_MS)
+            hi = str(min(MAX_MS, _ms(end) + SLACK_MS))
             while True:
                 chunk = await c.xrange(key, lo, hi, count=SCAN_COUNT)
                 if not chunk:
