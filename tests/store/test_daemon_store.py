@@ -154,3 +154,24 @@ def test_redis_lost_mid_run_loses_and_doubles_no_record(
     assert len(set(ids)) == len(ids)
     ended = [r["ended"] for r in records]
     assert ended == sorted(ended)
+
+
+def test_redis_unavailable_at_start_is_named_retried_and_not_ready(tmp_path: Path) -> None:
+    server = RedisServer(tmp_path / "redis")  # not started yet: its port refuses connections
+    cfg = write_config(tmp_path, server.url, leads=50)
+    d = Daemon(cfg, tmp_path / "daemon.log")
+    try:
+        status, body = wait_for(
+            lambda: (r := d.call("GET", "/readyz"))[1].get("status") and r,
+            what="a readiness answer naming the store",
+        )
+        assert status == 503 and not body["ready"]
+        assert f"127.0.0.1:{server.port}" in body["status"], body
+        assert d.call("GET", "/healthz")[0] == 200  # alive, only not ready
+        assert "store unavailable" in (tmp_path / "daemon.log").read_text()
+        server.start()  # Redis comes up: the daemon connects on its next attempt
+        wait_for(lambda: d.ready()["ready"], what="ready once Redis answers")
+        assert d.stop() == 0
+    finally:
+        d.kill()
+        server.stop()
