@@ -34,6 +34,7 @@ from acd.commands import (
     OfferCall,
     Originate,
     PlayMessage,
+    ShowPreview,
 )
 from acd.errors import AcdError, InvalidEvent
 from telephony_adapters.ami.messages import (
@@ -69,6 +70,7 @@ DEVICE_REASON = "device-unavailable"
 _DEVICE_DOWN = frozenset({"UNAVAILABLE", "INVALID"})
 _PEER_DOWN = frozenset({"UNREACHABLE", "UNREGISTERED", "REJECTED"})
 _PEER_UP = frozenset({"REACHABLE", "REGISTERED"})
+TARGETED_AGENT_RING = 20.0  # seconds the agent of an answered agent-targeted call may take
 _NUMBER = re.compile(r"^[A-Za-z0-9+*#._-]{1,64}$")
 _SKILL_SPLIT = re.compile(r"[\s,;|]+")
 
@@ -107,6 +109,7 @@ class Offer:
     answered: bool = False
     cause: int = 0
     touched: int = 0
+    targeted: bool = False  # the agent of an agent-targeted call: already connected in the engine
 
 
 @dataclass(slots=True)
@@ -123,6 +126,7 @@ class Call:
     cause: int = 0  # outbound: the hang-up cause of a leg that failed before the answer
     playing: bool = False
     touched: int = 0
+    target: str = ""  # outbound: the agent an agent-targeted call (preview, callback) is for
 
 
 @dataclass(slots=True)
@@ -358,6 +362,8 @@ class CallFlows:
         return Effects(events=[ev.AgentAnswered(call.call_id, offer.agent_id)])
 
     def _outbound_up(self, call: Call) -> Effects:
+        if call.target:
+            return self._targeted_up(call)
         if not self.settings.amd:
             call.phase = Phase.WAITING
             return Effects(events=[ev.OutboundAnswered(call.call_id, machine=False)])
@@ -365,6 +371,26 @@ class CallFlows:
         leg = self.legs.get(call.caller or "")
         status = leg.vars.get(V_AMD) if leg else None
         return self._amd(call, status) if status else Effects()
+
+    def _targeted_up(self, call: Call) -> Effects:
+        """An agent-targeted call answered: the engine connects it to its agent at once (no AMD
+        verdict is awaited; the agent hears a machine and says so), and the agent's phone is rung
+        with auto-answer and bridged to the called party, as for an offer."""
+        call.phase, call.agent = Phase.CONNECTED, call.target
+        out = Effects(events=[ev.OutboundAnswered(call.call_id, machine=False)])
+        caller = self.legs.get(call.caller or "")
+        try:
+            if caller is None:
+                raise AmiInvalidAction("the answered leg is not known")
+            out.actions.append(
+                self._agent_leg(call, caller, call.target, True, TARGETED_AGENT_RING)
+            )
+        except AmiInvalidAction as exc:
+            log.warning("call %s: agent %s cannot be rung: %s", call.call_id, call.target, exc)
+            return out.add(self._end_call(call, ev.CallHungUp(call.call_id, "agent")))
+        offer = call.offers[call.target]
+        offer.answered = offer.targeted = True  # connected in the engine: no AgentAnswered
+        return out
 
     def _amd(self, call: Call, status: str) -> Effects:
         if call.phase is not Phase.AMD:
@@ -530,6 +556,10 @@ class CallFlows:
                 assert offer is not None and call is not None
                 offer.leg = uid
                 return Effects() if offer.answered else self._answered(call, offer)
+            if live and offer is not None and offer.targeted and call is not None:
+                # The agent of an agent-targeted call did not answer: the called party is
+                # connected to nobody, so the call ends.
+                return self._end_call(call, ev.CallHungUp(call_id, "agent"))
             if not live or offer is None or offer.answered or call is None:
                 return Effects()
             del call.offers[agent]
@@ -646,6 +676,8 @@ class CallFlows:
             return self._originate(cmd)
         if isinstance(cmd, PlayMessage):
             return self._play(cmd)
+        if isinstance(cmd, ShowPreview):
+            return Effects()  # the agent sees the lead in the API and the wallboard, not the PBX
         log.warning("unknown command %r: ignored", cmd)
         return Effects()
 
@@ -655,35 +687,43 @@ class CallFlows:
         if call is None or caller is None:
             log.warning("offer of call %s, which is not on the PBX: ignored", cmd.call_id)
             return Effects()
+        try:
+            action = self._agent_leg(call, caller, cmd.agent_id, cmd.auto_answer, cmd.ring_timeout)
+        except AmiInvalidAction as exc:
+            log.warning("offer of %s to %s cannot be sent: %s", cmd.call_id, cmd.agent_id, exc)
+            return Effects(events=[ev.OfferFailed(cmd.call_id, cmd.agent_id, "failed")])
+        return Effects(actions=[action])
+
+    def _agent_leg(
+        self, call: Call, caller: Leg, agent_id: str, auto_answer: bool, ring_timeout: float
+    ) -> Action:
+        """Ring the agent's device; the [acd-agent] context bridges it to ``caller`` (ACD_PEER)
+        once answered. Records the offer; raises AmiInvalidAction if it cannot be sent."""
         aid = self.next_action_id()
         variables = [
             f"{V_CALL_ID}={call.call_id}",
             f"{V_ROLE}=agent",
-            f"{V_AGENT}={cmd.agent_id}",
+            f"{V_AGENT}={agent_id}",
             f"{V_OFFER}={aid}",
             f"{V_PEER}={caller.channel}",
         ]
-        if cmd.auto_answer:
+        if auto_answer:
             variables += [f"{k}={v}" for k, v in self.settings.auto_answer_variables.items()]
         number = call.number
         label = (call.queue or "acd").replace('"', "")
         pairs: list[tuple[str, str | int | bool]] = [
-            ("Channel", self.settings.device_for(cmd.agent_id)),
+            ("Channel", self.settings.device_for(agent_id)),
             ("Context", self.settings.contexts.agent),
             ("Exten", "s"),
             ("Priority", 1),
-            ("Timeout", max(1, round(cmd.ring_timeout * 1000))),
+            ("Timeout", max(1, round(ring_timeout * 1000))),
             ("CallerID", f'"{label}" <{number}>' if number else f'"{label}"'),
             ("Async", True),
         ]
-        try:
-            action = Action("Originate", pairs, Variable=variables, action_id=aid)
-        except AmiInvalidAction as exc:
-            log.warning("offer of %s to %s cannot be sent: %s", cmd.call_id, cmd.agent_id, exc)
-            return Effects(events=[ev.OfferFailed(cmd.call_id, cmd.agent_id, "failed")])
-        self.pending[aid] = (call.call_id, cmd.agent_id)
-        call.offers[cmd.agent_id] = Offer(cmd.agent_id, aid, touched=self.seq)
-        return Effects(actions=[action])
+        action = Action("Originate", pairs, Variable=variables, action_id=aid)
+        self.pending[aid] = (call.call_id, agent_id)
+        call.offers[agent_id] = Offer(agent_id, aid, touched=self.seq)
+        return action
 
     def _cancel(self, cmd: CancelOffer) -> Effects:
         call = self.calls.get(cmd.call_id)
@@ -766,6 +806,7 @@ class CallFlows:
             number=cmd.number,
             action_id=aid,
             touched=self.seq,
+            target=cmd.agent_id,
         )
         return Effects(actions=[action])
 
