@@ -27,6 +27,7 @@ from acd.runtime import AgentRt, CallDetail, CallRecord, QueueRt
 from acd.states import AgentState, Outcome
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime, campaign_queue
+from dialer.leads import lead_to_dict
 from dialer.leadsource import BookLeads, LeadSource, SyntheticLeads, book_leads, configure
 from dialer.pacing import Pacer, PacingInput
 from routing.router import Router
@@ -753,12 +754,7 @@ def lead_view(source: BookLeads, lead_id: str) -> dict[str, Any]:
     book = source.book
     lead, st = book.lead(lead_id), book.state(lead_id)
     return {
-        "lead_id": lead.lead_id,
-        "phone": lead.phone,
-        "name": lead.name,
-        "time_zone": lead.time_zone,
-        "priority": lead.priority,
-        "fields": dict(lead.fields),
+        **lead_to_dict(lead),
         "status": book.status(lead_id),
         "attempts": st.attempts,
         "last_outcome": st.last_outcome,

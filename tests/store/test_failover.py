@@ -171,14 +171,20 @@ async def standby(node: Node) -> bool:
     return (await node.ready()).get("role") == "standby"
 
 
-async def test_the_standby_takes_over_within_5s_and_no_lead_is_dialed_twice(pair: Any) -> None:
-    emu, start, _ = pair
+async def leader_and_standby(start: Callable[[str], Awaitable[Node]]) -> tuple[Node, Node]:
+    """Node a active with the three agents logged in, node b standing by."""
     a = await start("a")
     await until(lambda: active(a), 20, "the first node leads")
     b = await start("b")
     await until(lambda: standby(b), 20, "the second node stands by")
     for agent in ("a1", "a2", "a3"):
         assert (await a.call("POST", f"/v1/agents/{agent}/login", {"ready": True}))[0] == 200
+    return a, b
+
+
+async def test_the_standby_takes_over_within_5s_and_no_lead_is_dialed_twice(pair: Any) -> None:
+    emu, start, _ = pair
+    a, b = await leader_and_standby(start)
     await until(lambda: asyncio.sleep(0, len(dialed(emu)) >= 15), 30, "15 dials by the leader")
     # A caller waits on the PBX (no agent has the queue's skill) when the leader dies.
     caller = await emu.inbound_call("+15550001111", variables={"ACD_QUEUE": "wait"})
@@ -230,12 +236,7 @@ async def test_the_standby_takes_over_within_5s_and_no_lead_is_dialed_twice(pair
 
 async def test_a_frozen_leader_thawed_after_the_take_over_sends_nothing(pair: Any) -> None:
     emu, start, _ = pair
-    a = await start("a")
-    await until(lambda: active(a), 20, "the first node leads")
-    b = await start("b")
-    await until(lambda: standby(b), 20, "the second node stands by")
-    for agent in ("a1", "a2", "a3"):
-        assert (await a.call("POST", f"/v1/agents/{agent}/login", {"ready": True}))[0] == 200
+    a, b = await leader_and_standby(start)
     await until(lambda: asyncio.sleep(0, len(dialed(emu)) >= 5), 30, "dials by the leader")
     sessions = {r.session for r in emu.actions if r.action.name == "Login"}
     with_signal(a.proc, signal.SIGSTOP)  # a long GC pause, a VM migration...
