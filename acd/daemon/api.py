@@ -975,6 +975,9 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
                 and p.agent_id != request.match_info.get("agent_id")
             ):
                 raise ApiError(403, "forbidden", "an agent token may act only on its own agent")
+        unknown = set(request.query) - {q[0] for q in route.query} - {"access_token"}
+        if unknown:
+            raise ApiError(422, "invalid_field", f"{min(unknown)}: unknown parameter")
         body = None
         if route.body is not None:
             raw = await request.read()

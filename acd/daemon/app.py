@@ -206,6 +206,15 @@ async def connect_store(d: Daemon) -> None:
 
 async def lifecycle(d: Daemon) -> None:
     """Connect the store; with hot standby, wait for the lease; then run until it is lost."""
+    try:
+        await _lifecycle(d)
+    except Exception as exc:  # the daemon stays up, not ready, and says why
+        log.exception("the engine could not start")
+        d.status = f"failed: {exc}"
+        raise
+
+
+async def _lifecycle(d: Daemon) -> None:
     ha = d.config.ha
     await connect_store(d)
     while True:
@@ -220,8 +229,12 @@ async def lifecycle(d: Daemon) -> None:
                 await asyncio.sleep(ha.lease_seconds / 6)  # polling the lease, not engine time
             log.info("leader: lease taken with fencing token %s", lease.token)
             d.lease = lease
+            if d.persister is not None and lease.token is not None:
+                await d.persister.new_leadership(lease.token)
+        if d.persister is not None and not ha.enabled:
+            await _replay_spool(d)  # what an earlier run spooled goes in before we read
         d.status = ""
-        state = await d.store.load()
+        state = await _load(d)
         d.step_down.clear()
         await start_core(d, state, lease)
         if lease is None:
@@ -232,6 +245,28 @@ async def lifecycle(d: Daemon) -> None:
         await stop_core(d)
         await lease.aclose()
         d.lease = None
+
+
+async def _replay_spool(d: Daemon) -> None:
+    assert d.persister is not None
+    delay = 0.1
+    while not await d.persister.recover():
+        d.status = "store unavailable: replaying the spool"
+        await asyncio.sleep(delay)  # back-off while Redis is away, not engine time
+        delay = min(delay * 2, STORE_BACKOFF_MAX)
+
+
+async def _load(d: Daemon) -> StoredState:
+    """Everything the store holds, retried with back-off while Redis is away."""
+    delay = 0.1
+    while True:
+        try:
+            return await d.store.load()
+        except AcdError as exc:
+            d.status = f"store unavailable: {exc}"
+            log.error("loading the store: %s; retrying in %.1fs", exc, delay)
+            await asyncio.sleep(delay)  # back-off while Redis is away, not engine time
+            delay = min(delay * 2, STORE_BACKOFF_MAX)
 
 
 async def _acquire(lease: Lease) -> int | None:

@@ -99,6 +99,21 @@ class Persister:
             log.info("store back: %d spooled batches replayed", len(batches))
             return True
 
+    async def new_leadership(self, token: int) -> int:
+        """This node took the lease (hot standby). Batches still in the spool were written under
+        an earlier lease and may be older than what the other node wrote since: they are set
+        aside (the file renamed, nothing deleted) rather than replayed. Returns how many."""
+        async with self._lock:
+            n = len(self.spool)
+            if n:
+                path = self.spool.path
+                aside = path.with_name(f"{path.name}.stale-{token}")
+                path.rename(aside)
+                self.spool = Spool(path)
+                log.warning("%d spooled batches from an earlier lease set aside in %s", n, aside)
+            self.token, self.failed, self._degraded = token, None, False
+            return n
+
     # --- the owned recovery task --------------------------------------------------------------
     def start(self) -> None:
         if self._task is None:

@@ -28,6 +28,11 @@ agents:
   - {id: ana, skills: {service: 3, out: 3}}
 simulation:
   agents: {login_at_start: false}
+  outbound:  # every dial rings out (after the ring time): the test resolves them itself
+    human_probability: 0
+    machine_probability: 0
+    busy_probability: 0
+    failed_probability: 0
 """
 
 
