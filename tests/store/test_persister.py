@@ -139,6 +139,21 @@ async def test_a_spool_left_by_a_previous_run_is_replayed_first(tmp_path: Path) 
     assert await ids(store) == [f"{s}.{i}" for s in (1, 2) for i in range(3)]
 
 
+async def test_a_new_leader_sets_aside_what_an_earlier_lease_spooled(tmp_path: Path) -> None:
+    store = FlakyStore()
+    p = Persister(store, tmp_path / "spool.jsonl", token=store.new_token())
+    store.down = True
+    await p.submit(batch(1))  # spooled under the first lease; then the other node took over
+    store.down = False
+    token = store.new_token()
+    assert await p.new_leadership(token) == 1
+    assert p.up and p.token == token and len(p.spool) == 0
+    aside = tmp_path / f"spool.jsonl.stale-{token}"
+    assert [b.seq for b in Spool(aside).read()] == [1]  # kept for a look, never replayed
+    await p.submit(batch(2))
+    assert await ids(store) == [f"2.{i}" for i in range(3)]
+
+
 async def test_a_stale_leader_is_not_spooled(tmp_path: Path) -> None:
     store = MemoryStore()
     token = store.new_token()
