@@ -76,10 +76,10 @@ class Persistence:
         """Carry out one step's commands, after the write they depend on."""
         if self.lost:
             return
-        if any(isinstance(c, Originate) for c in commands) or self._queue:
+        dials = any(isinstance(c, Originate) for c in commands)
+        if dials or self._queue:
             batch = self._collect(now)
-            if any(isinstance(c, Originate) for c in commands):
-                self.held += 1
+            self.held += dials
             self._queue.append((batch, commands, execute))
             self._wake.set()
             return
