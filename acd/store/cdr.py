@@ -150,6 +150,7 @@ def _redis_store(config: str) -> Any:
 
 def cmd_export(args: argparse.Namespace) -> int:
     import asyncio
+    import os
     import sys
 
     from acd.errors import ConfigError
@@ -172,7 +173,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             await store.close()
 
     if args.output in (None, "-"):
-        n = asyncio.run(run(sys.stdout))
+        try:
+            n = asyncio.run(run(sys.stdout))
+        except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
     else:
         with open(args.output, "w", encoding="utf-8", newline="") as f:
             n = asyncio.run(run(f))
