@@ -262,6 +262,29 @@ def test_erlang_b_and_c_are_monotone_in_agents(a: float, aht: float, t: float) -
     assert _non_increasing(r.occupancy)
 
 
+@pytest.mark.parametrize("a", [0.5, 40.0, 3000.0, 90_000.0])
+def test_erlang_b_and_c_are_monotone_over_every_n_from_1_to_100000(a: float) -> None:
+    """The whole range the README claims, every N, not a window around the load."""
+    n = np.arange(1, 100_001, dtype=float)
+    b = np.asarray(erlang_b(n, a))
+    assert np.all(np.isfinite(b)) and np.all((b >= 0) & (b <= 1))
+    assert _non_increasing(b)
+    r = erlang_c(n, a, 180.0, 20.0)
+    assert np.all((r.p_wait >= 0) & (r.p_wait <= 1))
+    assert _non_increasing(r.p_wait)
+    assert _non_increasing(-r.service_level)
+
+
+def test_erlang_a_is_monotone_over_n_from_1_to_100000() -> None:
+    """Erlang A over the whole range at one load far below and one far above the middle."""
+    n = np.arange(1, 100_001, dtype=float)
+    for a in (40.0, 60_000.0):
+        r = erlang_a(n, a, 180.0, 20.0, 120.0)
+        assert _non_increasing(-r.service_level)
+        for key in ("p_wait", "p_abandon", "occupancy"):
+            assert _non_increasing(getattr(r, key)), (a, key)
+
+
 @settings(max_examples=40, deadline=None)
 @given(a=loads, aht=ahts, t=thresholds, patience=patiences)
 def test_erlang_a_is_monotone_in_agents(a: float, aht: float, t: float, patience: float) -> None:
