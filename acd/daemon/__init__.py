@@ -1,0 +1,1 @@
+"""The daemon: the aiohttp edge around the core (API, WebSocket hub, metrics, live driver)."""
