@@ -13,10 +13,11 @@ from acd import events as ev
 from acd.config.schema import Config, Simulation, hhmm_seconds
 from acd.engine import Engine
 from acd.errors import ConfigError
+from acd.leadfiles import import_leads, load_registry
 from acd.stats import QueueStats
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
-from dialer.leads import LeadFileError, import_leads
+from dialer.leads import LeadFileError
 from dialer.leadsource import LeadSource, book_leads
 from routing.router import Router
 from telephony_adapters.simdriver import SimulationDriver
@@ -137,7 +138,7 @@ def campaign_leads(
         for f in c.dnc_files:
             dpath = Path(f) if Path(f).is_absolute() or base_dir is None else base_dir / f
             try:
-                dnc.load_registry(dpath, source=f"registry:{Path(f).name}", at=epoch)
+                load_registry(dnc, dpath, f"registry:{Path(f).name}", at=epoch)
             except OSError as exc:
                 raise ConfigError(str(exc), field=f"campaigns.{c.name}.dnc_files") from None
         out[c.name] = book_leads(c, dnc, epoch, result.leads)

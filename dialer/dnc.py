@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TextIO
+from pathlib import PurePath
+from typing import Any
 
 from dialer.leads import (
     InvalidNumber,
@@ -23,7 +23,6 @@ from dialer.leads import (
     Rejected,
     csv_rows,
     normalize,
-    read_source,
 )
 
 
@@ -131,24 +130,23 @@ class DoNotCallList:
     def __iter__(self) -> Iterator[str]:
         return iter(self._entries)
 
-    def load_registry(
+    def load_registry_text(
         self,
-        path_or_text: str | Path | TextIO,
+        text: str,
         source: str | None = None,
         at: float = 0.0,
         default_region: str | None = None,
         *,
-        file_name: str | None = None,
+        name: str = "<text>",
     ) -> RegistryResult:
-        """Add every number of a registry file; ``source`` defaults to ``registry:<file name>``.
+        """Add every number of a registry file's text; ``name`` names the file in errors and
+        ``source`` defaults to ``registry:<file name>`` (reading files: see ``acd.leadfiles``).
 
-        A str with a line break is the file's text, otherwise a path. Raises
-        :class:`~dialer.leads.LeadFileError` if the file is unreadable, or is a CSV (its first line
-        has a comma) whose header has no ``phone`` column.
+        Raises :class:`~dialer.leads.LeadFileError` if the text is a CSV (its first line has a
+        comma) whose header has no ``phone`` column.
         """
-        text, name = read_source(path_or_text, file_name)
         region = default_region or self.default_region
-        src = source or f"registry:{Path(name).name}"
+        src = source or f"registry:{PurePath(name).name}"
         result = RegistryResult(name)
         for line, raw, number in _registry_numbers(text, name):
             if not number:

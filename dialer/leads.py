@@ -19,9 +19,8 @@ import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TextIO
+from typing import Any
 
 import phonenumbers
 
@@ -144,26 +143,6 @@ class ImportResult:
         return f"took {self.taken} {rows}, rejected {self.rejected_count}"
 
 
-def read_source(source: str | Path | TextIO, file_name: str | None) -> tuple[str, str]:
-    """(text, name) of a source: a Path, an open text stream, or a str that is CSV text when it
-    contains a line break and a file path otherwise."""
-    if isinstance(source, str) and ("\n" in source or "\r" in source):
-        return source, file_name or "<text>"
-    if isinstance(source, str | Path):
-        path = Path(source)
-        name = file_name or str(path)
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                return fh.read(), name
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LeadFileError(name, f"cannot read: {exc}") from None
-    name = file_name or str(getattr(source, "name", "<stream>"))
-    try:
-        return source.read(), name
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LeadFileError(name, f"cannot read: {exc}") from None
-
-
 class _Lines:
     """Feeds csv.reader line by line and remembers the text and first line of each record."""
 
@@ -200,20 +179,20 @@ def csv_rows(text: str) -> Iterator[tuple[int, str, list[str]]]:
         yield line, raw, cells
 
 
-def import_leads(
-    source: str | Path | TextIO,
+def parse_leads(
+    text: str,
     *,
+    name: str = "<text>",
     default_region: str = "US",
-    file_name: str | None = None,
     id_prefix: str = "L",
 ) -> ImportResult:
-    """Read a lead CSV; see the module docstring for the format.
+    """Parse the text of a lead CSV; see the module docstring for the format. ``name`` names the
+    file in errors and in the result (reading files is the caller's: see ``acd.leadfiles``).
 
     ``lead_id`` defaults to ``id_prefix`` + the row's line number (``L2`` for the first data
-    row). Raises :class:`LeadFileError`, naming the file, if it is unreadable, empty, or its header
-    has no ``phone`` column (or repeats a column).
+    row). Raises :class:`LeadFileError`, naming the file, if it is empty, or its header has no
+    ``phone`` column (or repeats a column).
     """
-    text, name = read_source(source, file_name)
     rows = csv_rows(text)
     header_row = next(rows, None)
     if header_row is None:

@@ -81,7 +81,7 @@ class BookLeads:
         the book's errors (unknown lead, a number spanning several zones)."""
         if at.tzinfo is not None:
             return at
-        ts = self.book._timestamp(self.book._ix(lead_id), at)
+        ts = self.book.timestamp(lead_id, at)
         return datetime.fromtimestamp(ts, tz=UTC)
 
     def record(self, lead_id: str, outcome: Any, now: float, **callback: Any) -> None:

@@ -23,7 +23,7 @@ from typing import Protocol
 import numpy as np
 from scipy.special import ndtr
 
-from dialer.models import LogNormalTime, Rate
+from dialer.estimators import LogNormalTime, Rate
 
 HORIZONS = np.array([0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 22.0, 26.0, 32.0])
 

@@ -217,7 +217,7 @@ def test_dnc_logs_additions_and_removals_and_restores() -> None:
     dnc = DoNotCallList()
     dnc.add("+1 212 555 0100", "agent", 5.0)
     dnc.add("+12125550100", "api", 6.0)  # already listed: no change
-    dnc.load_registry("+12125550101\n+12125550102\n", at=7.0, file_name="reg.txt")
+    dnc.load_registry_text("+12125550101\n+12125550102\n", at=7.0, name="reg.txt")
     dnc.remove("+12125550102")
     changes = dnc.drain_changes()
     assert {k: (v and (v.source, v.at)) for k, v in changes.items()} == {
@@ -227,7 +227,7 @@ def test_dnc_logs_additions_and_removals_and_restores() -> None:
     }
     assert dnc.drain_changes() == {}
     other = DoNotCallList()
-    other.load_registry("+12125550101\n", at=99.0, file_name="reg.txt")
+    other.load_registry_text("+12125550101\n", at=99.0, name="reg.txt")
     saved = {n: {"source": e.source, "at": e.at} for n, e in changes.items() if e is not None}
     assert other.restore(saved) == 1
     assert other.drain_changes() == {}  # what the store has is not pending

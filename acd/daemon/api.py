@@ -398,7 +398,7 @@ def _lead_items(raw: bytes, content_type: str) -> tuple[str, bool]:
 
 
 async def leads_import(request: web.Request, d: Daemon, body: None) -> Any:
-    from dialer.leads import LeadFileError, import_leads
+    from dialer.leads import LeadFileError, parse_leads
 
     name = request.match_info["campaign"]
     _campaign(d, name)
@@ -408,7 +408,7 @@ async def leads_import(request: web.Request, d: Daemon, body: None) -> Any:
     center.lead_imports += 1
     try:
         prefix = f"api{center.lead_imports}-"  # ids of rows that give none: unique per import
-        result = import_leads(text, file_name="request body", id_prefix=prefix)
+        result = parse_leads(text, name="request body", id_prefix=prefix)
     except LeadFileError as exc:
         raise ApiError(422, "invalid_lead_file", str(exc)) from None
     where = "item" if is_json else "line"

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acd.leadfiles import load_registry
 from dialer.dnc import DncEntry, DoNotCallList
 from dialer.hours import CallingWindow
 from dialer.leadbook import LeadBook
@@ -57,13 +58,13 @@ def test_adding_something_that_is_not_a_number_raises() -> None:
 
 def test_registry_file_one_number_per_line() -> None:
     dnc = DoNotCallList()
-    result = dnc.load_registry(EXAMPLES / "dnc.txt", at=100.0)
+    result = load_registry(dnc, EXAMPLES / "dnc.txt", at=100.0)
     assert result.summary() == "added 7, already listed 0, rejected 1"
     [bad] = result.rejected
     assert bad.line == 11 and "no area code" in bad.reason and bad.raw.startswith("555-0100")
     assert dnc.entry("+44 20 7946 0992") == DncEntry("registry:dnc.txt", 100.0)
     assert "(212) 555-0114" in dnc
-    again = dnc.load_registry(EXAMPLES / "dnc.txt", "registry:reload", 200.0)
+    again = load_registry(dnc, EXAMPLES / "dnc.txt", "registry:reload", 200.0)
     assert (again.added, again.already) == (0, 7)
     assert dnc.entry("+12125550114") == DncEntry("registry:dnc.txt", 100.0)
 
@@ -71,19 +72,19 @@ def test_registry_file_one_number_per_line() -> None:
 def test_registry_csv_with_a_phone_column() -> None:
     text = "# exported 2026-11-01\nname,Phone,reason\nAda,+1 212 555 0100,asked\nBob,,\nCy,nope,x\n"
     dnc = DoNotCallList()
-    result = dnc.load_registry(text, "registry:crm", 5.0)
+    result = dnc.load_registry_text(text, "registry:crm", 5.0)
     assert result.added == 1 and "+12125550100" in dnc
     assert [(r.line, r.reason[:30]) for r in result.rejected] == [
         (4, "missing phone number"),
         (5, "cannot parse phone number 'nop"),
     ]
     with pytest.raises(LeadFileError, match="phone"):
-        dnc.load_registry(io.StringIO("name,number\nAda,+12125550100\n"), file_name="x.csv")
+        load_registry(dnc, io.StringIO("name,number\nAda,+12125550100\n"), file_name="x.csv")
 
 
 def test_registry_region_can_differ_from_the_lists() -> None:
     dnc = DoNotCallList()
-    dnc.load_registry("020 7946 0000\n0161 496 0000\n", "registry:tps", 0.0, "GB")
+    dnc.load_registry_text("020 7946 0000\n0161 496 0000\n", "registry:tps", 0.0, "GB")
     assert {"+442079460000", "+441614960000"} <= set(dnc)
 
 

@@ -10,15 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acd.leadfiles import import_leads
 from dialer.leads import (
     ImportResult,
     InvalidLead,
     InvalidNumber,
     Lead,
     LeadFileError,
-    import_leads,
     is_e164,
     normalize,
+    parse_leads,
 )
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "leads"
@@ -122,7 +123,7 @@ def test_sources_path_text_and_stream_agree() -> None:
     text = (DATA / "mixed.csv").read_text()
     from_path = import_leads(DATA / "mixed.csv")
     from_str_path = import_leads(str(DATA / "mixed.csv"))
-    from_text = import_leads(text)
+    from_text = parse_leads(text)
     from_stream = import_leads(io.StringIO(text))
     assert from_text.file_name == "<text>"
     for other in (from_str_path, from_text, from_stream):
@@ -131,7 +132,7 @@ def test_sources_path_text_and_stream_agree() -> None:
 
 
 def test_header_only_file_takes_nothing() -> None:
-    result = import_leads("phone,name\n")
+    result = parse_leads("phone,name\n")
     assert (result.taken, result.rejected_count) == (0, 0)
     assert result.summary() == "took 0 rows, rejected 0"
 
@@ -195,7 +196,7 @@ def test_taken_plus_rejected_is_the_number_of_data_rows(case: tuple[list[list[st
     writer = csv.writer(buf)  # quotes cells holding \r or \n
     writer.writerow(["phone", "name", "time_zone", "priority"])
     writer.writerows(rows)
-    result = import_leads(io.StringIO(buf.getvalue()))
+    result = parse_leads(buf.getvalue())
     data_rows = len(rows) - blanks
     # A row of blank cells (all whitespace) is also not a data row.
     data_rows -= sum(1 for r in rows if r and not any(c.strip() for c in r))
