@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     from acd.erlang.cli import register as register_erlang
 
     register_erlang(sub)
-    from acd.store.cdr import register as register_cdr
+    from acd.cdr_cli import register as register_cdr
 
     register_cdr(sub)
     return p

@@ -1,4 +1,4 @@
-"""Call detail records: the field list, the export writers and the export/trim commands.
+"""Call detail records: the field list and the export writers (the commands: acd/cdr_cli.py).
 
 A record is a plain dict produced by the engine; every key below may be missing (written empty).
 Times are Unix seconds (UTC). A record's *time* is its ``ended`` (falling back to ``offered``,
@@ -21,10 +21,7 @@ import csv
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TextIO
-
-if TYPE_CHECKING:
-    import argparse
+from typing import Any, Literal, Protocol, TextIO
 
 FIELDS: tuple[str, ...] = (
     "call_id",
@@ -127,101 +124,3 @@ def parse_bound(text: str, *, end: bool = False) -> float:
 
 def retention_cutoff(now: float, retention_days: float) -> float:
     return now - retention_days * 86400.0
-
-
-# --- the ``acd-dialer cdr`` commands (the edge: they read the clock and run an event loop) -------
-
-
-def _redis_store(config: str) -> Any:
-    from acd.config import load_config
-    from acd.errors import ConfigError
-    from acd.store.redis import RedisStore
-
-    cfg = load_config(config)
-    if cfg.store.url is None:
-        raise ConfigError(
-            "store.url is not set: call records were kept in memory only, there is nothing to "
-            "read (give a redis:// url)",
-            file=config,
-            field="store.url",
-        )
-    return cfg, RedisStore(cfg.store.url, cfg.store.prefix)
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    import asyncio
-    import os
-    import sys
-
-    from acd.errors import ConfigError
-
-    try:
-        start = parse_bound(args.start)
-        end = parse_bound(args.end, end=True)
-    except ValueError as exc:
-        raise ConfigError(str(exc), field="--from/--to") from None
-    if end <= start:
-        raise ConfigError(f"--to {args.end} is not after --from {args.start}")
-    fmt: Format = args.format or ("jsonl" if str(args.output).endswith(".jsonl") else "csv")
-    _, store = _redis_store(args.config)
-
-    async def run(out: TextIO) -> int:
-        try:
-            await store.connect()
-            return await export(store, start, end, fmt, out)
-        finally:
-            await store.close()
-
-    if args.output in (None, "-"):
-        try:
-            n = asyncio.run(run(sys.stdout))
-        except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
-    else:
-        with open(args.output, "w", encoding="utf-8", newline="") as f:
-            n = asyncio.run(run(f))
-    print(f"{n} records from {iso(start)} to {iso(end)} (excluded)", file=sys.stderr)
-    return 0
-
-
-def cmd_trim(args: argparse.Namespace) -> int:
-    import asyncio
-    import time
-
-    cfg, store = _redis_store(args.config)
-    before = retention_cutoff(time.time(), cfg.store.retention_days)
-
-    async def run() -> int:
-        try:
-            await store.connect()
-            return int(await store.trim_records(before))
-        finally:
-            await store.close()
-
-    n = asyncio.run(run())
-    print(
-        f"{n} records ended before {iso(before)} deleted (retention {cfg.store.retention_days} d)"
-    )
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``cdr export`` and ``cdr trim``."""
-    p = subparsers.add_parser("cdr", help="export or trim the call detail records in the store")
-    sub = p.add_subparsers(dest="cdr_command", required=True, metavar="export|trim")
-    e = sub.add_parser(
-        "export",
-        help="write the records of a date range as CSV or JSON Lines",
-        description="Records whose end time is in the range. Dates are UTC days; --to includes "
-        "its whole day. ISO-8601 date-times are taken as given (UTC without a zone).",
-    )
-    e.add_argument("--config", required=True, help="config YAML with a store: url")
-    e.add_argument("--from", dest="start", required=True, metavar="DATE")
-    e.add_argument("--to", dest="end", required=True, metavar="DATE")
-    e.add_argument("--format", choices=("csv", "jsonl"), help="default: csv (jsonl for *.jsonl)")
-    e.add_argument("--output", metavar="FILE", help="default: standard output")
-    e.set_defaults(func=cmd_export)
-    t = sub.add_parser("trim", help="delete records older than store.retention_days")
-    t.add_argument("--config", required=True, help="config YAML with a store: url")
-    t.set_defaults(func=cmd_trim)
