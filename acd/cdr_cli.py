@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from acd.config import load_config
+from acd.config.files import load_config
 from acd.errors import ConfigError
 from acd.store.cdr import Format, export, iso, parse_bound, retention_cutoff
 

@@ -19,7 +19,7 @@ def demo_path() -> Path:
 
 
 def _load(path: str | None):
-    from acd.config import load_config
+    from acd.config.files import load_config
 
     return load_config(path if path is not None else demo_path())
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from acd import events as ev
 from acd.commands import OfferCall, Originate
-from acd.config import load_config
+from acd.config.files import load_config
 from acd.errors import AcdError, IllegalTransition
 from acd.runtime import CallDetail
 from acd.simulate import build

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from acd.config import config_from_text, load_config
+from acd.config import config_from_text
+from acd.config.files import load_config
 from acd.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent

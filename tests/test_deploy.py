@@ -392,7 +392,7 @@ def test_dockerfile_default_config_script(tmp_path: Path) -> None:
         [sys.executable, "-c", body], capture_output=True, text=True, timeout=60, cwd=tmp_path
     )
     assert r.returncode == 0, r.stderr
-    from acd.config import load_config
+    from acd.config.files import load_config
 
     cfg = load_config(out)
     assert cfg.daemon.host == "0.0.0.0"

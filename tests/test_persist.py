@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from acd import events as ev
 from acd.commands import OfferCall
-from acd.config import load_config
+from acd.config.files import load_config
 from acd.config.schema import Config
 from acd.persist import RECOVERED, Collector, restore
 from acd.simulate import build, campaign_leads, sim_epoch

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from acd.config import load_config
+from acd.config.files import load_config
 from acd.config.schema import Config, Distribution
 from acd.simulate import run_scenario
 

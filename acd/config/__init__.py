@@ -1,13 +1,8 @@
-"""Configuration: schema and loading with file/line/field errors."""
+"""Configuration: the schema, and parsing text with file/line/field errors. Files are read at the
+edge: ``acd.config.files.load_config``."""
 
-from pathlib import Path
-
-from acd.config.loader import load_file, parse_yaml, validate
+from acd.config.loader import parse_yaml, validate
 from acd.config.schema import Agent, Config, Distribution, Queue, Simulation, Traffic
-
-
-def load_config(path: str | Path) -> Config:
-    return load_file(Config, path)
 
 
 def config_from_text(text: str, file: str = "<string>") -> Config:
@@ -23,5 +18,4 @@ __all__ = [
     "Simulation",
     "Traffic",
     "config_from_text",
-    "load_config",
 ]

@@ -1,8 +1,9 @@
-"""YAML loading that remembers where every value came from, so errors name file, line and field."""
+"""YAML parsing that remembers where every value came from, so errors name file, line and field.
+
+Text in, a validated model out; reading the file is the edge's job (acd/config/files.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -99,13 +100,9 @@ def _keys_at(lines: dict[Loc, int]) -> set[str | int]:
     return {p for loc in lines for p in loc}
 
 
-def load_file(model: type[M], path: str | Path) -> M:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read file: {exc.strerror}", file=str(p)) from None
-    data, lines = parse_yaml(text, str(p))
+def parse_config_text(model: type[M], text: str, file: str) -> M:
+    """A whole config document: the top level must be a mapping."""
+    data, lines = parse_yaml(text, file)
     if not isinstance(data, dict):
-        raise ConfigError("the top level must be a mapping", file=str(p), line=1)
-    return validate(model, data, lines, str(p))
+        raise ConfigError("the top level must be a mapping", file=file, line=1)
+    return validate(model, data, lines, file)

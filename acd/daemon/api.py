@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from acd import events as ev
 from acd.commands import Originate
-from acd.config import load_config
+from acd.config.files import load_config
 from acd.daemon.auth import Principal
 from acd.daemon.live import LiveDriver
 from acd.daemon.state import DAEMON, Daemon

@@ -10,7 +10,7 @@ from aiohttp import ClientSession
 from aiohttp.test_utils import TestServer
 
 from acd import events as ev
-from acd.config import load_config
+from acd.config.files import load_config
 from acd.daemon.app import build_app
 from acd.daemon.auth import TokenStore
 from tests.daemon.conftest import TOKENS, Api

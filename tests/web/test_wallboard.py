@@ -298,7 +298,7 @@ async def test_against_the_real_daemon(page: Page, tmp_path: Path) -> None:
     """The same page and helpers against build_app: the demo center, a supervisor token."""
     from aiohttp.test_utils import TestServer
 
-    from acd.config import load_config
+    from acd.config.files import load_config
     from acd.daemon.app import build_app
     from acd.daemon.auth import TokenStore
 
