@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
 from typing import Any
 
 from dialer.leads import (
@@ -146,7 +145,7 @@ class DoNotCallList:
         comma) whose header has no ``phone`` column.
         """
         region = default_region or self.default_region
-        src = source or f"registry:{PurePath(name).name}"
+        src = source or f"registry:{name.rsplit('/', 1)[-1]}"  # the file's base name
         result = RegistryResult(name)
         for line, raw, number in _registry_numbers(text, name):
             if not number:

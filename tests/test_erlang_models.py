@@ -3,7 +3,6 @@ summation, and invariants (hypothesis) from N = 1 to N = 100,000."""
 
 from __future__ import annotations
 
-import ast
 import csv
 import math
 from pathlib import Path
@@ -367,16 +366,3 @@ def test_bad_input_names_the_field(call: object, field: str) -> None:
         call()  # type: ignore[operator]
     assert info.value.field == field
     assert isinstance(info.value, ValueError)
-
-
-def test_models_and_solver_are_pure() -> None:
-    forbidden = {"time", "asyncio", "aiohttp", "redis", "prometheus_client", "matplotlib"}
-    for name in ("models.py", "solve.py"):
-        tree = ast.parse((ROOT / "acd" / "erlang" / name).read_text())
-        imported: set[str] = set()
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                imported |= {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                imported.add(node.module.split(".")[0])
-        assert not imported & forbidden, (name, imported & forbidden)

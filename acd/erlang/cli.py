@@ -22,8 +22,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from acd.erlang.chart import plot_plan
 from acd.erlang.models import ErlangAResult, ErlangCResult, ErlangInputError, erlang_a, erlang_c
-from acd.erlang.plan import ForecastError, PlanRow, make_plan, plot_plan, read_forecast
+from acd.erlang.plan import ForecastError, PlanRow, make_plan, read_forecast
 from acd.erlang.solve import meets_targets, required_agents, scheduled_agents
 
 __all__ = ["PARAMS", "BadInput", "evaluate", "main", "register"]
@@ -458,7 +459,8 @@ def run_plan(args: argparse.Namespace) -> int:
         o |= {k: o[k] if o[k] is not None else v for k, v in _DEFAULT_PLAN.items()}
     _check_combination(o)
     interval = _num(args, "interval", lo_open=True) or 1800.0
-    rows = read_forecast(args.forecast, interval_seconds=interval)
+    with open(args.forecast, newline="") as f:
+        rows = read_forecast(f, name=args.forecast, interval_seconds=interval)
     plan = make_plan(rows, **{k: o[k] for k in (*_TARGETS, *_LIMITS)})
     model = "erlang_c" if o["patience"] is None else "erlang_a"
     if getattr(args, "plot", None):

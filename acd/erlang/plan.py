@@ -1,4 +1,5 @@
-"""A day plan from a forecast CSV: agents needed per interval (per queue), and a PNG plot.
+"""A day plan from a forecast CSV: agents needed per interval (per queue). The PNG chart is
+acd/erlang/chart.py; opening the file is the caller's (the CLI).
 
 The forecast has a header row and one row per interval: ``interval_start`` (or ``start``;
 ``08:00`` or an ISO date-time), ``calls``, ``aht_seconds``, optionally ``queue`` and
@@ -10,11 +11,10 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from acd.erlang.models import ErlangAResult, ErlangInputError
 from acd.erlang.solve import required_agents, scheduled_agents
@@ -25,7 +25,6 @@ __all__ = [
     "ForecastRow",
     "PlanRow",
     "make_plan",
-    "plot_plan",
     "read_forecast",
 ]
 
@@ -96,16 +95,15 @@ def _start(text: str | None, where: str, column: str) -> str:
 
 
 def read_forecast(
-    source: str | Path | TextIO, *, interval_seconds: float = 1800.0
+    source: Iterable[str], *, name: str | None = None, interval_seconds: float = 1800.0
 ) -> list[ForecastRow]:
-    """Read and check a forecast; ``interval_seconds`` applies where the file has no column."""
-    if isinstance(source, str | Path):
-        with Path(source).open(newline="") as f:
-            return _read(f, str(source), interval_seconds)
-    return _read(source, getattr(source, "name", "<forecast>"), interval_seconds)
+    """Read and check a forecast from its lines (an open file or a list); ``interval_seconds``
+    applies where the file has no column. ``name`` (default: the file's) goes in errors."""
+    label = name if name is not None else getattr(source, "name", "<forecast>")
+    return _read(source, label, interval_seconds)
 
 
-def _read(f: TextIO, name: str, default_interval: float) -> list[ForecastRow]:
+def _read(f: Iterable[str], name: str, default_interval: float) -> list[ForecastRow]:
     reader = csv.reader(f)
     header = next(reader, None)
     if header is None:
@@ -217,60 +215,3 @@ def make_plan(
             )
         )
     return plan
-
-
-def plot_plan(plan: Sequence[PlanRow], path: str | Path, *, title: str = "") -> None:
-    """Calls offered (bars) and agents needed (line) per interval, one panel per queue, PNG."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    queues = list(dict.fromkeys(r.queue for r in plan))
-    longest = max(sum(1 for r in plan if r.queue == q) for q in queues)
-    fig = Figure(figsize=(min(max(7.0, 0.28 * longest + 3.0), 24.0), 3.0 * len(queues) + 0.8))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(len(queues), 1, squeeze=False)[:, 0]
-    for ax, queue in zip(axes, queues, strict=True):
-        rows = [r for r in plan if r.queue == queue]
-        xs = list(range(len(rows)))
-        ax.bar(xs, [r.calls for r in rows], color="#9ecae1", label="calls offered")
-        ax.set_ylabel("calls per interval")
-        ax.set_title(f"queue {queue}" if queue is not None else "all calls", loc="left")
-        twin = ax.twinx()
-        edges = [x - 0.5 for x in [*xs, len(xs)]]
-        twin.stairs(
-            [r.agents for r in rows],
-            edges,
-            color="#d62728",
-            lw=2,
-            baseline=None,
-            label="agents needed",
-        )
-        if rows[0].agents_scheduled is not None:
-            twin.stairs(
-                [r.agents_scheduled or 0 for r in rows],
-                edges,
-                color="#d62728",
-                lw=1.2,
-                ls="--",
-                baseline=None,
-                label="agents scheduled",
-            )
-        twin.set_ylabel("agents")
-        twin.set_ylim(bottom=0)
-        every = max(1, math.ceil(len(rows) / 16))
-        ax.set_xticks(xs[::every], [r.start for r in rows][::every], rotation=45, ha="right")
-        handles, labels = ax.get_legend_handles_labels()
-        twin_handles, twin_labels = twin.get_legend_handles_labels()
-        ax.legend(
-            handles + twin_handles,
-            labels + twin_labels,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            ncol=3,
-            fontsize="small",
-            frameon=False,
-        )
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(str(path), dpi=110)
