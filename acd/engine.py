@@ -15,8 +15,9 @@ from typing import Any
 from acd import events as ev
 from acd.commands import CancelOffer, Command, HangUp, MoveToQueue, OfferCall
 from acd.config.schema import Config, EscalationStep
+from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
-from acd.runtime import AgentRt, CallDetail, CallRecord, CallRt, QueueRt
+from acd.records import CallDetail, CallRecord
 from acd.states import FAST_TRANSITIONS, AgentMove, AgentState, CallState, Outcome
 from acd.timers import Timers
 from routing.members import Alternative
@@ -75,7 +76,7 @@ class Engine:
         # Observable changes for metrics and live views; None (the default) costs nothing.
         self.notices: list[dict[str, Any]] | None = None
         self.record_sink: Callable[[CallRecord], None] | None = None
-        # Complete call detail records (acd.runtime.CallDetail), when a call is really finished:
+        # Complete call detail records (acd.records.CallDetail), when a call is really finished:
         # after its agent's wrap-up, or at hang-up. None (the default) builds none.
         self.cdr_sink: Callable[[CallDetail], None] | None = None
         self._wrap_cdr: dict[int, CallDetail] = {}  # agent ix -> its call's record, in wrap-up
