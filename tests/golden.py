@@ -24,17 +24,13 @@ def scenarios() -> list[Path]:
 
 
 def run(path: Path, seed: int) -> str:
-    out = (
-        subprocess.run(
-            [sys.executable, "-m", "acd.cli", "simulate", str(path), "--json", "--seed", str(seed)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-        )
-        .stdout.strip()
-        .splitlines()[-1]
-    )
+    out = subprocess.run(
+        [sys.executable, "-m", "acd.cli", "simulate", str(path), "--json", "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout.strip().splitlines()[-1]
     report = json.loads(out)
     for k in WALL:
         report["sim"].pop(k, None)
