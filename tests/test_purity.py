@@ -25,7 +25,6 @@ PURE = [
     *[
         ROOT / "acd" / f
         for f in (
-            "engine.py",
             "events.py",
             "commands.py",
             "states.py",
@@ -38,6 +37,7 @@ PURE = [
             "persist.py",
         )
     ],
+    *sorted((ROOT / "acd" / "engine").glob("*.py")),
     *sorted((ROOT / "acd" / "config").glob("*.py")),
     *[ROOT / "telephony_adapters" / "ami" / f for f in ("codec.py", "messages.py")],
     *[
