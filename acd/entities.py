@@ -39,7 +39,8 @@ class AgentRt(Member):
         self.pause_reason = ""
         self.call: CallRt | None = None
         self.missed = 0  # consecutive offers not answered
-        self.pending: tuple[str, str] | None = None  # ("pause", reason) or ("logout", "")
+        # A move PENDING_MOVES deferred: ("pause", reason) or ("logout", "") (AgentMove values).
+        self.pending: tuple[str, str] | None = None
         self.stats = AgentStats()
         self.wrap_queue: QueueRt | None = None  # whose AHT the running wrap-up counts toward
         self.last_call = ""  # the call a disposition refers to during wrap-up

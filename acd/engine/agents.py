@@ -11,7 +11,15 @@ from acd import events as ev
 from acd.engine.base import MV, A, EngineBase
 from acd.entities import AgentRt, CallRt
 from acd.errors import IllegalTransition
-from acd.states import FAST_TRANSITIONS, AgentMove, AgentState, CallState, Outcome
+from acd.states import (
+    FAST_TRANSITIONS,
+    PENDING_MOVES,
+    AgentMove,
+    AgentState,
+    CallState,
+    Outcome,
+    PendingAction,
+)
 from routing.strategies import Strategy
 
 
@@ -69,17 +77,18 @@ class AgentsMixin(EngineBase):
             self._after_idle(a, now)
 
     def _after_idle(self, a: AgentRt, now: float) -> None:
-        """The agent became ready after a call: apply a pending pause/logout, else route."""
+        """The agent became ready after a call: apply the move PENDING_MOVES deferred, else
+        route."""
         if a.retiring:
-            a.pending = ("logout", "")
+            a.pending = (MV.LOGOUT.value, "")
         if a.pending is not None:
             kind, reason = a.pending
             a.pending = None
-            if kind == "pause":
-                self._move(a, MV.PAUSE, now)
+            move = AgentMove(kind)
+            self._move(a, move, now)
+            if move is MV.PAUSE:
                 a.pause_reason = reason
             else:
-                self._move(a, MV.LOGOUT, now)
                 if a.retiring:
                     self.agents.pop(a.id, None)
                 self._check_empty(now)
@@ -115,16 +124,14 @@ class AgentsMixin(EngineBase):
 
     def _on_logout(self, e: ev.AgentLogout, now: float) -> None:
         a = self._agent(e.agent_id)
-        if self._stop_taking_calls(a, MV.LOGOUT, ("logout", ""), now):
+        if self._stop_taking_calls(a, MV.LOGOUT, "", now):
             self._check_empty(now)
 
-    def _stop_taking_calls(
-        self, a: AgentRt, move: AgentMove, pending: tuple[str, str], now: float
-    ) -> bool:
-        """Pause or log out: held while ringing or on a call (applied after its wrap-up), at
-        once otherwise, ending a wrap-up early. Returns whether it happened now."""
-        if a.state in (A.RINGING, A.ON_CALL, A.DIALING):
-            a.pending = pending
+    def _stop_taking_calls(self, a: AgentRt, move: AgentMove, reason: str, now: float) -> bool:
+        """Pause or log out: deferred where PENDING_MOVES says so (applied by ``_after_idle``),
+        at once otherwise, ending a wrap-up early. Returns whether it happened now."""
+        if PENDING_MOVES.get((a.state, move)) is PendingAction.DEFER:
+            a.pending = (move.value, reason)
             if self.dirty_agents is not None:
                 self.dirty_agents.add(a.id)
             return False
@@ -146,7 +153,7 @@ class AgentsMixin(EngineBase):
 
     def _on_ready(self, e: ev.AgentReady, now: float) -> None:
         a = self._agent(e.agent_id)
-        if a.state in (A.RINGING, A.ON_CALL, A.DIALING):
+        if PENDING_MOVES.get((a.state, MV.READY)) is PendingAction.CANCEL:
             if a.pending is None:
                 raise IllegalTransition("agent", a.id, a.state.value, "ready")
             a.pending = None
@@ -193,7 +200,7 @@ class AgentsMixin(EngineBase):
 
     def _on_pause(self, e: ev.AgentPause, now: float) -> None:
         a = self._agent(e.agent_id)
-        if self._stop_taking_calls(a, MV.PAUSE, ("pause", e.reason), now):
+        if self._stop_taking_calls(a, MV.PAUSE, e.reason, now):
             a.pause_reason = e.reason
 
     def _on_set_skills(self, e: ev.SetAgentSkills, now: float) -> None:

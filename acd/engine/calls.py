@@ -13,13 +13,22 @@ from acd.engine.base import MV, A, EngineBase, requirement_levels
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
 from acd.records import CallRecord
-from acd.states import CallState, Outcome
+from acd.states import FAST_CALL_TRANSITIONS, CallMove, CallState, Outcome
 from routing.members import Alternative
 from routing.pools import Pool
 from routing.strategies import Strategy
 
+CM = CallMove
+
 
 class CallsMixin(EngineBase):
+    def _call_move(self, c: CallRt, move: CallMove) -> None:
+        """The one place a call's state changes: a move the call table allows, or an error."""
+        new = FAST_CALL_TRANSITIONS.get((c.state._value_, move._value_))
+        if new is None:
+            raise IllegalTransition("call", c.id, c.state.value, move.value)
+        c.state = new
+
     def _pool(self, alt: Alternative, strategy: Strategy, queue: str) -> Pool:
         return self.router.pool(alt, strategy, queue)
 
@@ -66,7 +75,7 @@ class CallsMixin(EngineBase):
         c.entered = now
         c.counted = now >= self.stats_epoch
         c.declined.clear()
-        c.state = CallState.WAITING
+        self._call_move(c, CM.ENTER)
         self._set_level(c, 0)
         if c.counted:
             q.stats.offered += 1
@@ -109,7 +118,7 @@ class CallsMixin(EngineBase):
 
     def _offer(self, c: CallRt, agents: list[AgentRt], now: float) -> None:
         cfg = c.queue.cfg
-        c.state = CallState.RINGING
+        self._call_move(c, CM.OFFER)
         if c.first_offer is None:
             c.first_offer = now
         due = now + cfg.ring_timeout_seconds
@@ -191,7 +200,7 @@ class CallsMixin(EngineBase):
     ) -> None:
         """The call leaves the system; ``wrap_agent`` goes to wrap-up after it (its record is
         completed when that wrap-up ends)."""
-        c.state = CallState.ENDED
+        self._call_move(c, CM.END)
         del self.calls[c.id]
         if self.notices is not None:
             self._notice_call("ended", c, outcome, now - c.arrived)
@@ -241,7 +250,7 @@ class CallsMixin(EngineBase):
         self._stop_call_timers(c)
         self._move(a, MV.ANSWER, now)
         a.missed = 0
-        c.state = CallState.CONNECTED
+        self._call_move(c, CM.ANSWER)
         c.agent = a
         c.answered_at = now
         if c.first_answer is None:
@@ -328,7 +337,7 @@ class CallsMixin(EngineBase):
         else:
             self._move(a, MV.NO_ANSWER, now)
         if not c.ringing:
-            c.state = CallState.WAITING
+            self._call_move(c, CM.ALL_MISSED)
             self.timers.set(("retry", c.id), now + cfg.retry_seconds)
             self._route_call(c, now)
         if a.state is A.READY:

@@ -8,7 +8,7 @@ from acd.commands import Command
 from acd.engine.base import MV, A, EngineBase
 from acd.entities import CallRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
-from acd.states import CallState, Outcome
+from acd.states import CallMove, Outcome
 
 
 class TargetedMixin(EngineBase):
@@ -70,7 +70,7 @@ class TargetedMixin(EngineBase):
         self._move(a, MV.ANSWER, now)
         a.missed = 0
         a.call = c
-        c.state = CallState.CONNECTED
+        self._call_move(c, CallMove.CONNECT)
         c.agent = a
         c.first_offer = c.answered_at = now
         c.legs.append((q.name, Outcome.ANSWERED))
