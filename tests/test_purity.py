@@ -84,3 +84,16 @@ def test_no_global_random_calls() -> None:
     for path in PURE:
         text = path.read_text()
         assert "import random\n" not in text, path
+
+
+def test_importing_acd_pulls_in_no_dialer_daemon_or_io() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, acd; print(sorted(m for m in sys.modules if m.split('.')[0] in"
+        " ('dialer', 'aiohttp', 'asyncio', 'redis') or m.startswith(('acd.daemon',"
+        " 'acd.simulate', 'acd.persist', 'acd.store'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
