@@ -30,7 +30,8 @@ from typing import Any
 
 from acd import events as ev
 from acd.engine import Engine
-from acd.runtime import AgentRt, CallDetail
+from acd.entities import AgentRt
+from acd.records import CallDetail
 from acd.states import AgentState
 from acd.store.batch import Batch, StoredState
 from dialer.center import Center

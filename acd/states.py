@@ -1,7 +1,9 @@
-"""Agent and call states, and the one table of legal agent moves.
+"""Agent and call states, and the tables of their legal moves.
 
-The table is the single source of truth: the engine applies it, the README's state diagram
-is drawn from it (``python -m acd.states`` prints Mermaid).
+Three tables are the single source of truth: ``AGENT_TRANSITIONS`` and ``CALL_TRANSITIONS``
+(state x move -> new state) and ``PENDING_MOVES`` (which agent moves are held while the
+agent is busy, and what cancels them). The engine applies them and the README's diagrams
+are drawn from them (``python -m acd.states`` prints the README's Mermaid block).
 """
 
 from __future__ import annotations
@@ -82,8 +84,59 @@ class CallState(Enum):
     WAITING = "waiting"
     RINGING = "ringing"  # offered to one agent, or to several under ring-all
     CONNECTED = "connected"
-    WRAP = "wrap"  # the call is over; only kept while its record is written
     ENDED = "ended"
+
+
+class CallMove(Enum):
+    ENTER = "enter"  # joins a queue: on arrival, overflow or transfer
+    OFFER = "offer"  # rings one agent, or several under ring-all
+    ANSWER = "answer"
+    ALL_MISSED = "all_missed"  # every ringing agent missed it: back to waiting
+    CONNECT = "connect"  # an agent-targeted call answered straight to its dialing agent
+    END = "end"  # leaves the system: hung up, abandoned, rejected, timed out
+
+
+CS, CM = CallState, CallMove
+
+CALL_TRANSITIONS: dict[tuple[CallState, CallMove], CallState] = {
+    (CS.WAITING, CM.ENTER): CS.WAITING,
+    (CS.RINGING, CM.ENTER): CS.WAITING,  # overflowed or transferred while ringing
+    (CS.CONNECTED, CM.ENTER): CS.WAITING,  # transferred by its agent
+    (CS.WAITING, CM.OFFER): CS.RINGING,
+    (CS.RINGING, CM.ANSWER): CS.CONNECTED,
+    (CS.RINGING, CM.ALL_MISSED): CS.WAITING,
+    (CS.WAITING, CM.CONNECT): CS.CONNECTED,
+    (CS.WAITING, CM.END): CS.ENDED,
+    (CS.RINGING, CM.END): CS.ENDED,
+    (CS.CONNECTED, CM.END): CS.ENDED,
+}
+
+# Str-keyed, as FAST_TRANSITIONS: a call moves several times in its life.
+FAST_CALL_TRANSITIONS: dict[tuple[str, str], CallState] = {
+    (src.value, move.value): dst for (src, move), dst in CALL_TRANSITIONS.items()
+}
+
+
+class PendingAction(Enum):
+    """What a requested agent move does while the agent is busy with a call."""
+
+    DEFER = "defer"  # held in ``AgentRt.pending``; a later request replaces it
+    CANCEL = "cancel"  # drops the held move (refused if nothing is held)
+
+
+# Pause or log out while ringing, dialing or on a call: held, and applied (as the move from
+# ready) when the agent is next idle: after the call's wrap-up, a missed offer, or a dial that
+# ended unanswered. Asking for ready meanwhile cancels it. In any other state these moves go
+# through AGENT_TRANSITIONS at once (a wrap-up is then ended early).
+PENDING_MOVES: dict[tuple[AgentState, AgentMove], PendingAction] = {
+    (busy, move): action
+    for busy in (S.RINGING, S.ON_CALL, S.DIALING)
+    for move, action in (
+        (M.PAUSE, PendingAction.DEFER),
+        (M.LOGOUT, PendingAction.DEFER),
+        (M.READY, PendingAction.CANCEL),
+    )
+}
 
 
 class Outcome(Enum):
@@ -101,12 +154,36 @@ class Outcome(Enum):
 
 
 def mermaid() -> str:
-    """The agent state diagram, generated from the transition table."""
+    """The agent state diagram, generated from the transition and pending-move tables."""
     lines = ["stateDiagram-v2", "    [*] --> logged_out"]
     for (src, move), dst in AGENT_TRANSITIONS.items():
+        lines.append(f"    {src.value} --> {dst.value}: {move.value}")
+    by_state: dict[AgentState, list[str]] = {}
+    for (state, move), action in PENDING_MOVES.items():
+        by_state.setdefault(state, []).append(f"{move.value}: {action.value}")
+    for state, entries in by_state.items():
+        lines.append(f"    note right of {state.value}")
+        lines += [f"        {e}" for e in entries]
+        lines.append("    end note")
+    return "\n".join(lines)
+
+
+def call_mermaid() -> str:
+    """The call state diagram, generated from the call transition table."""
+    lines = ["stateDiagram-v2", "    [*] --> waiting", "    ended --> [*]"]
+    for (src, move), dst in CALL_TRANSITIONS.items():
         lines.append(f"    {src.value} --> {dst.value}: {move.value}")
     return "\n".join(lines)
 
 
+def readme_block() -> str:
+    """The README's diagrams, exactly as they appear there."""
+    return (
+        f"Agent states (notes: moves held while busy, see `PENDING_MOVES` in `acd/states.py`):\n\n"
+        f"```mermaid\n{mermaid()}\n```\n\n"
+        f"Call states:\n\n```mermaid\n{call_mermaid()}\n```\n"
+    )
+
+
 if __name__ == "__main__":
-    print(mermaid())
+    print(readme_block(), end="")

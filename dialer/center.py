@@ -22,8 +22,9 @@ from acd import events as ev
 from acd.commands import Command, HangUp, Originate, PlayMessage, ShowPreview
 from acd.config.schema import Config
 from acd.engine import Engine
+from acd.entities import AgentRt, QueueRt
 from acd.errors import ConfigError, IllegalTransition, InvalidEvent, UnknownEntity
-from acd.runtime import AgentRt, CallDetail, CallRecord, QueueRt
+from acd.records import CallDetail, CallRecord
 from acd.states import AgentState, Outcome
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime, campaign_queue

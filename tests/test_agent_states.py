@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from acd import events as ev
 from acd.commands import CancelOffer, HangUp, OfferCall
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
-from acd.states import AGENT_TRANSITIONS, AgentState, mermaid
+from acd.states import (
+    AGENT_TRANSITIONS,
+    PENDING_MOVES,
+    AgentMove,
+    AgentState,
+    PendingAction,
+    mermaid,
+    readme_block,
+)
 from tests.helpers import Center, config, offers
 
+MV = AgentMove
 ONE = config([{"name": "q", "wrap_up_seconds": 10}], [{"id": "a"}])
 
 
@@ -210,3 +221,98 @@ def test_ring_all_first_answer_wins_others_released() -> None:
 def test_offer_command_carries_ring_timeout() -> None:
     c = Center(config([{"name": "q", "ring_timeout_seconds": 20}], [{"id": "a"}]))
     assert c.arrive("c1", "q") == [OfferCall("c1", "a", 20.0)]
+
+
+# --- pending moves: PENDING_MOVES governs what waits for the end of a call --------------------
+def _busy(state: AgentState) -> Center:
+    """A Center whose agent "a" is ringing, on a call or dialing."""
+    c = Center(ONE)
+    if state is AgentState.DIALING:
+        c.engine.reserve_agent("a", c.now)
+        c.engine.dial_agent("a", c.now)
+    else:
+        c.arrive("c1", "q")
+        if state is AgentState.ON_CALL:
+            c.answer("c1", "a")
+    assert c.engine.agents["a"].state is state
+    return c
+
+
+def _request(c: Center, move: AgentMove) -> None:
+    event = {
+        AgentMove.PAUSE: ev.AgentPause("a", "lunch"),
+        AgentMove.LOGOUT: ev.AgentLogout("a"),
+        AgentMove.READY: ev.AgentReady("a"),
+    }[move]
+    c.do(event)
+
+
+def _finish(c: Center, state: AgentState) -> None:
+    """End the agent's call (and its wrap-up) the way its state allows."""
+    if state is AgentState.DIALING:
+        c.engine.dial_ended("a", c.now)
+    elif state is AgentState.RINGING:
+        c.answer("c1", "a")
+        c.hangup("c1")
+        c.advance(10)
+    else:
+        c.hangup("c1")
+        c.advance(10)
+
+
+@pytest.mark.parametrize(("state", "move"), list(PENDING_MOVES), ids=str)
+def test_every_pending_entry_governs_behaviour(state: AgentState, move: AgentMove) -> None:
+    c = _busy(state)
+    a = c.engine.agents["a"]
+    if PENDING_MOVES[(state, move)] is PendingAction.DEFER:
+        _request(c, move)
+        assert a.state is state and a.pending == (move.value, "lunch" if move is MV.PAUSE else "")
+        _finish(c, state)
+        assert a.state is AGENT_TRANSITIONS[(AgentState.READY, move)] and a.pending is None
+    else:
+        c.do(ev.AgentPause("a", "lunch"))
+        _request(c, move)  # cancels the held pause
+        assert a.state is state and a.pending is None
+        _finish(c, state)
+        assert a.state is AgentState.READY
+
+
+@pytest.mark.parametrize("state", [AgentState.RINGING, AgentState.ON_CALL, AgentState.DIALING])
+def test_ready_with_nothing_held_is_refused_and_changes_nothing(state: AgentState) -> None:
+    c = _busy(state)
+    with pytest.raises(IllegalTransition):
+        c.do(ev.AgentReady("a"))
+    a = c.engine.agents["a"]
+    assert a.state is state and a.pending is None
+
+
+def test_without_its_pending_entry_a_pause_on_a_call_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    without = {k: v for k, v in PENDING_MOVES.items() if k != (AgentState.ON_CALL, MV.PAUSE)}
+    monkeypatch.setattr("acd.engine.agents.PENDING_MOVES", without)
+    c = _busy(AgentState.ON_CALL)
+    with pytest.raises(IllegalTransition):
+        c.do(ev.AgentPause("a", "lunch"))
+    assert c.engine.agents["a"].pending is None
+
+
+def test_ready_during_a_call_cancels_the_pending_pause() -> None:
+    c = Center(ONE)
+    c.arrive("c1", "q")
+    c.answer("c1", "a")
+    c.do(ev.AgentPause("a", "lunch"))
+    c.do(ev.AgentReady("a"))
+    c.hangup("c1")
+    c.advance(10)
+    assert c.state("a") == "ready"
+    assert offers(c.arrive("c2", "q")) == [("c2", "a")]
+
+
+def test_pending_moves_are_drawn_and_the_readme_shows_both_diagrams() -> None:
+    diagram = mermaid()
+    for (state, move), action in PENDING_MOVES.items():
+        assert f"note right of {state.value}" in diagram
+        assert f"{move.value}: {action.value}" in diagram
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert readme_block() in readme

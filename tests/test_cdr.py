@@ -16,7 +16,7 @@ from acd import events as ev
 from acd.commands import OfferCall, Originate
 from acd.config.files import load_config
 from acd.errors import AcdError, IllegalTransition
-from acd.runtime import CallDetail
+from acd.records import CallDetail
 from acd.simulate import build
 from dialer.center import Center as DialerCenter
 from dialer.pacing import Power

@@ -26,6 +26,9 @@ FILE_CALLS = {"open", "read_text", "read_bytes", "write_text", "write_bytes"}
 # The only names of the random module a core module may touch: the class it injects.
 RANDOM_OK = {"Random"}
 NUMPY_RANDOM_OK = {"default_rng", "Generator", "SeedSequence", "PCG64"}
+# Libraries that must not even load under the core (stdlib modules such as time or os load
+# with numpy and pydantic anyway; the contracts keep the core from using them).
+IO_LIBS = {"asyncio", "aiohttp", "redis", "hiredis", "uvloop", "prometheus_client", "matplotlib"}
 
 
 def core_files() -> list[Path]:
@@ -161,3 +164,35 @@ def test_the_ast_check_allows_injected_randomness(tmp_path: Path) -> None:
         "from datetime import datetime\nd = datetime.fromtimestamp(0)\n"
     )
     assert violations(path) == []
+
+
+def test_importing_the_core_loads_no_edge_at_run_time() -> None:
+    """What import-linter cannot see: a package's ``__init__`` runs when any module inside it
+    is imported. Import every core module in a fresh interpreter, one after the other, and
+    name the first that brings in an edge module or an I/O library."""
+    edges = [m for m in CONTRACTS["sans-io"]["forbidden_modules"] if "." in m or m in IO_LIBS]
+    modules = []
+    for m in CONTRACTS["sans-io"]["source_modules"]:
+        base = ROOT.joinpath(*m.split("."))
+        if base.is_dir():
+            modules += [
+                ".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+                for p in sorted(base.rglob("*.py"))
+            ]
+        else:
+            modules.append(m)
+    code = (
+        "import importlib, sys\n"
+        f"edges = {edges!r}\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module(m)\n"
+        "    bad = sorted(n for n in sys.modules for e in edges\n"
+        "                 if n == e or n.startswith(e + '.'))\n"
+        "    if bad:\n"
+        "        print(m, 'loads', bad)\n"
+        "        break\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr

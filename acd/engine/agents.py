@@ -1,0 +1,216 @@
+"""Agents: every state move, login/logout/pause/ready, pending moves and wrap-up.
+
+``_move`` is the one place an agent's state changes, through the transition table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from acd import events as ev
+from acd.engine.base import MV, A, EngineBase
+from acd.entities import AgentRt, CallRt
+from acd.errors import IllegalTransition
+from acd.states import (
+    FAST_TRANSITIONS,
+    PENDING_MOVES,
+    AgentMove,
+    AgentState,
+    CallState,
+    Outcome,
+    PendingAction,
+)
+from routing.strategies import Strategy
+
+
+class AgentsMixin(EngineBase):
+    def _check(self, a: AgentRt, move: AgentMove) -> AgentState:
+        new = FAST_TRANSITIONS.get((a.state._value_, move._value_))
+        if new is None:
+            raise IllegalTransition("agent", a.id, a.state.value, move.value)
+        return new
+
+    def _move(self, a: AgentRt, move: AgentMove, now: float) -> None:
+        new = self._check(a, move)
+        old = a.state
+        a.stats.time_in[old._value_] += now - max(a.since, self.stats_epoch)
+        if old is A.READY and new is not A.READY:
+            self.router.set_unready(a)
+        if old is A.LOGGED_OUT:
+            self.router.set_logged_in(a, True)
+        elif new is A.LOGGED_OUT:
+            self.router.set_logged_in(a, False)
+        a.state = new
+        a.since = now
+        if self.dirty_agents is not None:
+            self.dirty_agents.add(a.id)
+        if new is A.READY:
+            self.router.set_ready(a)
+        if self.notices is not None:
+            self.notices.append({"type": "agent", "agent": self.agent_view(a, now)})
+
+    def _wrap_done(self, ix: int, now: float) -> None:
+        a = self.router.members[ix]
+        assert isinstance(a, AgentRt)
+        self._end_wrap(a, now, MV.WRAP_DONE)
+
+    def _end_wrap(self, a: AgentRt, now: float, move: AgentMove) -> None:
+        self.timers.cancel(("wrap", a.ix))
+        if self.notices is not None:
+            self._notice_handled(a, now - a.since)
+        if a.since >= self.stats_epoch:
+            a.stats.wrap_seconds += now - a.since
+            if a.wrap_queue is not None:
+                a.wrap_queue.stats.wrap_sum += now - a.since
+        a.wrap_queue = None
+        cdr = self._wrap_cdr.pop(a.ix, None)
+        if cdr is not None and self.cdr_sink is not None:
+            self.cdr_sink(
+                replace(
+                    cdr,
+                    wrap_seconds=now - a.since,
+                    disposition=self.dispositions.get(cdr.call_id),
+                )
+            )
+        self._move(a, move, now)
+        if move is MV.WRAP_DONE:
+            self._after_idle(a, now)
+
+    def _after_idle(self, a: AgentRt, now: float) -> None:
+        """The agent became ready after a call: apply the move PENDING_MOVES deferred, else
+        route."""
+        if a.retiring:
+            a.pending = (MV.LOGOUT.value, "")
+        if a.pending is not None:
+            kind, reason = a.pending
+            a.pending = None
+            move = AgentMove(kind)
+            self._move(a, move, now)
+            if move is MV.PAUSE:
+                a.pause_reason = reason
+            else:
+                if a.retiring:
+                    self.agents.pop(a.id, None)
+                self._check_empty(now)
+            return
+        self._route_agent(a, now)
+
+    def _route_agent(self, a: AgentRt, now: float) -> None:
+        if a.state is not A.READY:
+            return
+        c = self.router.pick_call(a)
+        if c is None:
+            return
+        assert isinstance(c, CallRt)
+        if c.queue.cfg.strategy is Strategy.RING_ALL:
+            self._route_call(c, now)  # rings every ready eligible agent, this one included
+        else:
+            self.router.dequeue(c)
+            self._offer(c, [a], now)
+
+    def _on_login(self, e: ev.AgentLogin, now: float) -> None:
+        a = self._agent(e.agent_id)
+        self._check(a, MV.LOGIN)
+        # Routing metrics must be set before the agent enters the ready pools.
+        self._idle_seq += 1
+        a.idle_seq = self._idle_seq
+        a.missed = 0
+        a.pending = None
+        self._move(a, MV.LOGIN if e.ready else MV.LOGIN_PAUSED, now)
+        if e.ready:
+            self._route_agent(a, now)
+        else:
+            a.pause_reason = "login"
+
+    def _on_logout(self, e: ev.AgentLogout, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if self._stop_taking_calls(a, MV.LOGOUT, "", now):
+            self._check_empty(now)
+
+    def _stop_taking_calls(self, a: AgentRt, move: AgentMove, reason: str, now: float) -> bool:
+        """Pause or log out: deferred where PENDING_MOVES says so (applied by ``_after_idle``),
+        at once otherwise, ending a wrap-up early. Returns whether it happened now."""
+        if PENDING_MOVES.get((a.state, move)) is PendingAction.DEFER:
+            a.pending = (move.value, reason)
+            if self.dirty_agents is not None:
+                self.dirty_agents.add(a.id)
+            return False
+        self._check(a, move)
+        if a.state is A.WRAP_UP:
+            self._end_wrap(a, now, move)
+        else:
+            self._move(a, move, now)
+        return True
+
+    def _check_empty(self, now: float) -> None:
+        """leave_when_empty: callers leave queues that no logged-in agent can serve any more."""
+        for q in self.queues.values():
+            if not q.cfg.leave_when_empty or not q.present:
+                continue
+            for c in [c for c in self.calls.values() if c.queue is q]:
+                if c.state is CallState.WAITING and not any(p.logged_in for p in c.pools):
+                    self._leave(c, Outcome.LEFT_EMPTY, now, "no agents")
+
+    def _on_ready(self, e: ev.AgentReady, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if PENDING_MOVES.get((a.state, MV.READY)) is PendingAction.CANCEL:
+            if a.pending is None:
+                raise IllegalTransition("agent", a.id, a.state.value, "ready")
+            a.pending = None
+            if self.dirty_agents is not None:
+                self.dirty_agents.add(a.id)
+            return
+        if a.state is A.WRAP_UP:
+            self._end_wrap(a, now, MV.WRAP_DONE)
+            return
+        self._move(a, MV.READY, now)
+        a.pause_reason = ""
+        a.missed = 0
+        self._route_agent(a, now)
+
+    def _on_disposition(self, e: ev.SetDisposition, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if a.state is A.ON_CALL and a.call is not None:
+            call_id, queue = a.call.id, a.call.queue.name
+        elif a.state is A.WRAP_UP and a.last_call:
+            call_id, queue = a.last_call, a.last_queue
+        else:
+            raise IllegalTransition("agent", a.id, a.state.value, "disposition")
+        self.dispositions[call_id] = e.disposition
+        if len(self.dispositions) > 10_000:  # until a record store takes them: keep it bounded
+            del self.dispositions[next(iter(self.dispositions))]
+        if self.notices is not None:
+            self.notices.append(
+                {
+                    "type": "call",
+                    "event": "disposition",
+                    "call_id": call_id,
+                    "queue": queue,
+                    "outcome": None,
+                    "seconds": 0.0,
+                    "agent_id": a.id,
+                    "disposition": e.disposition,
+                }
+            )
+
+    def _on_end_wrap(self, e: ev.EndWrapUp, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if a.state is A.WRAP_UP:
+            self._end_wrap(a, now, MV.WRAP_DONE)
+
+    def _on_pause(self, e: ev.AgentPause, now: float) -> None:
+        a = self._agent(e.agent_id)
+        if self._stop_taking_calls(a, MV.PAUSE, e.reason, now):
+            a.pause_reason = e.reason
+
+    def _on_set_skills(self, e: ev.SetAgentSkills, now: float) -> None:
+        a = self._agent(e.agent_id)
+        was_ready = a.ready
+        if was_ready:
+            self.router.set_unready(a)
+        self.router.set_skills(a, dict(e.skills))
+        if self.dirty_agents is not None:
+            self.dirty_agents.add(a.id)
+        if was_ready:
+            self.router.set_ready(a)
+            self._route_agent(a, now)

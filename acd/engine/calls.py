@@ -1,0 +1,369 @@
+"""Calls through a queue: arrive, wait, ring agents, answer, talk, leave, overflow, end.
+
+Includes the call timers (ring timeout, retry, max wait, escalation). The hot path lives
+here: ``_on_arrived`` -> ``_enter_queue`` -> ``_route_call`` -> ``_offer``, ``_on_answered``
+and ``_talk_ended``.
+"""
+
+from __future__ import annotations
+
+from acd import events as ev
+from acd.commands import CancelOffer, HangUp, MoveToQueue, OfferCall
+from acd.engine.base import MV, A, EngineBase, requirement_levels
+from acd.entities import AgentRt, CallRt, QueueRt
+from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
+from acd.records import CallRecord
+from acd.states import FAST_CALL_TRANSITIONS, CallMove, CallState, Outcome
+from routing.members import Alternative
+from routing.pools import Pool
+from routing.strategies import Strategy
+
+CM = CallMove
+
+
+class CallsMixin(EngineBase):
+    def _call_move(self, c: CallRt, move: CallMove) -> None:
+        """The one place a call's state changes: a move the call table allows, or an error."""
+        new = FAST_CALL_TRANSITIONS.get((c.state._value_, move._value_))
+        if new is None:
+            raise IllegalTransition("call", c.id, c.state.value, move.value)
+        c.state = new
+
+    def _pool(self, alt: Alternative, strategy: Strategy, queue: str) -> Pool:
+        return self.router.pool(alt, strategy, queue)
+
+    def _order_key(self, c: CallRt, bump: int = 0) -> tuple[int, ...]:
+        """The call's place among waiting calls; ``bump`` is what escalation added."""
+        parts = []
+        for k, sign in self._order:
+            if k == "queue_priority":
+                parts.append(sign * c.queue.cfg.priority)
+            elif k == "call_priority":
+                parts.append(sign * (c.priority + bump))
+            else:
+                parts.append(c.seq)
+        return tuple(parts)
+
+    def _set_level(self, c: CallRt, level: int) -> None:
+        q = c.queue
+        c.esc_level = level
+        if c.extra:
+            base = dict(q.cfg.skills)
+            for s, lvl in c.extra.items():
+                base[s] = max(base.get(s, 0), lvl)
+            alts, _ = requirement_levels(base, q.cfg.escalation[:level])[level]
+            c.pools = tuple(self._pool(a, q.cfg.strategy, q.name) for a in alts)
+        else:
+            c.pools = q.levels[level]
+        bump = sum(s.raise_priority for s in q.cfg.escalation[:level])
+        c.order_key = self._order_key(c, bump)
+
+    def _on_arrived(self, e: ev.CallArrived, now: float) -> None:
+        q = self.queues.get(e.queue)
+        if q is None or q.closed:
+            raise UnknownEntity("queue", e.queue)
+        if e.call_id in self.calls:
+            raise InvalidEvent(f"call {e.call_id!r} is already in the system")
+        c = CallRt(e.call_id, q, e.priority, e.caller, dict(e.skills), now, self._next_seq())
+        c.direction = e.direction
+        self.calls[c.id] = c
+        self._enter_queue(c, q, now)
+
+    def _enter_queue(self, c: CallRt, q: QueueRt, now: float) -> None:
+        cfg = q.cfg
+        c.queue = q
+        c.entered = now
+        c.counted = now >= self.stats_epoch
+        c.declined.clear()
+        self._call_move(c, CM.ENTER)
+        self._set_level(c, 0)
+        if c.counted:
+            q.stats.offered += 1
+        if self.notices is not None:
+            self._notice_call("entered", c, None, 0.0)
+            self.notices[-1]["caller"] = c.caller
+        if not cfg.join_when_empty and not any(p.logged_in for p in c.pools):
+            self._leave(c, Outcome.REJECTED_EMPTY, now, "no agents logged in")
+            return
+        if cfg.max_length is not None and q.present >= cfg.max_length:
+            if cfg.overflow_queue is not None:
+                self._overflow(c, now)
+            else:
+                self._leave(c, Outcome.REJECTED_FULL, now, "queue full")
+            return
+        q.present += 1
+        c.present = True
+        if cfg.max_wait_seconds is not None:
+            self.timers.set(("maxwait", c.id), now + cfg.max_wait_seconds)
+        if cfg.escalation:
+            self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
+        if not self._route_call(c, now) and c.counted:
+            q.stats.queued += 1
+
+    def _route_call(self, c: CallRt, now: float) -> bool:
+        """Offer a waiting call if an agent is free; otherwise make sure it waits in its pools."""
+        router = self.router
+        if c.queue.cfg.strategy is Strategy.RING_ALL:
+            agents = router.ring_all_agents(c)
+        else:
+            best = router.pick_agent(c)
+            agents = [best] if best is not None else []
+        if not agents:
+            if not c.waiting:
+                router.enqueue(c, c.seq)
+            return False
+        router.dequeue(c)
+        self._offer(c, agents, now)
+        return True
+
+    def _offer(self, c: CallRt, agents: list[AgentRt], now: float) -> None:
+        cfg = c.queue.cfg
+        self._call_move(c, CM.OFFER)
+        if c.first_offer is None:
+            c.first_offer = now
+        due = now + cfg.ring_timeout_seconds
+        for a in agents:
+            self._move(a, MV.OFFER, now)
+            a.call = c
+            c.ringing[a.ix] = a
+            self.timers.set(("ring", (c.id, a.ix)), due)
+            self._out.append(OfferCall(c.id, a.id, cfg.ring_timeout_seconds, cfg.auto_answer))
+            if self.notices is not None:
+                self._notice_call("offered", c, None, now - c.entered, agent_id=a.id)
+
+    def _release_ringing(
+        self, c: CallRt, now: float, reason: str, keep: AgentRt | None = None
+    ) -> list[AgentRt]:
+        released = []
+        for ix, a in list(c.ringing.items()):
+            if a is keep:
+                continue
+            self.timers.cancel(("ring", (c.id, ix)))
+            self._move(a, MV.OFFER_CANCELLED, now)
+            a.call = None
+            self._out.append(CancelOffer(c.id, a.id, reason))
+            released.append(a)
+        c.ringing.clear()
+        return released
+
+    def _stop_call_timers(self, c: CallRt) -> None:
+        for kind in ("maxwait", "esc", "retry"):
+            self.timers.cancel((kind, c.id))
+
+    def _leave(self, c: CallRt, outcome: Outcome, now: float, reason: str | None) -> None:
+        """The call leaves its queue unanswered (and the system, unless it overflows)."""
+        q = c.queue
+        if c.present:
+            q.present -= 1
+            c.present = False
+        self.router.dequeue(c)
+        self._stop_call_timers(c)
+        released = self._release_ringing(c, now, outcome.value)
+        wait = now - c.entered
+        if c.counted:
+            s = q.stats
+            s.ended_unanswered(wait)
+            if outcome is Outcome.ABANDONED:
+                s.abandoned += 1
+                if wait < q.cfg.short_abandon_seconds:
+                    s.short_abandoned += 1
+            elif outcome is Outcome.TIMED_OUT:
+                s.timed_out += 1
+            elif outcome is Outcome.OVERFLOWED:
+                s.overflowed += 1
+            elif outcome is Outcome.REJECTED_FULL:
+                s.rejected_full += 1
+            elif outcome is Outcome.REJECTED_EMPTY:
+                s.rejected_empty += 1
+            elif outcome is Outcome.LEFT_EMPTY:
+                s.left_empty += 1
+            elif outcome in (Outcome.TRANSFERRED, Outcome.HUNG_UP_BY_SYSTEM):
+                s.transferred += 1
+        c.legs.append((q.name, outcome))
+        if self.notices is not None:
+            self._notice_call("left", c, outcome, wait)
+        if outcome not in (Outcome.OVERFLOWED, Outcome.TRANSFERRED):
+            if reason is not None:
+                self._out.append(HangUp(c.id, reason))
+            self._end(c, outcome, now)
+        for a in released:
+            self._route_agent(a, now)
+
+    def _overflow(self, c: CallRt, now: float) -> None:
+        target = self.queues[c.queue.cfg.overflow_queue]  # type: ignore[index]
+        self._leave(c, Outcome.OVERFLOWED, now, None)
+        self._out.append(MoveToQueue(c.id, target.name))
+        self._enter_queue(c, target, now)
+
+    def _end(
+        self, c: CallRt, outcome: Outcome, now: float, wrap_agent: AgentRt | None = None
+    ) -> None:
+        """The call leaves the system; ``wrap_agent`` goes to wrap-up after it (its record is
+        completed when that wrap-up ends)."""
+        self._call_move(c, CM.END)
+        del self.calls[c.id]
+        if self.notices is not None:
+            self._notice_call("ended", c, outcome, now - c.arrived)
+        if self.records is not None or self.record_sink is not None:
+            rec = CallRecord(
+                call_id=c.id,
+                caller=c.caller,
+                direction=c.direction,
+                queue=c.queue.name,
+                arrived=c.arrived,
+                first_offer=c.first_offer,
+                answered=c.answered_at,
+                ended=now,
+                agent_id=c.agent.id if c.agent is not None else None,
+                outcome=outcome,
+                transfers=c.transfers,
+                legs=tuple(c.legs),
+                hold_seconds=c.hold_seconds - c.hold_mark if c.agent is not None else 0.0,
+            )
+            if self.records is not None:
+                self.records.append(rec)
+            if self.record_sink is not None:
+                self.record_sink(rec)
+        if self.cdr_sink is not None:
+            cdr = self._detail(c, outcome, now)
+            if wrap_agent is not None:
+                self._wrap_cdr[wrap_agent.ix] = cdr
+            else:
+                self.cdr_sink(cdr)
+
+    def _on_hung_up(self, e: ev.CallHungUp, now: float) -> None:
+        c = self._call(e.call_id)
+        if c.state is CallState.CONNECTED:
+            self._talk_ended(c, now)
+            return
+        if e.party != "caller":
+            raise IllegalTransition("call", c.id, c.state.value, "agent hang-up")
+        self._leave(c, Outcome.ABANDONED, now, None)
+
+    def _on_answered(self, e: ev.AgentAnswered, now: float) -> None:
+        c = self._call(e.call_id)
+        a = self._agent(e.agent_id)
+        if a.state is not A.RINGING or a.call is not c or c.state is not CallState.RINGING:
+            raise IllegalTransition("agent", a.id, a.state.value, f"answer of call {c.id}")
+        self.timers.cancel(("ring", (c.id, a.ix)))
+        released = self._release_ringing(c, now, "answered elsewhere", keep=a)
+        self._stop_call_timers(c)
+        self._move(a, MV.ANSWER, now)
+        a.missed = 0
+        self._call_move(c, CM.ANSWER)
+        c.agent = a
+        c.answered_at = now
+        if c.first_answer is None:
+            c.first_answer = now
+        c.handled_by = a.id
+        c.hold_mark = c.hold_seconds
+        q = c.queue
+        q.present -= 1
+        c.present = False
+        c.legs.append((q.name, Outcome.ANSWERED))
+        if c.counted:
+            q.stats.answered_after(now - c.entered)
+        if self.notices is not None:
+            self._notice_call("answered", c, Outcome.ANSWERED, now - c.entered, agent_id=a.id)
+        for r in released:
+            self._route_agent(r, now)
+
+    def _talk_ended(self, c: CallRt, now: float, *, end_call: bool = True) -> None:
+        a = c.agent
+        assert a is not None and c.answered_at is not None
+        if c.held_at is not None:
+            c.hold_seconds += now - c.held_at
+            c.held_at = None
+        hold = c.hold_seconds - c.hold_mark  # on hold during this agent's part of the call
+        talk = now - c.answered_at - hold
+        c.talk_seconds += talk
+        q = c.queue
+        wrap = q.cfg.wrap_up_seconds
+        a.calls += 1
+        a.talk_ms += int((talk + hold) * 1000)
+        self._idle_seq += 1
+        a.idle_seq = self._idle_seq
+        a.call = None
+        a.last_call = c.id
+        a.last_queue = q.name
+        a.last_talk = talk + hold
+        if c.counted:
+            q.stats.talk_sum += talk
+            q.stats.hold_sum += hold
+            q.stats.handled += 1
+            a.stats.answered += 1
+            a.stats.talk_seconds += talk
+            a.stats.hold_seconds += hold
+        if end_call:
+            self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)
+        else:
+            c.agent = None
+        if wrap > 0:
+            self._move(a, MV.CALL_END, now)
+            self.timers.set(("wrap", a.ix), now + wrap)
+            a.wrap_queue = q if c.counted else None
+        else:
+            if self.notices is not None:
+                self._notice_handled(a, 0.0)
+            self._move(a, MV.CALL_END_NO_WRAP, now)
+            self._after_idle(a, now)
+
+    def _on_offer_failed(self, e: ev.OfferFailed, now: float) -> None:
+        c = self._call(e.call_id)
+        a = self._agent(e.agent_id)
+        if a.state is not A.RINGING or a.call is not c:
+            raise IllegalTransition("agent", a.id, a.state.value, f"offer failure of call {c.id}")
+        self.timers.cancel(("ring", (c.id, a.ix)))
+        self._missed(c, a, now, notify=False)
+
+    def _ring_timeout(self, ident: tuple[str, int], now: float) -> None:
+        call_id, ix = ident
+        c = self.calls[call_id]
+        self._missed(c, c.ringing[ix], now, notify=True)
+
+    def _missed(self, c: CallRt, a: AgentRt, now: float, notify: bool) -> None:
+        cfg = c.queue.cfg
+        del c.ringing[a.ix]
+        a.call = None
+        a.missed += 1
+        a.stats.missed += 1
+        c.declined.add(a.ix)
+        if notify:
+            self._out.append(CancelOffer(c.id, a.id, "no_answer"))
+        if cfg.max_no_answer and a.missed >= cfg.max_no_answer:
+            self._move(a, MV.NO_ANSWER_PAUSE, now)
+            a.pause_reason = "no-answer"
+            a.missed = 0
+        else:
+            self._move(a, MV.NO_ANSWER, now)
+        if not c.ringing:
+            self._call_move(c, CM.ALL_MISSED)
+            self.timers.set(("retry", c.id), now + cfg.retry_seconds)
+            self._route_call(c, now)
+        if a.state is A.READY:
+            self._after_idle(a, now)
+
+    def _retry(self, call_id: str, now: float) -> None:
+        c = self.calls[call_id]
+        c.declined.clear()
+        if c.state is CallState.WAITING:
+            self._route_call(c, now)
+
+    def _max_wait(self, call_id: str, now: float) -> None:
+        c = self.calls[call_id]
+        if c.queue.cfg.overflow_queue is not None:
+            self._overflow(c, now)
+        else:
+            self._leave(c, Outcome.TIMED_OUT, now, "max wait")
+
+    def _escalate(self, call_id: str, now: float) -> None:
+        c = self.calls[call_id]
+        steps = c.queue.cfg.escalation
+        level = c.esc_level + 1
+        was_waiting = c.waiting
+        self.router.dequeue(c)
+        self._set_level(c, level)
+        if level < len(steps):
+            self.timers.set(("esc", c.id), c.entered + steps[level].after_seconds)
+        if was_waiting:
+            self._route_call(c, now)

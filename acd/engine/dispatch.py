@@ -1,0 +1,148 @@
+"""The engine: a deterministic state machine. Events and the time go in, commands come out.
+
+It never reads a clock, sleeps or touches a socket. Drivers call ``handle(event, now)`` for
+each input, ``next_deadline()`` to learn when to wake it, and ``on_timer(now)`` when that
+time comes. Every handler validates before it mutates, so a refused event changes nothing.
+
+``Engine`` is composed of one mixin per concern (calls, supervision, agents, targeted calls,
+recording, views, reconfigure); they share the attributes declared in ``acd.engine.base``.
+Mixins cost nothing per event: methods resolve through the class's cached lookup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from random import Random
+from typing import Any
+
+from acd import events as ev
+from acd.commands import Command
+from acd.config.schema import Config
+from acd.engine.agents import AgentsMixin
+from acd.engine.base import ORDER_SIGN
+from acd.engine.calls import CallsMixin
+from acd.engine.reconfigure import ReconfigureMixin
+from acd.engine.recording import RecordingMixin
+from acd.engine.supervision import SupervisionMixin
+from acd.engine.targeted import TargetedMixin
+from acd.engine.views import ViewsMixin
+from acd.entities import AgentRt, CallRt, QueueRt
+from acd.errors import InvalidEvent, UnknownEntity
+from acd.records import CallDetail, CallRecord
+from acd.timers import Timers
+from routing.router import Router
+
+
+class Engine(
+    CallsMixin,
+    SupervisionMixin,
+    AgentsMixin,
+    TargetedMixin,
+    RecordingMixin,
+    ViewsMixin,
+    ReconfigureMixin,
+):
+    def __init__(
+        self,
+        config: Config,
+        *,
+        rng: Random | None = None,
+        keep_records: bool = False,
+        router_cls: type[Router] = Router,
+    ) -> None:
+        self.config = config
+        self.rng = rng if rng is not None else Random(0)
+        self.router = router_cls(self.rng)
+        self.timers = Timers()
+        self.agents: dict[str, AgentRt] = {}
+        self.queues: dict[str, QueueRt] = {}
+        self.calls: dict[str, CallRt] = {}
+        self.records: list[CallRecord] | None = [] if keep_records else None
+        # The last disposition set on each call, until a record store takes it (bounded below).
+        self.dispositions: dict[str, str] = {}
+        # Observable changes for metrics and live views; None (the default) costs nothing.
+        self.notices: list[dict[str, Any]] | None = None
+        self.record_sink: Callable[[CallRecord], None] | None = None
+        # Complete call detail records (acd.records.CallDetail), when a call is really finished:
+        # after its agent's wrap-up, or at hang-up. None (the default) builds none.
+        self.cdr_sink: Callable[[CallDetail], None] | None = None
+        self._wrap_cdr: dict[int, CallDetail] = {}  # agent ix -> its call's record, in wrap-up
+        # Agents whose session (state, pause reason, pending move, skills) changed, for a
+        # persister to drain; None (the default) tracks nothing.
+        self.dirty_agents: set[str] | None = None
+        self.stats_epoch = 0.0
+        self.events_handled = 0
+        self._seq = 0
+        self._idle_seq = 0
+        self._out: list[Command] = []
+        self._order = [(k, ORDER_SIGN[k]) for k in config.routing.call_order]
+        for i, a in enumerate(config.agents):
+            rt = AgentRt(i, a.id, a.name, dict(a.skills))
+            self.agents[a.id] = rt
+            self.router.add_member(rt)
+        for q in config.queues:
+            self._add_queue(q)
+        self._handlers: dict[type, Callable[[Any, float], None]] = {
+            ev.CallArrived: self._on_arrived,
+            ev.CallHungUp: self._on_hung_up,
+            ev.AgentAnswered: self._on_answered,
+            ev.OfferFailed: self._on_offer_failed,
+            ev.AgentLogin: self._on_login,
+            ev.AgentLogout: self._on_logout,
+            ev.AgentReady: self._on_ready,
+            ev.EndWrapUp: self._on_end_wrap,
+            ev.SetDisposition: self._on_disposition,
+            ev.AgentPause: self._on_pause,
+            ev.SetAgentSkills: self._on_set_skills,
+            ev.HangUpCall: self._on_hangup_request,
+            ev.TransferCall: self._on_transfer,
+            ev.HoldCall: self._on_hold,
+            ev.ResumeCall: self._on_resume,
+        }
+        self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
+            "ring": self._ring_timeout,
+            "wrap": self._wrap_done,
+            "maxwait": self._max_wait,
+            "esc": self._escalate,
+            "retry": self._retry,
+        }
+
+    def handle(self, event: ev.Event, now: float) -> list[Command]:
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            raise InvalidEvent(f"unknown event type {type(event).__name__}")
+        self._out = []
+        handler(event, now)
+        self.events_handled += 1
+        return self._out
+
+    def next_deadline(self) -> float | None:
+        return self.timers.next_due()
+
+    def in_progress(self) -> bool:
+        """Calls are still in the system (a driver draining a day waits for none)."""
+        return bool(self.calls)
+
+    def on_timer(self, now: float) -> list[Command]:
+        self._out = []
+        while (key := self.timers.pop_due(now)) is not None:
+            kind, ident = key  # type: ignore[misc]
+            self._timer_handlers[kind](ident, now)
+            self.events_handled += 1
+        return self._out
+
+    def _agent(self, agent_id: str) -> AgentRt:
+        a = self.agents.get(agent_id)
+        if a is None:
+            raise UnknownEntity("agent", agent_id)
+        return a
+
+    def _call(self, call_id: str) -> CallRt:
+        c = self.calls.get(call_id)
+        if c is None:
+            raise UnknownEntity("call", call_id)
+        return c
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq

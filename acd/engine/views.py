@@ -1,0 +1,137 @@
+"""Figures and JSON views: KPI report, statistics reset, notices, and the snapshot and
+per-agent/queue/call views the API, wallboard and metrics read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from acd.engine.base import A, EngineBase
+from acd.entities import AgentRt, CallRt, QueueRt
+from acd.states import AgentState, CallState, Outcome
+
+
+class ViewsMixin(EngineBase):
+    def reset_stats(self, now: float) -> None:
+        """Start counting afresh (after a warm-up); calls that entered before now do not count."""
+        self.stats_epoch = now
+        for q in self.queues.values():
+            q.stats.reset()
+        for a in self.agents.values():
+            a.stats = type(a.stats)()
+        for c in self.calls.values():
+            c.counted = False
+
+    def report(self, now: float) -> dict[str, Any]:
+        waiting: dict[str, int] = dict.fromkeys(self.queues, 0)
+        for c in self.calls.values():
+            if c.counted and c.state in (CallState.WAITING, CallState.RINGING):
+                waiting[c.queue.name] += 1
+        queues = {name: q.stats.kpis(waiting[name]) for name, q in self.queues.items()}
+        agents = {}
+        for a in self.agents.values():
+            # Close the open state interval without changing the agent.
+            t = a.stats.time_in
+            open_part = now - max(a.since, self.stats_epoch)
+            t[a.state.value] += open_part
+            agents[a.id] = a.stats.kpis()
+            t[a.state.value] -= open_part
+        return {"queues": queues, "agents": agents}
+
+    def _notice_call(
+        self, event: str, c: CallRt, outcome: Outcome | None, seconds: float, agent_id: str = ""
+    ) -> None:
+        assert self.notices is not None
+        self.notices.append(
+            {
+                "type": "call",
+                "event": event,
+                "call_id": c.id,
+                "queue": c.queue.name,
+                "outcome": outcome.value if outcome is not None else None,
+                "seconds": seconds,
+                "agent_id": agent_id or None,
+            }
+        )
+
+    def _notice_handled(self, a: AgentRt, wrap: float) -> None:
+        assert self.notices is not None
+        self.notices.append(
+            {
+                "type": "call",
+                "event": "handled",
+                "call_id": None,
+                "queue": a.last_queue,
+                "outcome": None,
+                "seconds": a.last_talk + wrap,
+                "agent_id": a.id,
+            }
+        )
+
+    def agent_view(self, a: AgentRt, now: float) -> dict[str, Any]:
+        return {
+            "id": a.id,
+            "name": a.name,
+            "state": a.state.value,
+            "state_seconds": max(0.0, now - a.since),
+            "pause_reason": a.pause_reason if a.state is A.PAUSED else "",
+            "pending": a.pending[0] if a.pending else None,
+            "call_id": a.call.id if a.call is not None else None,
+            "skills": dict(a.skills),
+        }
+
+    def queue_view(self, q: QueueRt, now: float, waiting_calls: list[CallRt]) -> dict[str, Any]:
+        waits = [now - c.entered for c in waiting_calls]
+        base = q.levels[0][0]
+        k = q.stats.kpis(sum(1 for c in waiting_calls if c.counted))
+        return {
+            "name": q.name,
+            "strategy": q.cfg.strategy.value,
+            "priority": q.cfg.priority,
+            "closed": q.closed,
+            "waiting": len(waiting_calls),
+            "longest_wait_seconds": max(waits, default=0.0),
+            "agents": {"logged_in": base.logged_in, "ready": base.ready},
+            "service_level_target": q.cfg.service_level.target,
+            **k,
+        }
+
+    def queues_view(self, now: float, only: str | None = None) -> list[dict[str, Any]]:
+        by_queue: dict[str, list[CallRt]] = {name: [] for name in self.queues}
+        for c in self.calls.values():
+            if c.present:
+                by_queue[c.queue.name].append(c)
+        return [
+            self.queue_view(q, now, by_queue[n])
+            for n, q in self.queues.items()
+            if only is None or n == only
+        ]
+
+    def snapshot(self, now: float) -> dict[str, Any]:
+        """The whole observable state, for the API, the wallboard and metrics."""
+        states = {s.value: 0 for s in AgentState}
+        agents = []
+        for a in self.agents.values():
+            states[a.state.value] += 1
+            agents.append(self.agent_view(a, now))
+        return {
+            "center": self.config.name,
+            "queues": self.queues_view(now),
+            "agents": agents,
+            "agent_states": states,
+            "calls": [self.call_view(c, now) for c in self.calls.values()],
+        }
+
+    def call_view(self, c: CallRt, now: float) -> dict[str, Any]:
+        return {
+            "id": c.id,
+            "queue": c.queue.name,
+            "state": c.state.value,
+            "priority": c.priority,
+            "caller": c.caller,
+            "direction": c.direction,
+            "waiting_seconds": now - c.entered if c.present else None,
+            "agent_id": c.agent.id if c.agent is not None else None,
+            "ringing": sorted(a.id for a in c.ringing.values()),
+            "transfers": c.transfers,
+            "on_hold": c.held_at is not None,
+        }
