@@ -29,12 +29,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from acd import events as ev
+from acd.core import Core
 from acd.engine import Engine
 from acd.entities import AgentRt
 from acd.records import CallDetail
 from acd.states import AgentState
 from acd.store.batch import Batch, StoredState
-from dialer.center import Center
 from dialer.dnc import DoNotCallList
 from dialer.leadbook import LeadBook
 from dialer.leadsource import BookLeads
@@ -48,14 +48,8 @@ def utc_day(now: float) -> str:
     return datetime.fromtimestamp(now, UTC).date().isoformat()
 
 
-def _engine(core: Engine | Center) -> Engine:
-    return core.engine if isinstance(core, Center) else core
-
-
-def _books(core: Engine | Center) -> dict[str, tuple[LeadBook, float]]:
+def _books(core: Core) -> dict[str, tuple[LeadBook, float]]:
     """campaign -> (its lead book, the book's clock offset), for campaigns dialling a book."""
-    if not isinstance(core, Center):
-        return {}
     out = {}
     for name, rt in core.campaigns.items():
         src = rt.leads
@@ -64,9 +58,8 @@ def _books(core: Engine | Center) -> dict[str, tuple[LeadBook, float]]:
     return out
 
 
-def _dnc(core: Engine | Center) -> DoNotCallList | None:
-    dnc = core.dnc if isinstance(core, Center) else None
-    return dnc if isinstance(dnc, DoNotCallList) else None
+def _dnc(core: Core) -> DoNotCallList | None:
+    return core.dnc if isinstance(core.dnc, DoNotCallList) else None
 
 
 def config_skills(engine: Engine) -> dict[str, dict[str, int]]:
@@ -115,9 +108,9 @@ class Collector:
     ``day`` maps a time to its day key (default: the UTC date).
     """
 
-    def __init__(self, core: Engine | Center, *, day: Callable[[float], str] = utc_day) -> None:
+    def __init__(self, core: Core, *, day: Callable[[float], str] = utc_day) -> None:
         self.core = core
-        self.engine = _engine(core)
+        self.engine = core.engine
         self.day = day
         self._cdrs: list[CallDetail] = []
         core.cdr_sink = self._cdrs.append
@@ -149,28 +142,27 @@ class Collector:
         if self._dnc is not None:
             for number, entry in self._dnc.drain_changes().items():
                 b.dnc[number] = None if entry is None else {"source": entry.source, "at": entry.at}
-        if isinstance(self.core, Center):
-            day = self.day(now)
-            for name, rt in self.core.campaigns.items():
-                buckets = rt.ledger.drain_changes()
-                if buckets:
-                    b.abandon[name] = buckets
-                cur = {
-                    "paused": rt.paused,
-                    "day": day,
-                    "day_answers": rt.day_answers,
-                    "day_drops": rt.day_drops,
-                }
-                if self._campaigns_sent.get(name) != cur:
-                    b.campaigns[name] = cur
-                    self._campaigns_sent[name] = cur
+        day = self.day(now)
+        for name, rt in self.core.campaigns.items():  # none without campaigns
+            buckets = rt.ledger.drain_changes()
+            if buckets:
+                b.abandon[name] = buckets
+            cur = {
+                "paused": rt.paused,
+                "day": day,
+                "day_answers": rt.day_answers,
+                "day_drops": rt.day_drops,
+            }
+            if self._campaigns_sent.get(name) != cur:
+                b.campaigns[name] = cur
+                self._campaigns_sent[name] = cur
         if kpis:
             b.kpis = day_kpis(engine, now, self.day(now))
         return b
 
 
 def restore(
-    core: Engine | Center,
+    core: Core,
     state: StoredState,
     now: float,
     *,
@@ -178,7 +170,7 @@ def restore(
 ) -> dict[str, int]:
     """Rebuild a freshly built core from a store's state (see the module docstring for the
     rules). Returns counts of what was restored."""
-    engine = _engine(core)
+    engine = core.engine
     counts: dict[str, int] = dict.fromkeys(
         (
             "leads",
@@ -212,23 +204,22 @@ def restore(
         counts["leads_kept"] += got["kept"]
         counts["skipped"] += got["skipped"]
     today = day(now)
-    if isinstance(core, Center):
-        for name, buckets in state.abandon.items():
-            rt = core.campaigns.get(name)
-            if rt is None:
-                counts["skipped"] += 1
-                continue
-            counts["abandon_buckets"] += rt.ledger.restore(buckets, now)
-        for name, saved in state.campaigns.items():
-            rt = core.campaigns.get(name)
-            if rt is None:
-                counts["skipped"] += 1
-                continue
-            rt.paused = bool(saved.get("paused", False))
-            if saved.get("day") == today:
-                rt.day_answers = int(saved.get("day_answers", 0))
-                rt.day_drops = int(saved.get("day_drops", 0))
-            counts["campaigns"] += 1
+    for name, buckets in state.abandon.items():
+        rt = core.campaigns.get(name)
+        if rt is None:
+            counts["skipped"] += 1
+            continue
+        counts["abandon_buckets"] += rt.ledger.restore(buckets, now)
+    for name, saved in state.campaigns.items():
+        rt = core.campaigns.get(name)
+        if rt is None:
+            counts["skipped"] += 1
+            continue
+        rt.paused = bool(saved.get("paused", False))
+        if saved.get("day") == today:
+            rt.day_answers = int(saved.get("day_answers", 0))
+            rt.day_drops = int(saved.get("day_drops", 0))
+        counts["campaigns"] += 1
     file_skills = config_skills(engine)
     for agent_id, s in state.sessions.items():
         if s is None:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from acd import events as ev
 from acd.config.schema import Config, Simulation, hhmm_seconds
+from acd.core import Core
 from acd.engine import Engine
 from acd.errors import ConfigError
 from acd.leadfiles import import_leads, load_registry
@@ -32,13 +33,13 @@ def build(
     router_cls: type[Router] = Router,
     pacers: dict[str, Any] | None = None,
     base_dir: Path | None = None,
-) -> tuple[Engine | Center, SimulatedTrunk, SimulationDriver]:
+) -> tuple[Core, SimulatedTrunk, SimulationDriver]:
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
     sim = config.simulation
     seed = sim.seed if seed is None else seed
     rng = Random(f"{seed}:routing")
-    core: Engine | Center
+    core: Core
     if config.campaigns:
         leads, dnc = campaign_leads(config, base_dir, sim_epoch(sim))
         core = Center(
@@ -86,14 +87,14 @@ def run_scenario(
     core, trunk, driver = build(
         config, seed=seed, router_cls=router_cls, pacers=pacers, base_dir=base_dir
     )
-    engine = core.engine if isinstance(core, Center) else core
+    engine = core.engine
     until = sim.hours * 3600.0
     end = driver.run(until, warmup=sim.warmup_seconds, drain=drain, progress=progress)
     report = engine.report(end)
     inbound = {q.name for q in config.queues}
     report["queues"] = {k: v for k, v in report["queues"].items() if k in inbound}
     report["totals"] = totals(engine, inbound)
-    report["campaigns"] = core.campaign_report(end) if isinstance(core, Center) else {}
+    report["campaigns"] = core.campaign_report(end)
     report["sim"] = {
         "seed": sim.seed if seed is None else seed,
         "hours": sim.hours,

@@ -7,21 +7,9 @@ orders equal times by sequence number, so a run is a pure function of the scenar
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
 
-from acd.commands import Command
-from acd.events import Event
+from acd.core import Core
 from telephony_adapters.simulated import SimulatedTrunk
-
-
-class Core(Protocol):
-    """What a driver needs of the core: the engine, or the engine with campaigns (Center)."""
-
-    def handle(self, event: Event, now: float) -> list[Command]: ...
-    def on_timer(self, now: float) -> list[Command]: ...
-    def next_deadline(self) -> float | None: ...
-    def in_progress(self) -> bool: ...
-    def reset_stats(self, now: float) -> None: ...
 
 
 class SimulationDriver:

@@ -15,10 +15,9 @@ from typing import Any
 
 from acd import events as ev
 from acd.commands import Command
+from acd.core import Core
 from acd.daemon.persistence import Persistence
-from acd.engine import Engine
 from acd.errors import AcdError
-from dialer.center import Center
 from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.live")
@@ -27,7 +26,7 @@ log = logging.getLogger("acd.live")
 class LiveDriver:
     def __init__(
         self,
-        engine: Engine | Center,
+        engine: Core,
         *,
         trunk: SimulatedTrunk | None = None,
         execute: Callable[[Command, float], None] | None = None,

@@ -68,6 +68,7 @@ class EngineBase:
     dirty_agents: set[str] | None
     stats_epoch: float
     events_handled: int
+    stop_dialing: bool
     _wrap_cdr: dict[int, CallDetail]  # agent ix -> its call's record, held during wrap-up
     _seq: int  # arrival order of calls
     _idle_seq: int  # order agents became idle (longest-idle routing)

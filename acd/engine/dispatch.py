@@ -11,8 +11,9 @@ Mixins cost nothing per event: methods resolve through the class's cached lookup
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from random import Random
+from types import MappingProxyType
 from typing import Any
 
 from acd import events as ev
@@ -31,6 +32,8 @@ from acd.errors import InvalidEvent, UnknownEntity
 from acd.records import CallDetail, CallRecord
 from acd.timers import Timers
 from routing.router import Router
+
+_NO_CAMPAIGNS: Mapping[str, Any] = MappingProxyType({})
 
 
 class Engine(
@@ -72,6 +75,7 @@ class Engine(
         self.dirty_agents: set[str] | None = None
         self.stats_epoch = 0.0
         self.events_handled = 0
+        self.stop_dialing = False  # nothing to dial without campaigns (acd.core.Core)
         self._seq = 0
         self._idle_seq = 0
         self._out: list[Command] = []
@@ -130,6 +134,28 @@ class Engine(
             self._timer_handlers[kind](ident, now)
             self.events_handled += 1
         return self._out
+
+    # --- the parts of acd.core.Core that only a center with campaigns fills -----------------
+    @property
+    def engine(self) -> Engine:
+        return self
+
+    @property
+    def campaigns(self) -> Mapping[str, Any]:
+        return _NO_CAMPAIGNS
+
+    @property
+    def dnc(self) -> None:
+        return None
+
+    def campaigns_view(self, now: float) -> list[dict[str, Any]]:
+        return []
+
+    def campaign_report(self, now: float) -> dict[str, dict[str, Any]]:
+        return {}
+
+    def preview_view(self, agent_id: str, now: float) -> None:
+        return None
 
     def _agent(self, agent_id: str) -> AgentRt:
         a = self.agents.get(agent_id)

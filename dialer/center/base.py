@@ -1,0 +1,51 @@
+"""What every part of the Center shares: its state, declared once.
+
+Each mixin of :class:`dialer.center.Center` subclasses :class:`CenterBase`, so the state it
+reads and writes is named and typed in one place; ``Center.__init__`` sets it all.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from acd.config.schema import Config
+from acd.engine import Engine
+from acd.entities import QueueRt
+from acd.records import CallDetail, CallRecord
+from acd.states import AgentState
+from acd.timers import Timers
+from dialer.campaign import CampaignRuntime
+
+BUSY = (AgentState.ON_CALL, AgentState.WRAP_UP)
+RESERVE_WINDOW = 900.0  # inbound arrival rate measured over the last 15 minutes
+
+
+class CenterBase:
+    """The Center's state. Public names are read by the daemon, persistence and reports."""
+
+    config: Config  # as given: inbound queues only (the engine's has the campaign queues too)
+    engine: Engine
+    notices: list[dict[str, Any]] | None  # forwarded to a live driver if set
+    campaigns: dict[str, CampaignRuntime]
+    call_prefix: str  # call ids must not repeat across daemon restarts
+    dnc: Any
+    day_end: float | None
+    lead_epoch: float  # Unix time of engine time 0 (lead books, callbacks)
+    # Timer keys: ("pace", campaign), ("preview", agent id: the auto-dial time-out)
+    timers: Timers
+    skipped_dnc: int
+    stop_dialing: bool  # the daemon is shutting down (not a campaign pause, not persisted)
+    lead_imports: int  # lead imports over the API (unique ids for rows without one)
+    _call_campaign: dict[str, CampaignRuntime]  # outbound call -> its campaign, until it ends
+    _agent_campaigns: dict[str, list[CampaignRuntime]]  # agent -> the campaigns it serves
+    _inbound_for: dict[str, list[QueueRt]]  # campaign -> inbound queues its agents serve
+    _by_queue: dict[str, CampaignRuntime]  # campaign queue name -> campaign
+    _arrivals: dict[str, deque[float]]  # inbound queue -> arrival times (the reserve's rate)
+    _previewing: dict[str, CampaignRuntime]  # agent -> campaign it previews for
+    _draining: dict[str, CampaignRuntime]  # removed, calls still finishing
+    _records: list[CallRecord]  # the engine's records of this step, until followed up
+    _cdr_sink: Callable[[CallDetail], None] | None
+    # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
+    _cdr_info: dict[str, tuple[str, str, float]]

@@ -1,0 +1,196 @@
+"""Outbound answers and failures, the 2-second rule and safe harbor, dial records and
+dispositions: how the Center follows up what the engine did with a campaign call."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from acd import events as ev
+from acd.commands import Command, HangUp, PlayMessage
+from acd.errors import InvalidEvent, UnknownEntity
+from acd.records import CallDetail, CallRecord
+from acd.states import Outcome
+from dialer.campaign import CampaignRuntime
+from dialer.center.base import CenterBase
+
+
+class OutboundMixin(CenterBase):
+    # --- outbound ---------------------------------------------------------------------------
+    def _outbound(
+        self, event: ev.OutboundAnswered | ev.OutboundFailed, now: float, touched: set[str]
+    ) -> list[Command]:
+        rt = self._call_campaign.get(event.call_id)
+        if rt is None:
+            return []
+        # An agent-targeted call: its agent waits on the line (preview, callback).
+        agent_id = rt.targeted.pop(event.call_id, None)
+        item = rt.inflight.get(event.call_id)
+        # No decision here: the next tick (within a second) re-plans with this line free.
+        if isinstance(event, ev.OutboundFailed):
+            rt.resolved(event.call_id, event.reason, now)
+            del self._call_campaign[event.call_id]
+            if item is not None:
+                self._dial_cdr(rt, event.call_id, item, event.reason, now)
+            return self.engine.dial_ended(agent_id, now) if agent_id else []
+        if event.machine:
+            rt.resolved(event.call_id, "machine", now)
+            del self._call_campaign[event.call_id]
+            if item is not None:
+                self._dial_cdr(rt, event.call_id, item, "machine", now)
+            out: list[Command] = [HangUp(event.call_id, "machine")]
+            if rt.cfg.machine == "leave_message":
+                out.insert(0, PlayMessage(event.call_id, rt.cfg.machine_message))
+            return out + (self.engine.dial_ended(agent_id, now) if agent_id else [])
+        lead = rt.resolved(event.call_id, "human", now)
+        number = lead[1] if lead else ""
+        if item is not None and self._cdr_sink is not None:
+            self._cdr_info[event.call_id] = (rt.name, item[0], item[2])  # taken by _on_cdr
+        try:
+            if agent_id:  # connected at once: no wait, so no abandonment is possible
+                out = self.engine.connect_agent(event.call_id, rt.queue, agent_id, number, now)
+                rt.connected(event.call_id, agent_id, now)
+                return out
+            return self.engine.handle(
+                ev.CallArrived(event.call_id, rt.queue, caller=number, direction="outbound"), now
+            )
+        except Exception:
+            self._cdr_info.pop(event.call_id, None)
+            raise
+
+    def _on_record(self, rec: CallRecord) -> None:
+        self._records.append(rec)
+
+    def _after(self, out: list[Command], now: float, touched: set[str]) -> list[Command]:
+        """Follow up the engine's records and notices; turn time-outs into abandons."""
+        dropped: dict[str, CampaignRuntime] = {}
+        for rec in self._records:
+            rt = self._call_campaign.pop(rec.call_id, None)
+            if rt is None:
+                continue
+            if rec.outcome is Outcome.ANSWERED:
+                rt.talk_ended(rec.call_id, rec.talk_seconds, now)
+            else:  # no agent within the connect window (or the called party hung up first)
+                rt.dropped(rec.call_id, now)
+                dropped[rec.call_id] = rt
+        self._records.clear()
+        notices = self.engine.notices
+        if notices:
+            for n in notices:
+                if n["type"] != "agent":
+                    continue
+                state = n["agent"]["state"]
+                if state != "reserved" and n["agent"]["id"] in self._previewing:
+                    self._withdraw(n["agent"]["id"], now)  # paused, logged out or removed
+                if state not in ("on_call", "wrap_up"):
+                    for rt in self._agent_campaigns.get(n["agent"]["id"], ()):
+                        rt.agent_free(n["agent"]["id"], now)
+                        if n["agent"]["state"] == "ready":
+                            touched.add(rt.name)
+            if self.notices is not None:
+                self.notices.extend(notices)
+            self.engine.notices = []
+        if not dropped:
+            return out
+        fixed: list[Command] = []
+        for cmd in out:
+            if isinstance(cmd, HangUp) and cmd.call_id in dropped:
+                # Safe harbor: the seller's name and a number to call back, then hang up.
+                fixed.append(PlayMessage(cmd.call_id, dropped[cmd.call_id].cfg.safe_harbor_message))
+                fixed.append(HangUp(cmd.call_id, "abandoned"))
+            else:
+                fixed.append(cmd)
+        return fixed
+
+    def _disposition_target(
+        self, e: ev.SetDisposition
+    ) -> tuple[CampaignRuntime, str, dict[str, Any] | None] | None:
+        """The campaign call an agent's code is for, after checking the campaign's list."""
+        a = self.engine.agents.get(e.agent_id)
+        if a is None:
+            return None  # the engine reports the unknown agent
+        call_id = a.call.id if a.call is not None else a.last_call
+        rt = self._call_campaign.get(call_id) or next(
+            (r for r in self.campaigns.values() if call_id in r.awaiting), None
+        )
+        if rt is None:
+            return None  # an inbound call: the engine keeps the code
+        if e.disposition not in rt.kinds:
+            raise InvalidEvent(
+                f"campaign {rt.name!r} has no disposition {e.disposition!r}; "
+                f"it has {sorted(rt.kinds)}"
+            )
+        if rt.kinds[e.disposition] == "callback":
+            if e.callback_at is None:
+                raise InvalidEvent(
+                    f"disposition {e.disposition!r} schedules a callback: need callback_at"
+                )
+            if e.callback_agent is not None and e.callback_agent not in self.engine.agents:
+                raise UnknownEntity("agent", e.callback_agent)
+        elif e.callback_at is not None:
+            raise InvalidEvent(f"callback_at given for {e.disposition!r}, which is not a callback")
+        callback = None
+        if e.callback_at is not None:
+            at = e.callback_at
+            lead_id = rt.lead_of(call_id)
+            resolve = getattr(rt.leads, "callback_time", None)
+            if resolve is not None and lead_id is not None:
+                at = resolve(lead_id, at)  # wall time in the lead's zone; may refuse
+            callback = {"callback_at": at, "callback_agent": e.callback_agent}
+        return rt, call_id, callback
+
+    def _apply_disposition(
+        self,
+        rt: CampaignRuntime,
+        call_id: str,
+        callback: dict[str, Any] | None,
+        e: ev.SetDisposition,
+        now: float,
+    ) -> None:
+        """Apply the code to the lead (retries, callbacks); do-not-call lists the number now."""
+        number = rt.numbers.get(call_id, "")
+        kind = rt.disposition(call_id, e.disposition, now, callback)
+        if kind == "do_not_call" and self.dnc is not None and number:
+            self.dnc.add(number, "agent", now)
+
+    def _on_cdr(self, cdr: CallDetail) -> None:
+        info = self._cdr_info.pop(cdr.call_id, None)
+        if info is not None:
+            campaign, lead_id, dialed = info
+            dropped = cdr.outcome != Outcome.ANSWERED.value  # as _after counts it: a drop
+            cdr = replace(
+                cdr, campaign=campaign, lead_id=lead_id, dialed=dialed, abandoned_2s=dropped
+            )
+        if self._cdr_sink is not None:
+            self._cdr_sink(cdr)
+
+    def _dial_cdr(
+        self,
+        rt: CampaignRuntime,
+        call_id: str,
+        item: tuple[str, str, float],
+        outcome: str,
+        now: float,
+    ) -> None:
+        """The record of a dial that never reached a person (no answer, busy, failed, machine)."""
+        if self._cdr_sink is None:
+            return
+        lead_id, number, dialed = item
+        self._cdr_sink(
+            CallDetail(
+                call_id=call_id,
+                direction="outbound",
+                queue=None,
+                caller=number,
+                arrived=dialed,
+                offered=None,
+                answered=None,
+                ended=now,
+                agent_id=None,
+                outcome=outcome,
+                wait_seconds=0.0,
+                campaign=rt.name,
+                lead_id=lead_id,
+                dialed=dialed,
+            )
+        )

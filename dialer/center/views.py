@@ -1,0 +1,81 @@
+"""Campaign figures and views for the API and reports, and the lead books they read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from acd.entities import AgentRt
+from acd.errors import UnknownEntity
+from dialer.center.base import CenterBase
+from dialer.leads import lead_to_dict
+from dialer.leadsource import BookLeads, book_leads
+
+
+class ViewsMixin(CenterBase):
+    def campaigns_view(self, now: float) -> list[dict[str, Any]]:
+        report = self.campaign_report(now)
+        out = []
+        for name, rt in self.campaigns.items():
+            r = report[name]
+            a24 = r["abandonment_rate_24h"]
+            out.append(
+                {
+                    "name": name,
+                    "mode": rt.cfg.mode,
+                    "paused": rt.paused,
+                    "abandonment_24h": a24,
+                    "abandonment_30d": r["abandonment_rate_30d"],
+                    "connects_per_hour": r["connects_per_agent_hour"],
+                    "in_flight": len(rt.inflight),
+                    "logged_in": self.engine.queues[rt.queue].levels[0][0].logged_in,
+                    **{k: r[k] for k in ("dialed", "live_answers", "connected", "abandoned")},
+                    "report": r,
+                }
+            )
+        return out
+
+    def lead_book(self, name: str, *, create: bool = False) -> BookLeads | None:
+        """The campaign's lead book; with ``create``, a campaign dialing synthetic numbers (no
+        lead file) gets an empty book and dials it from then on."""
+        rt = self.campaigns.get(name)
+        if rt is None:
+            raise UnknownEntity("campaign", name)
+        if not isinstance(rt.leads, BookLeads) and create:
+            if self.dnc is None:
+                from dialer.dnc import DoNotCallList
+
+                self.dnc = DoNotCallList()
+            rt.leads = book_leads(rt.cfg, self.dnc, self.lead_epoch)
+        return rt.leads if isinstance(rt.leads, BookLeads) else None
+
+    def campaign_report(self, now: float) -> dict[str, dict[str, Any]]:
+        out = {}
+        for rt in self.campaigns.values():
+            agents: list[AgentRt] = [
+                a for a in self.engine.agents.values() if rt in self._agent_campaigns.get(a.id, ())
+            ]
+            logged = ready = 0.0
+            for a in agents:
+                t = dict(a.stats.time_in)
+                t[a.state.value] += now - max(a.since, self.engine.stats_epoch)
+                logged += sum(v for k, v in t.items() if k != "logged_out")
+                ready += t["ready"]
+            out[rt.name] = rt.report(now, logged, ready)
+        return out
+
+
+def lead_view(source: BookLeads, lead_id: str) -> dict[str, Any]:
+    """A lead and where it stands, for the API (times are Unix seconds)."""
+    book = source.book
+    lead, st = book.lead(lead_id), book.state(lead_id)
+    return {
+        **lead_to_dict(lead),
+        "status": book.status(lead_id),
+        "attempts": st.attempts,
+        "last_outcome": st.last_outcome,
+        "last_attempt_at": st.last_attempt_at,
+        "next_attempt_at": st.next_attempt_at,
+        "done_reason": st.done_reason.value if st.done_reason is not None else None,
+        "callback": st.callback,
+        "callback_agent": st.callback_agent,
+    }
