@@ -105,7 +105,7 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
         d.adapters["simulated"] = True
     adapter = None
     if cfg.adapter.type == "asterisk":
-        from telephony_adapters.asterisk import AsteriskAdapter
+        from telephony_adapters.asterisk.adapter import AsteriskAdapter
 
         def asterisk_up(up: bool) -> None:
             d.adapters["asterisk"] = up  # /readyz and acd_adapter_up follow the connection

@@ -14,15 +14,14 @@ from telephony_adapters.ami import (
     Action,
     AmiActionError,
     AmiAuthError,
-    AmiClient,
     AmiConnectionLost,
-    AmiEmulator,
     AmiTimeout,
-    Backoff,
     Event,
     EventListResult,
     Response,
 )
+from telephony_adapters.ami.client import AmiClient, Backoff
+from telephony_adapters.testing import AmiEmulator
 
 FAST = Backoff(initial=0.002, maximum=0.02, multiplier=2.0, jitter=0.5)
 

@@ -11,17 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from telephony_adapters.ami import (
-    Action,
-    AmiCodec,
-    AmiEmulator,
-    Banner,
-    Event,
-    OriginateOutcome,
-    OriginatePlan,
-    Response,
-)
+from telephony_adapters.ami import Action, AmiCodec, Banner, Event, Response
 from telephony_adapters.ami.codec import Incoming
+from telephony_adapters.testing import AmiEmulator, OriginateOutcome, OriginatePlan
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ami"
 CAPTURE = (DATA / "asterisk-20.20.1-server-bytes-filtered.txt").read_bytes()
@@ -434,7 +426,7 @@ async def test_runs_standalone() -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "telephony_adapters.ami.emulator",
+        "telephony_adapters.testing.ami_emulator",
         "--port",
         "0",
         stdout=asyncio.subprocess.PIPE,

@@ -23,14 +23,10 @@ from acd.daemon.live import LiveDriver
 from acd.engine import Engine
 from acd.states import AgentState
 from dialer.center import Center
-from telephony_adapters.ami import Action, AmiEmulator, OriginateOutcome, OriginatePlan
-from telephony_adapters.ami.emulator import Channel
-from telephony_adapters.asterisk import (
-    CHANNEL_VARS,
-    DEVICE_REASON,
-    AsteriskAdapter,
-    AsteriskSettings,
-)
+from telephony_adapters.ami import Action
+from telephony_adapters.asterisk import CHANNEL_VARS, DEVICE_REASON, AsteriskSettings
+from telephony_adapters.asterisk.adapter import AsteriskAdapter
+from telephony_adapters.testing import AmiEmulator, Channel, OriginateOutcome, OriginatePlan
 
 A = AgentState
 CONFIG = {

@@ -19,8 +19,8 @@ from random import Random
 import pytest
 from aiohttp import ClientError, ClientSession
 
-from telephony_adapters.ami import AmiEmulator
 from telephony_adapters.asterisk import CHANNEL_VARS
+from telephony_adapters.testing import AmiEmulator
 
 CONFIG = """
 name: pbx

@@ -10,7 +10,8 @@ from acd import events as ev
 from acd.config.schema import Config
 from acd.states import AgentState
 from dialer.center import Center
-from telephony_adapters.ami import Action, OriginateOutcome, OriginatePlan
+from telephony_adapters.ami import Action
+from telephony_adapters.testing import OriginateOutcome, OriginatePlan
 from tests.asterisk.test_adapter import DIALPLAN_MASK, running
 
 A = AgentState

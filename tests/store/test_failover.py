@@ -24,10 +24,9 @@ from typing import Any
 import pytest
 from aiohttp import ClientError, ClientSession
 
-from telephony_adapters.ami import AmiEmulator
-from telephony_adapters.ami.emulator import OriginateOutcome, OriginatePlan
 from telephony_adapters.ami.messages import Action
 from telephony_adapters.asterisk import CHANNEL_VARS
+from telephony_adapters.testing import AmiEmulator, OriginateOutcome, OriginatePlan
 from tests.redis_server import RedisServer
 from tests.store.daemon_proc import TOKEN, TOKENS, leads_csv
 
