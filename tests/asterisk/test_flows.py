@@ -7,7 +7,6 @@ lines map as the design says; synthetic events in the capture's shapes cover the
 
 from __future__ import annotations
 
-import ast
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -693,24 +692,6 @@ def test_resync_ends_a_conversation_whose_agent_leg_vanished() -> None:
     out = f.resync([listed(CALLER, CALLER_UID, 6, {"ACD_QUEUE": "support"}, bridge="b-1")], mark)
     assert out.events == [ev.CallHungUp(CALLER_UID, "agent")]
     assert [a.get("Channel") for a in out.actions] == [CALLER]
-
-
-# --------------------------------------------------------------------------- purity
-
-
-def test_flows_and_settings_are_sans_io() -> None:
-    forbidden = {"asyncio", "aiohttp", "socket", "time", "threading", "subprocess", "uvloop"}
-    for name in ("flows.py", "settings.py"):
-        tree = ast.parse((ROOT / "telephony_adapters" / "asterisk" / name).read_text())
-        imported = {
-            (n.module or "").split(".")[0]
-            if isinstance(n, ast.ImportFrom)
-            else a.name.split(".")[0]
-            for n in ast.walk(tree)
-            if isinstance(n, ast.Import | ast.ImportFrom)
-            for a in n.names
-        }
-        assert not imported & forbidden, (name, imported & forbidden)
 
 
 # --------------------------------------------------------------------------- the deploy kit
