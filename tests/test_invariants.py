@@ -3,7 +3,7 @@
 - an agent is never on two calls, and a call never with two agents;
 - a call is offered only to an agent who meets its requirement at the level in force;
 - every call ends exactly once, and per queue: offered = answered + abandoned + timed out +
-  overflowed + rejected + left empty + still waiting;
+  overflowed + rejected + left empty + transferred + still waiting;
 - an event the engine refuses changes nothing.
 """
 
