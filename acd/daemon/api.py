@@ -227,8 +227,7 @@ async def agent_disposition(request: web.Request, d: Daemon, body: DispositionBo
 
 def _preview(d: Daemon, agent_id: str) -> dict[str, Any]:
     _agent(d, agent_id)  # 404 for an unknown agent
-    c = _center(d)
-    view = None if c is None else c.preview_view(agent_id, _driver(d).now())
+    view = _driver(d).engine.preview_view(agent_id, _driver(d).now())
     if view is None:
         raise ApiError(404, "no_preview", f"agent {agent_id!r} has no lead to preview")
     return dict(view)
@@ -319,21 +318,14 @@ async def call_transfer(request: web.Request, d: Daemon, body: TransferBody) -> 
     return d.driver.engine.call_view(d.driver.engine.calls[call_id], d.driver.now())
 
 
-def _center(d: Daemon) -> Any:
-    from dialer.center import Center
-
-    core = _driver(d).engine
-    return core if isinstance(core, Center) else None
-
-
 async def list_campaigns(request: web.Request, d: Daemon, body: None) -> Any:
-    c = _center(d)
-    return {"campaigns": [] if c is None else c.campaigns_view(d.driver.now())}  # type: ignore[union-attr]
+    driver = _driver(d)
+    return {"campaigns": driver.engine.campaigns_view(driver.now())}
 
 
 def _campaign(d: Daemon, name: str) -> Any:
-    c = _center(d)
-    rt = None if c is None else c.campaigns.get(name)
+    c = _driver(d).engine
+    rt = c.campaigns.get(name)  # a core without campaigns has none
     if rt is None:
         raise ApiError(404, "unknown_campaign", f"unknown campaign {name!r}")
     return c, rt
@@ -425,7 +417,7 @@ async def leads_import(request: web.Request, d: Daemon, body: None) -> Any:
             continue
         book.book.add(lead, at=now + book.epoch)
         taken += 1
-    _driver(d)._rearm()
+    _driver(d).rearm()
     return {"campaign": name, "taken": taken, "rejected_count": len(rejected), "rejected": rejected}
 
 
@@ -497,13 +489,13 @@ async def lead_callback(request: web.Request, d: Daemon, body: CallbackBody) -> 
         raise IllegalTransition("lead", lead_id, "dialing", "callback")
     at = book.callback_time(lead_id, at)
     book.book.schedule_callback(lead_id, at, body.agent_id)
-    _driver(d)._rearm()
+    _driver(d).rearm()
     return lead_view(book, lead_id)
 
 
 def _dnc(d: Daemon) -> Any:
-    c = _center(d)
-    if c is None or c.dnc is None:
+    c = _driver(d).engine
+    if c.dnc is None:
         raise ApiError(
             404, "no_dialer", "the daemon runs no campaigns: there is no do-not-call list"
         )
@@ -616,7 +608,7 @@ def reload_config(d: Daemon) -> dict[str, Any]:
     changes = driver.engine.reconfigure(new, driver.now())
     d.config = new
     d.reloads += 1
-    driver._rearm()
+    driver.rearm()
     log.info("config reloaded: %s", json.dumps(changes))
     return {"reloaded": True, "changes": changes}
 

@@ -24,6 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from acd import events as ev
 from acd.config.schema import Config, Simulation
+from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore, new_token
 from acd.daemon.hub import TYPES
@@ -80,7 +81,7 @@ def call_prefix() -> str:
     return f"{out}{os.getpid() % 1296:03x}."
 
 
-def build_core(d: Daemon, prefix: str) -> Engine | Center:
+def build_core(d: Daemon, prefix: str) -> Core:
     cfg = d.config
     if cfg.campaigns:
         base = d.config_path.parent if d.config_path is not None else Path.cwd()
@@ -156,7 +157,7 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     )
     d.driver, d.trunk, d.adapter, d.persistence = driver, trunk, adapter, persistence
     if persistence is not None:
-        persistence.start(driver.now, driver._rearm)
+        persistence.start(driver.now, driver.rearm)
     if adapter is not None:
         adapter.attach(driver)
         await adapter.start()  # connects in the background; the daemon runs while it is down
@@ -356,11 +357,7 @@ def snapshot_message(d: Daemon) -> dict[str, Any]:
     core = d.driver.engine
     snap = core.snapshot(now)
     snap.pop("calls")
-    campaigns = []
-    if isinstance(core, Center):
-        campaigns = [
-            {k: v for k, v in c.items() if k != "report"} for c in core.campaigns_view(now)
-        ]
+    campaigns = [{k: v for k, v in c.items() if k != "report"} for c in core.campaigns_view(now)]
     return {"type": "snapshot", "time": now, **snap, "campaigns": campaigns}
 
 
@@ -437,8 +434,7 @@ def build_app(
     app[DAEMON] = d
 
     def campaigns() -> list[dict[str, Any]]:
-        core = d.driver.engine if d.driver else None
-        return core.campaigns_view(d.driver.now()) if isinstance(core, Center) else []  # type: ignore[union-attr]
+        return d.driver.engine.campaigns_view(d.driver.now()) if d.driver else []
 
     metrics.attach(
         lambda: d.driver.engine.snapshot(d.driver.now()) if d.driver else _empty_snapshot(),
@@ -477,7 +473,7 @@ async def drain(d: Daemon, seconds: float) -> None:
     d.draining = True
     if d.trunk is not None:
         d.trunk.stop_arrivals()
-    if d.driver is not None and isinstance(d.driver.engine, Center):
+    if d.driver is not None:
         d.driver.engine.stop_dialing = True  # dials still ringing finish like calls
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds

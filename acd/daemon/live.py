@@ -77,7 +77,7 @@ class LiveDriver:
         finally:
             self._after(t0)
         self._run(commands, now)
-        self._rearm()
+        self.rearm()
         return commands
 
     def _fire(self) -> None:
@@ -116,7 +116,7 @@ class LiveDriver:
                 self._run(commands, now)
                 if self.on_lag is not None and commands:
                     self.on_lag(self.now() - (self.epoch + t))
-        self._rearm()
+        self.rearm()
 
     def _after(self, t0: float) -> None:
         self.events += 1
@@ -143,7 +143,7 @@ class LiveDriver:
             due = t if due is None else min(due, t)
         return due
 
-    def _rearm(self) -> None:
+    def rearm(self) -> None:
         if self.closed:
             return
         due = self.next_due()
@@ -157,7 +157,7 @@ class LiveDriver:
             self._handle = self.loop.call_at(self._loop_t0 + (due - self.epoch), self._fire)
 
     def start(self) -> None:
-        self._rearm()
+        self.rearm()
 
     def close(self) -> None:
         self.closed = True

@@ -64,7 +64,7 @@ class Persistence:
         self._dirty = False
         self._next_kpis = 0.0
         self._now: Callable[[], float] = time.time
-        self._rearm: Callable[[], None] = lambda: None
+        self.rearm: Callable[[], None] = lambda: None
         self._closing = False
         self._task: asyncio.Task[None] | None = None
         self.held = 0  # steps held for a write (they dialed)
@@ -121,7 +121,7 @@ class Persistence:
     def start(self, now: Callable[[], float], rearm: Callable[[], None]) -> None:
         """``rearm`` is called after held commands leave (a trunk may have new deadlines)."""
         self._now = now
-        self._rearm = rearm
+        self.rearm = rearm
         self._task = asyncio.create_task(self._writer(), name="acd-persistence")
 
     async def aclose(self) -> None:
@@ -170,7 +170,7 @@ class Persistence:
                 return
             for cmd in commands:
                 execute(cmd)
-            self._rearm()
+            self.rearm()
             if self._closing and not self._queue and not self._dirty:
                 return
 
