@@ -34,9 +34,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @schema.parametrize()
 # Derandomized: the same cases every run (the document, not the luck of a draw, decides).
-@settings(
-    max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
-)
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_openapi_document(case, daemon: Proc) -> None:  # type: ignore[no-untyped-def]
     excluded = []
     if case.path == "/v1/erlang":
