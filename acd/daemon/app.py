@@ -14,20 +14,27 @@ import os
 import signal
 import time
 from collections.abc import AsyncIterator
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from random import Random
 from typing import Any
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from acd import events as ev
 from acd.config.schema import Config, Simulation
 from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore, new_token
-from acd.daemon.hub import TYPES
+from acd.daemon.endpoints import (
+    asset,
+    events_ws,
+    index,
+    metrics_endpoint,
+    openapi_doc,
+    package_version,
+    readyz,
+    snapshot_message,
+)
 from acd.daemon.live import LiveDriver
 from acd.daemon.metrics import Metrics
 from acd.daemon.persistence import Persistence
@@ -44,17 +51,9 @@ from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.daemon")
 events_log = logging.getLogger("acd.events")  # one line per engine event
-WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 MEMORY_RECORDS = 100_000  # call records the in-memory store keeps (the embedded demo)
 STORE_BACKOFF_MAX = 5.0  # seconds between attempts to reach the store, at most
 LIVE_HOURS = 24 * 365 * 10  # the simulated trunk in a daemon runs until stopped
-
-
-def package_version() -> str:
-    try:
-        return version("acd-dialer")
-    except PackageNotFoundError:
-        return "0+unknown"
 
 
 DEMO_START = "10:00"  # the embedded demo plays its day from the morning peak
@@ -349,75 +348,6 @@ async def ticker_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await task
     await d.hub.close_all()
-
-
-def snapshot_message(d: Daemon) -> dict[str, Any]:
-    assert d.driver is not None
-    now = d.driver.now()
-    core = d.driver.engine
-    snap = core.snapshot(now)
-    snap.pop("calls")
-    campaigns = [{k: v for k, v in c.items() if k != "report"} for c in core.campaigns_view(now)]
-    return {"type": "snapshot", "time": now, **snap, "campaigns": campaigns}
-
-
-async def events_ws(request: web.Request) -> web.StreamResponse:
-    d = request.app[DAEMON]
-    types = frozenset(t for t in request.query.get("types", ",".join(TYPES)).split(",") if t)
-    unknown = types - TYPES
-    if unknown:
-        raise api.ApiError(422, "invalid_field", f"types: unknown {sorted(unknown)}")
-    ws = web.WebSocketResponse(heartbeat=30)
-    await ws.prepare(request)
-    first = None
-    if "snapshot" in types and d.driver is not None:
-        first = json.dumps(snapshot_message(d), default=str)
-    await d.hub.serve(ws, types, first)
-    return ws
-
-
-async def metrics_endpoint(request: web.Request) -> web.Response:
-    d = request.app[DAEMON]
-    return web.Response(
-        body=generate_latest(d.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
-    )
-
-
-async def readyz(request: web.Request) -> web.Response:
-    d = request.app[DAEMON]
-    ready = (
-        d.driver is not None and d.role == "active" and not d.draining and all(d.adapters.values())
-    )
-    body = {
-        "ready": ready,
-        "role": d.role,
-        "draining": d.draining,
-        "adapters": d.adapters,
-        "store": d.store_health(),
-    }
-    if d.status:
-        body["status"] = d.status
-    return web.json_response(body, status=200 if ready else 503)
-
-
-async def openapi_doc(request: web.Request) -> web.Response:
-    from acd.daemon.openapi import document
-
-    return web.json_response(document(package_version()))
-
-
-async def index(request: web.Request) -> web.StreamResponse:
-    page = WEB_ROOT / "index.html"
-    if not page.exists():
-        return web.Response(text="acd-dialer: the wallboard is not installed", status=404)
-    return web.FileResponse(page)
-
-
-async def asset(request: web.Request) -> web.StreamResponse:
-    path = WEB_ROOT / request.match_info["asset"]
-    if not path.is_file():
-        raise web.HTTPNotFound()
-    return web.FileResponse(path)
 
 
 def build_app(

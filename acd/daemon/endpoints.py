@@ -1,0 +1,96 @@
+"""The endpoints beside the API's route table: the WebSocket event stream, /metrics, /readyz,
+the OpenAPI document and the wallboard's files."""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from acd.daemon import api
+from acd.daemon.hub import TYPES
+from acd.daemon.state import DAEMON, Daemon
+
+log = logging.getLogger("acd.daemon")
+WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+
+
+def package_version() -> str:
+    try:
+        return version("acd-dialer")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def snapshot_message(d: Daemon) -> dict[str, Any]:
+    assert d.driver is not None
+    now = d.driver.now()
+    core = d.driver.engine
+    snap = core.snapshot(now)
+    snap.pop("calls")
+    campaigns = [{k: v for k, v in c.items() if k != "report"} for c in core.campaigns_view(now)]
+    return {"type": "snapshot", "time": now, **snap, "campaigns": campaigns}
+
+
+async def events_ws(request: web.Request) -> web.StreamResponse:
+    d = request.app[DAEMON]
+    types = frozenset(t for t in request.query.get("types", ",".join(TYPES)).split(",") if t)
+    unknown = types - TYPES
+    if unknown:
+        raise api.ApiError(422, "invalid_field", f"types: unknown {sorted(unknown)}")
+    ws = web.WebSocketResponse(heartbeat=30)
+    await ws.prepare(request)
+    first = None
+    if "snapshot" in types and d.driver is not None:
+        first = json.dumps(snapshot_message(d), default=str)
+    await d.hub.serve(ws, types, first)
+    return ws
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    d = request.app[DAEMON]
+    return web.Response(
+        body=generate_latest(d.metrics.registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
+
+
+async def readyz(request: web.Request) -> web.Response:
+    d = request.app[DAEMON]
+    ready = (
+        d.driver is not None and d.role == "active" and not d.draining and all(d.adapters.values())
+    )
+    body = {
+        "ready": ready,
+        "role": d.role,
+        "draining": d.draining,
+        "adapters": d.adapters,
+        "store": d.store_health(),
+    }
+    if d.status:
+        body["status"] = d.status
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def openapi_doc(request: web.Request) -> web.Response:
+    from acd.daemon.openapi import document
+
+    return web.json_response(document(package_version()))
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    page = WEB_ROOT / "index.html"
+    if not page.exists():
+        return web.Response(text="acd-dialer: the wallboard is not installed", status=404)
+    return web.FileResponse(page)
+
+
+async def asset(request: web.Request) -> web.StreamResponse:
+    path = WEB_ROOT / request.match_info["asset"]
+    if not path.is_file():
+        raise web.HTTPNotFound()
+    return web.FileResponse(path)
