@@ -13,18 +13,24 @@ naming the option (or the CSV line) and exit code 2.
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
-import io
 import json
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from acd.erlang.chart import plot_plan
+from acd.erlang.formatting import (
+    clean,
+    plan_csv,
+    plan_table,
+    single_table,
+    targets_json,
+    targets_text,
+)
 from acd.erlang.models import ErlangAResult, ErlangCResult, ErlangInputError, erlang_a, erlang_c
-from acd.erlang.plan import ForecastError, PlanRow, make_plan, read_forecast
+from acd.erlang.plan import ForecastError, make_plan, read_forecast
 from acd.erlang.solve import meets_targets, required_agents, scheduled_agents
 
 __all__ = ["PARAMS", "BadInput", "evaluate", "main", "register"]
@@ -217,57 +223,6 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 # ----------------------------------------------------------------------------- output
 
 
-def _clean(v: Any) -> Any:
-    """JSON-safe: infinity (Erlang C ASA when A >= N) becomes null."""
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, dict):
-        return {k: _clean(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_clean(x) for x in v]
-    return v
-
-
-def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{v:.1%}"
-
-
-def _secs(v: float | None) -> str:
-    if v is None:
-        return "-"
-    return "inf" if math.isinf(v) else f"{v:.1f}"
-
-
-def _targets_text(o: dict[str, float | None]) -> str:
-    parts = []
-    if o["target_sl"] is not None:
-        parts.append(f"{o['target_sl']:.1%} answered within {o['answer_within']:g} s")
-    if o["target_asa"] is not None:
-        parts.append(f"ASA <= {o['target_asa']:g} s")
-    if o["target_abandon"] is not None:
-        parts.append(f"abandoned <= {o['target_abandon']:.1%}")
-    if o["max_occupancy"] is not None:
-        parts.append(f"occupancy <= {o['max_occupancy']:.1%}")
-    return ", ".join(parts)
-
-
-def _targets_json(o: dict[str, float | None]) -> dict[str, float]:
-    names = {
-        "target_sl": "service_level",
-        "answer_within": "answer_within_seconds",
-        "target_asa": "asa_seconds",
-        "target_abandon": "p_abandon",
-        "max_occupancy": "occupancy",
-    }
-    out = {names[k]: v for k, v in o.items() if k in names and v is not None}
-    if o["target_sl"] is None:
-        out.pop("answer_within_seconds", None)  # only a threshold for a service-level target
-    return out
-
-
-# ----------------------------------------------------------------------------- erlang
-
-
 PARAMS = (
     "calls",
     "interval",
@@ -302,7 +257,7 @@ def evaluate(params: dict[str, str | None]) -> dict[str, Any]:
         raise BadInput(unknown[0], f"unknown parameter; known: {', '.join(PARAMS)}")
     args = argparse.Namespace(**{k: params.get(k) for k in PARAMS})
     try:
-        return _clean(single(args))
+        return clean(single(args))
     except _BadInput as exc:
         flag, _, msg = str(exc).partition(": ")
         raise BadInput(flag.removeprefix("--").replace("-", "_"), msg) from None
@@ -318,9 +273,9 @@ def run_single(args: argparse.Namespace) -> int:
     """Solve for agents (targets) or evaluate ``--agents``; print a table or JSON."""
     out = single(args)
     if args.json:
-        print(json.dumps(_clean(out), allow_nan=False))
+        print(json.dumps(clean(out), allow_nan=False))
     else:
-        print(_single_table(out, _model_options(args)))
+        print(single_table(out, _model_options(args)))
     return 0
 
 
@@ -392,7 +347,7 @@ def single(args: argparse.Namespace) -> dict[str, Any]:
         out["shrinkage"] = o["shrinkage"]
         out["agents_scheduled"] = scheduled_agents(agents, o["shrinkage"])
     if has_target:
-        out["targets"] = _targets_json(o)
+        out["targets"] = targets_json(o)
         if agents_text is not None:
             limits = ("target_sl", "target_asa", "target_abandon", "max_occupancy")
             out["meets_targets"] = meets_targets(res, **{k: o[k] for k in limits})
@@ -400,48 +355,6 @@ def single(args: argparse.Namespace) -> dict[str, Any]:
         out["evaluations"] = evaluations
     return out
 
-
-def _single_table(r: dict[str, Any], o: dict[str, float | None]) -> str:
-    model = "Erlang C (M/M/N)" if r["model"] == "erlang_c" else "Erlang A (M/M/N+M)"
-    lines = [
-        f"{model}: {r['calls']:g} calls per {r['interval_seconds']:g} s, AHT {r['aht_seconds']:g} s"
-        f" = {r['offered_load_erlangs']:.2f} Erlangs offered"
-        + (f", mean patience {r['patience_seconds']:g} s" if "patience_seconds" in r else ""),
-    ]
-    if "targets" in r:
-        lines.append(f"Targets: {_targets_text(o)}")
-    lines.append("")
-    label = "agents needed" if r["mode"] == "solve" else "agents"
-    rows: list[tuple[str, str, str]] = [
-        (label, f"{r['agents']:,}", ""),
-        (
-            "service level",
-            _pct(r["service_level"]),
-            f"answered within {r['answer_within_seconds']:g} s, of calls offered",
-        ),
-        ("P(wait)", _pct(r["p_wait"]), ""),
-    ]
-    if "p_abandon" in r:
-        rows.append(("P(abandon)", _pct(r["p_abandon"]), ""))
-        rows.append(("ASA", _secs(r["asa_seconds"]) + " s", "mean wait of answered calls"))
-        rows.append(("mean wait", _secs(r["mean_wait_all_seconds"]) + " s", "all calls"))
-    else:
-        note = "mean wait of all calls" if math.isfinite(r["asa_seconds"]) else "unstable: A >= N"
-        rows.append(("ASA", _secs(r["asa_seconds"]) + " s", note))
-    rows.append(("occupancy", _pct(r["occupancy"]), ""))
-    ql = r["queue_length"]
-    rows.append(("mean queue length", "inf" if math.isinf(ql) else f"{ql:.2f}", "calls waiting"))
-    if "agents_scheduled" in r:
-        rows.append(
-            ("agents scheduled", f"{r['agents_scheduled']:,}", f"at {r['shrinkage']:.1%} shrinkage")
-        )
-    if "meets_targets" in r:
-        rows.append(("meets targets", "yes" if r["meets_targets"] else "NO", ""))
-    lines += [f"  {k:<18}{v:>10}   {n}".rstrip() for k, v, n in rows]
-    return "\n".join(lines)
-
-
-# ----------------------------------------------------------------------------- plan
 
 _DEFAULT_PLAN = {"target_sl": 0.8, "answer_within": 20.0}
 
@@ -464,7 +377,7 @@ def run_plan(args: argparse.Namespace) -> int:
     plan = make_plan(rows, **{k: o[k] for k in (*_TARGETS, *_LIMITS)})
     model = "erlang_c" if o["patience"] is None else "erlang_a"
     if getattr(args, "plot", None):
-        title = f"{args.forecast}: agents for {_targets_text(o)}"
+        title = f"{args.forecast}: agents for {targets_text(o)}"
         if o["patience"] is not None:
             title += f" (Erlang A, mean patience {o['patience']:g} s)"
         plot_plan(plan, args.plot, title=title)
@@ -476,96 +389,15 @@ def run_plan(args: argparse.Namespace) -> int:
         doc = {
             "model": model,
             "forecast": args.forecast,
-            "targets": _targets_json(o),
+            "targets": targets_json(o),
             "patience_seconds": o["patience"],
             "shrinkage": o["shrinkage"],
             "intervals": [r.as_dict() for r in plan],
             "peak_agents": peak,
         }
-        print(json.dumps(_clean(doc), allow_nan=False))
+        print(json.dumps(clean(doc), allow_nan=False))
     elif getattr(args, "csv", False):
-        print(_plan_csv(plan), end="")
+        print(plan_csv(plan), end="")
     else:
-        print(_plan_table(plan, o, args.forecast, model))
+        print(plan_table(plan, o, args.forecast, model))
     return 0
-
-
-def _columns(plan: Sequence[PlanRow]) -> list[str]:
-    cols = list(PlanRow.__dataclass_fields__)
-    if all(r.queue is None for r in plan):
-        cols.remove("queue")
-    if all(r.agents_scheduled is None for r in plan):
-        cols.remove("agents_scheduled")
-    if all(r.p_abandon is None for r in plan):
-        cols.remove("p_abandon")
-    return cols
-
-
-def _plan_csv(plan: Sequence[PlanRow]) -> str:
-    cols = _columns(plan)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["interval_start" if c == "start" else c for c in cols])
-    for r in plan:
-        d = r.as_dict()
-        w.writerow(["" if d[c] is None or d[c] == math.inf else d[c] for c in cols])
-    return buf.getvalue()
-
-
-def _plan_table(plan: Sequence[PlanRow], o: dict[str, float | None], name: str, model: str) -> str:
-    cols = _columns(plan)
-    if len({r.interval_seconds for r in plan}) == 1:
-        cols.remove("interval_seconds")
-    heads = {
-        "start": "start",
-        "queue": "queue",
-        "calls": "calls",
-        "aht_seconds": "AHT s",
-        "interval_seconds": "interval s",
-        "offered_load_erlangs": "Erlangs",
-        "agents": "agents",
-        "agents_scheduled": "scheduled",
-        "service_level": "SL",
-        "p_wait": "P(wait)",
-        "asa_seconds": "ASA s",
-        "occupancy": "occupancy",
-        "p_abandon": "P(abandon)",
-    }
-    fmt: dict[str, Callable[[Any], str]] = {
-        "calls": lambda v: f"{v:g}",
-        "aht_seconds": lambda v: f"{v:g}",
-        "interval_seconds": lambda v: f"{v:g}",
-        "offered_load_erlangs": lambda v: f"{v:.2f}",
-        "agents": lambda v: f"{v:,}",
-        "agents_scheduled": lambda v: f"{v:,}",
-        "service_level": _pct,
-        "p_wait": _pct,
-        "occupancy": _pct,
-        "p_abandon": _pct,
-        "asa_seconds": _secs,
-    }
-    cells = [[heads[c] for c in cols]]
-    for r in plan:
-        d = r.as_dict()
-        cells.append([fmt.get(c, str)(d[c]) if d[c] is not None else "-" for c in cols])
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cols))]
-    text_cols = {"start", "queue"}
-    lines = [
-        f"{'Erlang C' if model == 'erlang_c' else 'Erlang A'} plan for {name}: {_targets_text(o)}"
-        + (f", mean patience {o['patience']:g} s" if o["patience"] is not None else ""),
-        "",
-    ]
-    for row in cells:
-        lines.append(
-            "  ".join(
-                v.ljust(w) if c in text_cols else v.rjust(w)
-                for v, w, c in zip(row, widths, cols, strict=True)
-            ).rstrip()
-        )
-    total_peak = max(plan, key=lambda r: r.agents)
-    lines.append("")
-    lines.append(
-        f"peak: {total_peak.agents:,} agents at {total_peak.start}"
-        + (f" (queue {total_peak.queue})" if total_peak.queue else "")
-    )
-    return "\n".join(lines)
