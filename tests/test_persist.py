@@ -191,7 +191,9 @@ def test_restore_keeps_lead_file_leads_the_store_lacks_and_reuses_known_leads() 
     assert len(book2) == 5 and book2.lead("L1") == book.lead("L1")
 
 
-def test_restore_of_many_leads_is_fast() -> None:
+def test_restore_of_many_leads_keeps_every_lead_dialable() -> None:
+    # A correctness test at a size where a quadratic restore would show; how fast it runs is a
+    # benchmark's business, not this test's.
     n = 100_000
     zones = [["America/New_York"], ["America/Chicago"], ["America/Denver", "America/Phoenix"]]
     state = {"attempts": 0, "next_attempt_at": T0}
@@ -202,14 +204,11 @@ def test_restore_of_many_leads_is_fast() -> None:
         }
         for i in range(n)
     }
-    import time
-
-    t = time.perf_counter()
     book = LeadBook()
-    book.restore(entries, T0)
-    elapsed = time.perf_counter() - t
+    counts = book.restore(entries, T0)
+    assert counts["restored"] == n
     assert len(book) == n and book.counts(T0, ALWAYS).dialable == n
-    assert elapsed < 5.0  # about 0.6 s here; a million in 5.5 s (GC paused) to 7 s
+    assert book.lead("L99999").phone == "+12120099999"
 
 
 # --- do-not-call, abandonment, statistics ---------------------------------------------------------
