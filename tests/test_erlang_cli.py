@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from acd.erlang.cli import main, register
+from tests import erlang_ref as ref
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = ["erlang", "--calls", "100", "--interval", "1800", "--aht", "180", "--answer-within", "20"]
@@ -76,12 +77,27 @@ def test_evaluate_against_targets(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and re.search(r"meets targets +yes", out)
 
 
+def table_figures(out: str) -> dict[str, str]:
+    """Each ``  name   value  note`` line of the table: name -> value."""
+    rows = re.findall(r"^  (\S.*?\S) {2,}(\S+(?: s)?)(?:   .*)?$", out, re.M)
+    return dict(rows)
+
+
 def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run([*BASE, "--target-sl", "0.8", "--shrinkage", "0.3"], capsys)
     assert code == 0
-    assert "10.00 Erlangs" in out
-    assert re.search(r"agents needed +14\n", out)
-    assert "88.8%" in out and "agents scheduled" in out and "20" in out
+    a, aht, t = 100 / 1800 * 180, 180.0, 20.0  # the worked example: 10 Erlangs
+    n = ref.agents_for(a, aht, t, 0.8)
+    assert f"{a:.2f} Erlangs" in out
+    assert table_figures(out) == {
+        "agents needed": str(n),
+        "service level": f"{100 * ref.service_level(n, a, aht, t):.1f}%",
+        "P(wait)": f"{100 * ref.p_wait(n, a):.1f}%",
+        "ASA": f"{ref.asa(n, a, aht):.1f} s",
+        "occupancy": f"{100 * a / n:.1f}%",
+        "mean queue length": f"{ref.queue_length(n, a):.2f}",
+        "agents scheduled": str(ref.scheduled(n, "0.3")),
+    }
     code, out, _ = run([*BASE, "--agents", "10"], capsys)
     assert code == 0 and "inf" in out and "unstable" in out
 

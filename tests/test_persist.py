@@ -1,11 +1,13 @@
 """Persistence, core side: change logs, dumps, and a core rebuilt from what a store holds.
 
-A dict-based fake store applies batches with the merge rules of acd/store/batch.py; a core is run,
-"crashes", and a fresh core restored from the fake store must agree with it."""
+The in-memory store (the model the Redis store is tested against) applies the batches; a core is
+run, "crashes", and a fresh core restored from that store must agree with it."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 from datetime import datetime
 from pathlib import Path
 from random import Random
@@ -24,6 +26,7 @@ from acd.persist import RECOVERED, Collector, restore
 from acd.simulate import build, campaign_leads, sim_epoch
 from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
+from acd.store.memory import MemoryStore
 from dialer.abandonment import DAY, AbandonLedger
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
@@ -40,48 +43,20 @@ ALWAYS = CallingWindow("00:00", "24:00")
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=ZoneInfo("America/New_York")).timestamp()
 
 
-class FakeStore:
-    """Applies batches as a store does (batch.py): in seq order, once; leads merged per lead;
-    DNC and sessions set or removed; buckets set by start; KPIs replaced; campaigns merged."""
+def apply(store: MemoryStore, batch: Batch) -> None:
+    """The store's own apply (the merge rules every store shares), from a synchronous test."""
+    asyncio.run(store.apply(batch))
 
-    def __init__(self) -> None:
-        self.state = StoredState()
-        self.records: list[dict[str, Any]] = []
-        self._buckets: dict[str, dict[float, tuple[float, int, int]]] = {}
 
-    def apply(self, batch: Batch) -> None:
-        b = Batch.from_json(json.loads(json.dumps(batch.to_json(), allow_nan=False)))
-        s = self.state
-        if b.seq <= s.last_seq:
-            return
-        self.records += b.records
-        for name, leads in b.leads.items():
-            book = s.leads.setdefault(name, {})
-            for lead_id, entry in leads.items():
-                cur = book.setdefault(lead_id, {})
-                if "lead" in entry:
-                    cur["lead"] = entry["lead"]
-                cur["state"] = entry["state"]
-        for number, e in b.dnc.items():
-            if e is None:
-                s.dnc.pop(number, None)
-            else:
-                s.dnc[number] = e
-        for agent_id, sess in b.sessions.items():
-            if sess is None:
-                s.sessions.pop(agent_id, None)
-            else:
-                s.sessions[agent_id] = sess
-        for name, buckets in b.abandon.items():
-            have = self._buckets.setdefault(name, {})
-            for bucket in buckets:
-                have[bucket[0]] = bucket
-            s.abandon[name] = [have[k] for k in sorted(have)]
-        if b.kpis is not None:
-            s.kpis = b.kpis
-        for name, c in b.campaigns.items():
-            s.campaigns.setdefault(name, {}).update(c)
-        s.last_seq = b.seq
+def loaded(store: MemoryStore) -> StoredState:
+    return asyncio.run(store.load())
+
+
+def all_records(store: MemoryStore) -> list[dict[str, Any]]:
+    async def read() -> list[dict[str, Any]]:
+        return [r async for r in store.records(-math.inf, math.inf)]
+
+    return asyncio.run(read())
 
 
 # --- the lead book ------------------------------------------------------------------------------
@@ -191,7 +166,9 @@ def test_restore_keeps_lead_file_leads_the_store_lacks_and_reuses_known_leads() 
     assert len(book2) == 5 and book2.lead("L1") == book.lead("L1")
 
 
-def test_restore_of_many_leads_is_fast() -> None:
+def test_restore_of_many_leads_keeps_every_lead_dialable() -> None:
+    # A correctness test at a size where a quadratic restore would show; how fast it runs is a
+    # benchmark's business, not this test's.
     n = 100_000
     zones = [["America/New_York"], ["America/Chicago"], ["America/Denver", "America/Phoenix"]]
     state = {"attempts": 0, "next_attempt_at": T0}
@@ -202,14 +179,11 @@ def test_restore_of_many_leads_is_fast() -> None:
         }
         for i in range(n)
     }
-    import time
-
-    t = time.perf_counter()
     book = LeadBook()
-    book.restore(entries, T0)
-    elapsed = time.perf_counter() - t
+    counts = book.restore(entries, T0)
+    assert counts["restored"] == n
     assert len(book) == n and book.counts(T0, ALWAYS).dialable == n
-    assert elapsed < 5.0  # about 0.6 s here; a million in 5.5 s (GC paused) to 7 s
+    assert book.lead("L99999").phone == "+12120099999"
 
 
 # --- do-not-call, abandonment, statistics ---------------------------------------------------------
@@ -288,7 +262,7 @@ def test_sessions_come_back_as_a_supervisor_expects() -> None:
     )
     c = Clocked(cfg, login=False)
     col = Collector(c.engine)
-    store = FakeStore()
+    store = MemoryStore()
     for a in ("talk", "wrap", "asks"):
         c.do(ev.AgentLogin(a))
     for cid in ("c1", "c2", "c3"):
@@ -307,13 +281,13 @@ def test_sessions_come_back_as_a_supervisor_expects() -> None:
     c.do(ev.AgentPause("brk", "training"))
     c.do(ev.AgentLogin("out"))
     c.do(ev.AgentLogout("out"))
-    store.apply(col.collect(1, c.now))
+    apply(store, col.collect(1, c.now))
     states = {a.id: a.state.value for a in c.engine.agents.values()}
     assert states["wrap"] == "wrap_up" and "ringing" in states.values()
-    assert set(store.state.sessions) == {"ready", "ring", "talk", "wrap", "brk", "asks"}
+    assert set(loaded(store).sessions) == {"ready", "ring", "talk", "wrap", "brk", "asks"}
 
     fresh = Clocked(cfg, login=False)
-    counts = restore(fresh.engine, store.state, c.now + 60)
+    counts = restore(fresh.engine, loaded(store), c.now + 60)
     assert (counts["sessions"], counts["recovered"]) == (6, 1)
     got = {
         a.id: (a.state.value, a.pause_reason if a.state.value == "paused" else "")
@@ -358,7 +332,7 @@ def test_a_core_restored_from_the_store_agrees_with_the_one_that_crashed() -> No
     core, _, driver = build(cfg, base_dir=EXAMPLES)
     assert isinstance(core, Center)
     col = Collector(core)
-    store = FakeStore()
+    store = MemoryStore()
     seq = 0
     crash = 3600.0  # 10:00 in New York: the Central zone's window opens and leads are dialled
     core.dnc.add("+12125550199", "api", 10.0)
@@ -367,7 +341,7 @@ def test_a_core_restored_from_the_store_agrees_with_the_one_that_crashed() -> No
         t = min(t + 300.0, crash)
         driver.run(t, drain=False)
         seq += 1
-        store.apply(col.collect(seq, t, kpis=True))
+        apply(store, col.collect(seq, t, kpis=True))
         if t == 1800.0:
             core.campaigns["renewals"].paused = True  # a supervisor pauses the campaign
         if t == 2400.0:
@@ -375,17 +349,17 @@ def test_a_core_restored_from_the_store_agrees_with_the_one_that_crashed() -> No
             core.campaigns["renewals"].paused = False
     now = crash
     seq += 1
-    store.apply(col.collect(seq, now, kpis=True))
-    assert store.state.last_seq == seq
+    apply(store, col.collect(seq, now, kpis=True))
+    assert loaded(store).last_seq == seq
     old_book = book(core)
     dialing = {lead.lead_id for lead in old_book if old_book.dialing(lead.lead_id)}
     assert dialing, "the crash should catch calls being dialled"
     # Every record is complete and JSON-able; none twice.
-    ids = [r["call_id"] for r in store.records]
+    ids = [r["call_id"] for r in all_records(store)]
     assert len(ids) == len(set(ids)) and len(ids) > 30
 
     fresh = fresh_center(cfg)
-    counts = restore(fresh, store.state, now)
+    counts = restore(fresh, loaded(store), now)
     assert counts["leads"] == len(old_book) and counts["leads_dialing"] == len(dialing)
     assert counts["leads_kept"] == 0 and counts["skipped"] == 0
     # A collector on the restored core sends only what the store lacks: sessions, campaigns.
