@@ -25,20 +25,13 @@ from acd.config.schema import Config, Simulation
 from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore, new_token
-from acd.daemon.endpoints import (
-    asset,
-    events_ws,
-    index,
-    metrics_endpoint,
-    openapi_doc,
-    package_version,
-    readyz,
-    snapshot_message,
-)
 from acd.daemon.live import LiveDriver
 from acd.daemon.metrics import Metrics
 from acd.daemon.persistence import Persistence
+from acd.daemon.reload import reload_config
+from acd.daemon.snapshot import snapshot_message
 from acd.daemon.state import DAEMON, Daemon
+from acd.daemon.version import package_version
 from acd.engine import Engine
 from acd.errors import AcdError
 from acd.persist import Collector, restore
@@ -340,7 +333,7 @@ async def ticker_ctx(app: web.Application) -> AsyncIterator[None]:
         while True:
             await asyncio.sleep(1.0)  # presentation cadence only; engine time never sleeps
             if d.hub.clients and d.driver is not None:
-                d.hub.publish(snapshot_message(d))
+                d.hub.publish(snapshot_message(d.driver.engine, d.driver.now()))
 
     task = asyncio.create_task(tick())
     yield
@@ -372,17 +365,7 @@ def build_app(
         campaigns,
         lambda: {"role": d.role, **d.store_health()},
     )
-    api.add_routes(app)
-    for path, handler, role in (
-        ("/readyz", readyz, "open"),
-        ("/metrics", metrics_endpoint, "open" if config.daemon.metrics_open else "supervisor"),
-        ("/v1/openapi.json", openapi_doc, "open"),
-        ("/v1/events", events_ws, "supervisor"),
-        ("/", index, "open"),
-        (r"/{asset:[A-Za-z0-9_-]+\.(?:js|css|svg|png|ico)}", asset, "open"),
-    ):
-        handler.acd_role = role  # type: ignore[attr-defined]
-        app.router.add_get(path, handler, allow_head=False)
+    api.add_routes(app, config.daemon)
     app.cleanup_ctx.append(engine_ctx)
     app.cleanup_ctx.append(ticker_ctx)
     app.on_shutdown.append(_close_websockets)
@@ -449,7 +432,7 @@ async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
 
     def on_hup() -> None:
         try:
-            result = api.reload_config(d)
+            result = reload_config(d)
             log.info("SIGHUP: reloaded %s", result["changes"])
         except Exception as exc:  # an invalid file: keep the old config
             log.error("SIGHUP: reload refused, old config kept: %s", getattr(exc, "message", exc))

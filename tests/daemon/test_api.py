@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from acd import events as ev
-from tests.daemon.conftest import Api
+from tests.daemon.conftest import TOKENS, Api
 
 
 async def test_health_is_open_and_ready(api: Api) -> None:
@@ -136,6 +136,8 @@ async def test_erlang_endpoint_matches_the_calculator(api: Api) -> None:
     assert status == 422 and body["error"]["message"].startswith("calls: ")
     status, body = await api.call("GET", "/v1/erlang?calls=5&aht=180&agents=3&colour=1")
     assert status == 422 and body["error"]["message"].startswith("colour: unknown parameter")
+    status, body = await api.call("GET", f"/v1/erlang?{q}&access_token={TOKENS['agent']}", None)
+    assert status == 200 and body["agents"] == 14  # the token in the query is not an input
 
 
 async def test_disposition_during_call_or_wrap_up(api: Api) -> None:

@@ -1,40 +1,22 @@
-"""The endpoints beside the API's route table: the WebSocket event stream, /metrics, /readyz,
-the OpenAPI document and the wallboard's files."""
+"""The raw routes of the route table: the WebSocket event stream, /metrics, /readyz and the
+wallboard's files; each answers the request itself."""
 
 from __future__ import annotations
 
 import json
 import logging
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from acd.daemon import api
+from acd.daemon.api.errors import ApiError
 from acd.daemon.hub import TYPES
-from acd.daemon.state import DAEMON, Daemon
+from acd.daemon.snapshot import snapshot_message
+from acd.daemon.state import DAEMON
 
 log = logging.getLogger("acd.daemon")
-WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
-
-
-def package_version() -> str:
-    try:
-        return version("acd-dialer")
-    except PackageNotFoundError:
-        return "0+unknown"
-
-
-def snapshot_message(d: Daemon) -> dict[str, Any]:
-    assert d.driver is not None
-    now = d.driver.now()
-    core = d.driver.engine
-    snap = core.snapshot(now)
-    snap.pop("calls")
-    campaigns = [{k: v for k, v in c.items() if k != "report"} for c in core.campaigns_view(now)]
-    return {"type": "snapshot", "time": now, **snap, "campaigns": campaigns}
+WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 
 
 async def events_ws(request: web.Request) -> web.StreamResponse:
@@ -42,12 +24,12 @@ async def events_ws(request: web.Request) -> web.StreamResponse:
     types = frozenset(t for t in request.query.get("types", ",".join(TYPES)).split(",") if t)
     unknown = types - TYPES
     if unknown:
-        raise api.ApiError(422, "invalid_field", f"types: unknown {sorted(unknown)}")
+        raise ApiError(422, "invalid_field", f"types: unknown {sorted(unknown)}")
     ws = web.WebSocketResponse(heartbeat=30)
     await ws.prepare(request)
     first = None
     if "snapshot" in types and d.driver is not None:
-        first = json.dumps(snapshot_message(d), default=str)
+        first = json.dumps(snapshot_message(d.driver.engine, d.driver.now()), default=str)
     await d.hub.serve(ws, types, first)
     return ws
 
@@ -74,12 +56,6 @@ async def readyz(request: web.Request) -> web.Response:
     if d.status:
         body["status"] = d.status
     return web.json_response(body, status=200 if ready else 503)
-
-
-async def openapi_doc(request: web.Request) -> web.Response:
-    from acd.daemon.openapi import document
-
-    return web.json_response(document(package_version()))
 
 
 async def index(request: web.Request) -> web.StreamResponse:

@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
-from acd.daemon.api import ROUTES
+from aiohttp import web
+
+from acd.daemon.version import package_version
+
+if TYPE_CHECKING:
+    from acd.daemon.api.routes import Route
+
+# The table the server was built from (set by ``add_routes``): the document describes it.
+ROUTE_TABLE: web.AppKey[Sequence[Any]] = web.AppKey("route_table", Sequence)
 
 ERROR = {
     "type": "object",
@@ -20,8 +29,11 @@ ERROR = {
 }
 
 
+ERR = {"description": "error", "content": {"application/json": {"schema": ERROR}}}
+
+
 def _responses(status: int, secured: bool, has_body: bool) -> dict[str, Any]:
-    err = {"description": "error", "content": {"application/json": {"schema": ERROR}}}
+    err = ERR
     out: dict[str, Any] = {
         str(status): {
             "description": "OK",
@@ -41,9 +53,11 @@ def _responses(status: int, secured: bool, has_body: bool) -> dict[str, Any]:
     return out
 
 
-def document(version: str) -> dict[str, Any]:
+def document(routes: Sequence[Route], version: str) -> dict[str, Any]:
     paths: dict[str, Any] = {}
-    for r in ROUTES:
+    for r in routes:
+        if not r.documented:
+            continue
         params = [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{(\w+)}", r.path)
@@ -60,6 +74,10 @@ def document(version: str) -> dict[str, Any]:
                 r.status, r.role != "open", r.body is not None or r.raw_body is not None
             ),
         }
+        if r.responses is not None:  # a raw route states its own, and the auth errors
+            op["responses"] = dict(r.responses)
+            if r.role != "open":
+                op["responses"] |= {"401": ERR, "403": ERR}
         if r.role == "open":
             op["security"] = []
         else:
@@ -75,23 +93,6 @@ def document(version: str) -> dict[str, Any]:
         if r.raw_body is not None:
             op["requestBody"] = {"required": True, "content": r.raw_body}
         paths.setdefault(r.path, {})[r.method.lower()] = op
-    paths["/readyz"] = {
-        "get": {
-            "summary": "Readiness: engine running, adapters connected, not draining",
-            "operationId": "readyz",
-            "security": [],
-            "responses": {
-                "200": {
-                    "description": "ready",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                },
-                "503": {
-                    "description": "not ready",
-                    "content": {"application/json": {"schema": {"type": "object"}}},
-                },
-            },
-        }
-    }
     return {
         "openapi": "3.1.0",
         "info": {
@@ -106,3 +107,7 @@ def document(version: str) -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": paths,
     }
+
+
+async def openapi_doc(request: web.Request) -> web.Response:
+    return web.json_response(document(request.app[ROUTE_TABLE], package_version()))

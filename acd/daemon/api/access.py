@@ -1,0 +1,86 @@
+"""How handlers reach the core: the running driver, and the agents and campaigns a path
+names, with the 404 or 503 when they are not there."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from acd import events as ev
+from acd.core import Core
+from acd.daemon.api.errors import ApiError
+from acd.daemon.auth import Principal
+from acd.daemon.live import LiveDriver
+from acd.daemon.state import Daemon
+
+# The authenticated caller, set by the middleware on every route that needs a token.
+PRINCIPAL = web.RequestKey("principal", Principal)
+
+
+def agent_id(request: web.Request) -> str:
+    return request.match_info["agent_id"]
+
+
+def driver(d: Daemon) -> LiveDriver:
+    if d.driver is None:
+        raise ApiError(503, "not_ready", "the engine is not running")
+    return d.driver
+
+
+def core(d: Daemon) -> Core:
+    return driver(d).engine
+
+
+def submit(d: Daemon, event: ev.Event) -> None:
+    driver(d).submit(event)
+
+
+def agent(d: Daemon, aid: str) -> dict[str, Any]:
+    """The agent's view with its figures; 404 for an unknown agent."""
+    drv = driver(d)
+    a = drv.engine.agents.get(aid)
+    if a is None:
+        raise ApiError(404, "unknown_agent", f"unknown agent {aid!r}")
+    view = drv.engine.agent_view(a, drv.now())
+    view["kpis"] = a.stats.kpis()
+    return view
+
+
+def agent_or_gone(d: Daemon, aid: str) -> dict[str, Any]:
+    """After a log-out: an agent the config no longer has is gone from the core."""
+    try:
+        return agent(d, aid)
+    except ApiError:
+        return {"id": aid, "state": "logged_out", "removed": True}
+
+
+def iso(value: str, where: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ApiError(
+            422, "invalid_field", f"{where}: not an ISO 8601 date and time: {value!r}"
+        ) from None
+
+
+def campaign(d: Daemon, name: str) -> tuple[Any, Any]:
+    """The core (a dialer center: only it has campaigns) and the campaign; 404 if unknown."""
+    c = core(d)
+    rt = c.campaigns.get(name)  # a core without campaigns has none
+    if rt is None:
+        raise ApiError(404, "unknown_campaign", f"unknown campaign {name!r}")
+    return c, rt
+
+
+def page_bounds(query: Any, default: int = 100, most: int = 1000) -> tuple[int, int]:
+    """``limit`` and ``cursor`` of a paged list, checked."""
+    try:
+        limit = int(query.get("limit", str(default)))
+        start = int(query.get("cursor", "0") or 0)
+    except ValueError:
+        raise ApiError(422, "invalid_field", "limit and cursor are integers") from None
+    if not 1 <= limit <= most or start < 0:
+        raise ApiError(422, "invalid_field", f"limit: 1-{most}; cursor: from a previous page")
+    return limit, start

@@ -1,0 +1,134 @@
+"""The wrapper every JSON route runs through (role, own-agent rule, query, body, JSON out) and
+the middleware that authenticates and turns every error into the API's error body."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from acd.config.schema import Daemon as DaemonSettings
+from acd.daemon.api.access import PRINCIPAL
+from acd.daemon.api.errors import ApiError, error
+from acd.daemon.api.openapi import ROUTE_TABLE
+from acd.daemon.api.routes import ROUTES, Handler, Route
+from acd.daemon.state import DAEMON
+from acd.errors import AcdError, ConfigError
+
+log = logging.getLogger("acd.api")
+
+
+def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        d = request.app[DAEMON]
+        if route.role != "open":
+            p = request[PRINCIPAL]  # authenticated, with the route's role, by the middleware
+            if (
+                route.own_agent
+                and not p.at_least("supervisor")
+                and p.agent_id != request.match_info.get("agent_id")
+            ):
+                raise ApiError(403, "forbidden", "an agent token may act only on its own agent")
+        unknown = set(request.query) - {q[0] for q in route.query} - {"access_token"}
+        if unknown:
+            raise ApiError(422, "invalid_field", f"{min(unknown)}: unknown parameter")
+        body = None
+        if route.body is not None:
+            raw = await request.read()
+            data: Any = {}
+            if raw.strip():
+                try:
+                    data = json.loads(raw)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise ApiError(
+                        400, "invalid_json", f"the body is not valid JSON: {exc}"
+                    ) from None
+            if not isinstance(data, dict):
+                raise ApiError(422, "invalid_body", "the body must be a JSON object")
+            try:
+                body = route.body.model_validate(data)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "body"
+                raise ApiError(422, "invalid_field", f"{where}: {first['msg']}") from None
+        handler_: Handler = route.handler  # type: ignore[assignment]
+        result = await handler_(request, d, body)
+        if route.method != "GET" and d.persistence is not None:
+            d.persistence.touch()  # lead and DNC edits change the core outside a step
+        return web.json_response(result, status=route.status, dumps=_dumps)
+
+    return handler
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, allow_nan=False, default=str)
+
+
+@web.middleware
+async def errors_and_auth(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    try:
+        route = request.match_info.route
+        info = getattr(route.handler, "acd_role", None)
+        if info is not None and info != "open":
+            required = info
+            token = ""
+            header = request.headers.get("Authorization", "")
+            if header.startswith("Bearer "):
+                token = header[7:].strip()
+            elif "access_token" in request.query:
+                token = request.query["access_token"]
+            if not token:
+                raise ApiError(401, "unauthorized", "a bearer token is required")
+            principal = request.app[DAEMON].tokens.lookup(token)
+            if principal is None:
+                raise ApiError(401, "unauthorized", "the token is not valid")
+            if not principal.at_least(required):
+                raise ApiError(403, "forbidden", f"this needs the {required} role")
+            request[PRINCIPAL] = principal
+        return await handler(request)
+    except ApiError as exc:
+        return error(exc.status, exc.code, exc.message)
+    except ConfigError as exc:
+        return error(422, exc.code, exc.message)
+    except AcdError as exc:
+        return error(exc.http_status, exc.code, exc.message)
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
+            resp = error(exc.status, code, exc.reason)
+            if "Allow" in exc.headers:  # RFC 9110: a 405 lists the methods that are allowed
+                resp.headers["Allow"] = exc.headers["Allow"]
+            return resp
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error(500, "internal_error", "internal error; see the daemon's log")
+
+
+def add_routes(app: web.Application, settings: DaemonSettings) -> None:
+    """Register every route of the table; the OpenAPI document describes the same table."""
+    table = [
+        replace(r, role="open") if r.open_setting and getattr(settings, r.open_setting) else r
+        for r in ROUTES
+    ]
+    app[ROUTE_TABLE] = table  # as this app serves it: the document states the roles in force
+    for r in table:
+        h = _tagged(r.handler) if r.raw else wrap(r)
+        h.acd_role = r.role  # type: ignore[attr-defined]
+        app.router.add_route(r.method, r.path, h)
+
+
+def _tagged(handler: Any) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A raw handler in a fresh function, to carry this app's role for it."""
+
+    async def tagged(request: web.Request) -> web.StreamResponse:
+        return await handler(request)  # type: ignore[no-any-return]
+
+    return tagged

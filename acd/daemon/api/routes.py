@@ -1,0 +1,379 @@
+"""The one route table: the server's router and the OpenAPI document are both made from it,
+so they cannot drift. JSON routes get their body, query and role checks from the wrapper in
+``middleware``; raw routes (metrics, the event stream, readiness, the wallboard's files)
+answer the request themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from acd.daemon.api.admin import admin_reload, erlang, healthz
+from acd.daemon.api.agents import (
+    agent_disposition,
+    agent_force_state,
+    agent_login,
+    agent_logout,
+    agent_pause,
+    agent_preview,
+    agent_preview_dial,
+    agent_preview_skip,
+    agent_ready,
+    agent_skills,
+    get_agent,
+    list_agents,
+)
+from acd.daemon.api.bodies import (
+    Body,
+    CallbackBody,
+    DispositionBody,
+    DncBody,
+    HangupBody,
+    LeadPatchBody,
+    LoginBody,
+    PauseBody,
+    SkillsBody,
+    StateBody,
+    TransferBody,
+)
+from acd.daemon.api.calls import (
+    call_hangup,
+    call_hold,
+    call_resume,
+    call_transfer,
+    get_queue,
+    get_snapshot,
+    list_calls,
+    list_queues,
+)
+from acd.daemon.api.campaigns import (
+    campaign_pause,
+    campaign_resume,
+    lead_callback,
+    lead_close,
+    lead_get,
+    lead_patch,
+    leads_import,
+    leads_list,
+    list_campaigns,
+)
+from acd.daemon.api.compliance import dnc_add, dnc_check, dnc_list, dnc_remove, list_cdr
+from acd.daemon.api.endpoints import asset, events_ws, index, metrics_endpoint, readyz
+from acd.daemon.api.openapi import openapi_doc
+from acd.daemon.api.queries import (
+    CDR_QUERY,
+    CSV_OR_JSON,
+    ERLANG_QUERY,
+    EVENTS_QUERY,
+    LEADS_QUERY,
+    PAGE_QUERY,
+    Query,
+)
+from acd.daemon.state import Daemon
+
+Handler = Callable[[web.Request, Daemon, Any], Awaitable[Any]]
+RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_JSON = {"application/json": {"schema": {"type": "object"}}}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler | RawHandler
+    role: str  # minimum role; "open" needs no token
+    summary: str
+    body: type[Body] | None = None
+    own_agent: bool = False  # an agent token may act only on its own agent_id
+    status: int = 200
+    query: Query = ()
+    # A body the handler reads itself (not a JSON object): its OpenAPI "content" map.
+    raw_body: dict[str, Any] | None = None
+    # The handler takes the request alone and makes its own response; ``responses`` are its
+    # OpenAPI responses.
+    raw: bool = False
+    responses: dict[str, Any] | None = None
+    open_setting: str | None = None  # a ``daemon:`` setting that, when true, opens the route
+    documented: bool = True  # False: the wallboard's files, which are pages, not the API
+
+
+ROUTES: list[Route] = [
+    Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
+    Route("GET", "/v1/snapshot", get_snapshot, "supervisor", "Queues, agents and calls at once"),
+    Route(
+        "GET", "/v1/queues", list_queues, "agent", "Queues with waiting callers and today's KPIs"
+    ),
+    Route("GET", "/v1/queues/{queue}", get_queue, "agent", "One queue"),
+    Route("GET", "/v1/agents", list_agents, "supervisor", "All agents and their states"),
+    Route("GET", "/v1/agents/{agent_id}", get_agent, "agent", "One agent", own_agent=True),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/login",
+        agent_login,
+        "agent",
+        "Log in (ready or paused)",
+        LoginBody,
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/logout",
+        agent_logout,
+        "agent",
+        "Log out (after the current call and wrap-up)",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/ready",
+        agent_ready,
+        "agent",
+        "Ready: leave pause, or end wrap-up early",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/pause",
+        agent_pause,
+        "agent",
+        "Pause with a reason code (after the current call if on one)",
+        PauseBody,
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/disposition",
+        agent_disposition,
+        "agent",
+        "Set the disposition (wrap-up code) of the current or last call",
+        DispositionBody,
+        own_agent=True,
+    ),
+    Route(
+        "GET",
+        "/v1/agents/{agent_id}/preview",
+        agent_preview,
+        "agent",
+        "The lead the agent previews (preview mode, callbacks)",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/preview/dial",
+        agent_preview_dial,
+        "agent",
+        "Dial the previewed lead (the agent stays on the line)",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/preview/skip",
+        agent_preview_skip,
+        "agent",
+        "Skip the previewed lead",
+        own_agent=True,
+    ),
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/state",
+        agent_force_state,
+        "supervisor",
+        "Force an agent's state",
+        StateBody,
+    ),
+    Route(
+        "PUT",
+        "/v1/agents/{agent_id}/skills",
+        agent_skills,
+        "supervisor",
+        "Change an agent's skills live",
+        SkillsBody,
+    ),
+    Route("GET", "/v1/calls", list_calls, "supervisor", "Live calls"),
+    Route("POST", "/v1/calls/{call_id}/hangup", call_hangup, "agent", "Hang up a call", HangupBody),
+    Route(
+        "POST",
+        "/v1/calls/{call_id}/hold",
+        call_hold,
+        "agent",
+        "Record that the connected caller is on hold (the phone holds the audio); hold time "
+        "counts in AHT, not in talk time",
+    ),
+    Route(
+        "POST",
+        "/v1/calls/{call_id}/resume",
+        call_resume,
+        "agent",
+        "Record that the caller is off hold",
+    ),
+    Route(
+        "POST",
+        "/v1/calls/{call_id}/transfer",
+        call_transfer,
+        "agent",
+        "Transfer a call to a queue",
+        TransferBody,
+    ),
+    Route("GET", "/v1/campaigns", list_campaigns, "supervisor", "Campaigns with today's figures"),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/pause",
+        campaign_pause,
+        "supervisor",
+        "Stop placing calls (calls in flight finish)",
+    ),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/resume",
+        campaign_resume,
+        "supervisor",
+        "Place calls again",
+    ),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/leads",
+        leads_import,
+        "supervisor",
+        "Import leads (CSV or a JSON list): taken, and rejected rows with line and reason",
+        status=201,
+        raw_body=CSV_OR_JSON,
+    ),
+    Route(
+        "GET",
+        "/v1/campaigns/{campaign}/leads",
+        leads_list,
+        "supervisor",
+        "A campaign's leads, a page at a time",
+        query=LEADS_QUERY,
+    ),
+    Route(
+        "GET",
+        "/v1/campaigns/{campaign}/leads/{lead_id}",
+        lead_get,
+        "supervisor",
+        "One lead and where it stands",
+    ),
+    Route(
+        "PATCH",
+        "/v1/campaigns/{campaign}/leads/{lead_id}",
+        lead_patch,
+        "supervisor",
+        "Change a lead's priority",
+        LeadPatchBody,
+    ),
+    Route(
+        "DELETE",
+        "/v1/campaigns/{campaign}/leads/{lead_id}",
+        lead_close,
+        "supervisor",
+        "Close a lead (never dialed again; 409 while it is being dialed)",
+    ),
+    Route(
+        "POST",
+        "/v1/campaigns/{campaign}/leads/{lead_id}/callback",
+        lead_callback,
+        "supervisor",
+        "Schedule a callback (at: ISO 8601, or local wall time in the lead's zone)",
+        CallbackBody,
+    ),
+    Route(
+        "GET",
+        "/v1/cdr",
+        list_cdr,
+        "supervisor",
+        "Call detail records ended in a date range (bulk export: acd-dialer cdr export)",
+        query=CDR_QUERY,
+    ),
+    Route("GET", "/v1/dnc", dnc_list, "supervisor", "The do-not-call list", query=PAGE_QUERY),
+    Route(
+        "POST",
+        "/v1/dnc",
+        dnc_add,
+        "supervisor",
+        "Add a number to the do-not-call list (source api)",
+        DncBody,
+    ),
+    Route("GET", "/v1/dnc/{number}", dnc_check, "supervisor", "Is this number on the list?"),
+    Route(
+        "DELETE",
+        "/v1/dnc/{number}",
+        dnc_remove,
+        "supervisor",
+        "Take a number off the do-not-call list",
+    ),
+    Route("POST", "/v1/admin/reload", admin_reload, "admin", "Reload the config file"),
+    Route(
+        "GET",
+        "/v1/erlang",
+        erlang,
+        "agent",
+        "Staffing calculator: agents needed (give targets) or service given (give agents). "
+        "Give agents or a target, not both; target_sl needs answer_within and "
+        "target_abandon needs patience (422 otherwise).",
+        query=ERLANG_QUERY,
+    ),
+    Route(
+        "GET",
+        "/readyz",
+        readyz,
+        "open",
+        "Readiness: engine running, adapters connected, not draining",
+        raw=True,
+        responses={
+            "200": {"description": "ready", "content": _JSON},
+            "503": {"description": "not ready", "content": _JSON},
+        },
+    ),
+    Route(
+        "GET",
+        "/metrics",
+        metrics_endpoint,
+        "supervisor",
+        "Prometheus metrics (open without a token when daemon.metrics_open is true)",
+        raw=True,
+        open_setting="metrics_open",
+        responses={
+            "200": {
+                "description": "the Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
+    ),
+    Route(
+        "GET",
+        "/v1/openapi.json",
+        openapi_doc,
+        "open",
+        "This document",
+        raw=True,
+        responses={"200": {"description": "the OpenAPI document", "content": _JSON}},
+    ),
+    Route(
+        "GET",
+        "/v1/events",
+        events_ws,
+        "supervisor",
+        "Live events over a WebSocket: a snapshot a second, agent and call changes",
+        query=EVENTS_QUERY,
+        raw=True,
+        responses={
+            "101": {"description": "switching to the WebSocket protocol"},
+            "400": {"description": "not a WebSocket upgrade request", "content": _JSON},
+            "422": {"description": "an unknown message type", "content": _JSON},
+        },
+    ),
+    Route("GET", "/", index, "open", "The wallboard", raw=True, documented=False),
+    Route(
+        "GET",
+        r"/{asset:[A-Za-z0-9_-]+\.(?:js|css|svg|png|ico)}",
+        asset,
+        "open",
+        "The wallboard's files",
+        raw=True,
+        documented=False,
+    ),
+]
