@@ -1,0 +1,246 @@
+"""AMI events in, engine events out: channels, variables, bridges, hang-ups, Originate answers,
+the dialplan's UserEvents, and agents' devices going down and coming back (pause and ready).
+"""
+
+from __future__ import annotations
+
+from acd import events as ev
+from telephony_adapters.ami.messages import Event
+from telephony_adapters.asterisk.flows.legs import (
+    _TRACKED,
+    UP,
+    V_AMD,
+    V_PRIORITY,
+    V_QUEUE,
+    V_SKILLS,
+    Effects,
+    Leg,
+    Phase,
+    _int,
+    failure_reason,
+    log,
+    ours,
+)
+from telephony_adapters.asterisk.flows.progress import ProgressMixin
+
+DEVICE_REASON = "device-unavailable"
+_DEVICE_DOWN = frozenset({"UNAVAILABLE", "INVALID"})
+_PEER_DOWN = frozenset({"UNREACHABLE", "UNREGISTERED", "REJECTED"})
+_PEER_UP = frozenset({"REACHABLE", "REGISTERED"})
+
+
+class AmiEventsMixin(ProgressMixin):
+    def on_event(self, msg: Event) -> Effects:
+        """One AMI event; most are not ours and cost a dict lookup."""
+        handler = self._handlers.get(msg.name)
+        if handler is None:
+            return Effects()
+        self.seq += 1
+        return handler(msg)
+
+    def _chan(self, msg: Event, prefix: str = "") -> Leg | None:
+        uid = msg.get(f"{prefix}Uniqueid")
+        if not uid:
+            return None
+        state = msg.get(f"{prefix}ChannelState")
+        variables = ours(msg.variables(f"{prefix}ChanVariable"))
+        leg = self._observe(
+            uid, msg.get(f"{prefix}Channel") or "", _int(state, 0) if state else None, variables
+        )
+        if leg is None:
+            log.debug(
+                "%s of a channel not ours (%s): ignored", msg.name, msg.get(f"{prefix}Channel")
+            )
+        return leg
+
+    def _on_channel(self, msg: Event) -> Effects:
+        leg = self._chan(msg)
+        return self._progress(leg) if leg is not None else Effects()
+
+    def _on_dest(self, msg: Event) -> Effects:
+        leg = self._chan(msg, "Dest")
+        return self._progress(leg) if leg is not None else Effects()
+
+    def _on_varset(self, msg: Event) -> Effects:
+        name = (msg.get("Variable") or "").lstrip("_")
+        if name not in _TRACKED:
+            return Effects()
+        uid = msg.get("Uniqueid") or ""
+        variables = ours(msg.variables("ChanVariable"))
+        variables[name] = msg.get("Value") or ""
+        leg = self._observe(uid, msg.get("Channel") or "", None, variables) if uid else None
+        return self._progress(leg) if leg is not None else Effects()
+
+    def _on_bridge(self, msg: Event) -> Effects:
+        leg = self._chan(msg)
+        if leg is None:
+            return Effects()
+        leg.bridge = (msg.get("BridgeUniqueid") or "") if msg.name == "BridgeEnter" else ""
+        return self._progress(leg)
+
+    def _on_rename(self, msg: Event) -> Effects:
+        leg = self.legs.get(msg.get("Uniqueid") or "")
+        if leg is not None and msg.get("Newname"):
+            leg.channel = msg["Newname"]
+        return Effects()
+
+    def _on_hangup(self, msg: Event) -> Effects:
+        uid = msg.get("Uniqueid") or ""
+        channel = msg.get("Channel") or ""
+        if "<ZOMBIE>" in channel or channel.startswith("Surrogate/"):
+            return Effects()  # the husk of a masquerade, not the end of a call
+        self._ended[uid] = None
+        if len(self._ended) > 4096:
+            del self._ended[next(iter(self._ended))]
+        if self.after_play.pop(uid, None) is not None or self.doomed.pop(uid, None) is not None:
+            return Effects()
+        leg = self.legs.pop(uid, None)
+        if leg is None:
+            log.debug("Hangup of a channel not ours (%s): ignored", channel)
+            return Effects()
+        call = self.calls.get(leg.call_id) if leg.call_id else None
+        if call is None:
+            return Effects()
+        cause = _int(msg.get("Cause"))
+        if call.caller == uid:
+            if call.phase is Phase.DIALING:  # the OriginateResponse that follows says why
+                call.caller, call.cause = None, cause
+                return Effects()
+            if call.phase is Phase.AMD:  # answered, gone before AMD decided: nobody talked
+                return self._end_call(call, ev.OutboundFailed(call.call_id, "no_answer"))
+            return self._end_call(call, ev.CallHungUp(call.call_id, "caller"))
+        offer = call.offers.get(leg.agent_id)
+        if leg.role != "agent" or offer is None or offer.leg != uid:
+            return Effects()
+        if call.phase is Phase.CONNECTED and call.agent == leg.agent_id:
+            return self._end_call(call, ev.CallHungUp(call.call_id, "agent"))
+        offer.leg, offer.cause = None, cause  # rang and ended: the OriginateResponse says why
+        return Effects()
+
+    def _on_originate_response(self, msg: Event) -> Effects:
+        aid = msg.action_id or ""
+        entry = self.pending.pop(aid, None)
+        if entry is None:
+            log.debug("OriginateResponse for an action not ours (%s): ignored", aid)
+            return Effects()
+        call_id, agent = entry
+        ok = (msg.get("Response") or "").lower() == "success"
+        channel = msg.get("Channel") or ""
+        uid = msg.get("Uniqueid") or ""
+        uid = channel if uid in ("", "<unknown>") else uid
+        reason = _int(msg.get("Reason"))
+        call = self.calls.get(call_id)
+        if agent:
+            offer = call.offers.get(agent) if call else None
+            live = offer is not None and offer.action_id == aid
+            if ok:
+                leg = self._adopt(uid, channel, "agent", call_id, agent)
+                leg.state = UP
+                if not live:
+                    return self._stray(leg, call)
+                assert offer is not None and call is not None
+                offer.leg = uid
+                return Effects() if offer.answered else self._answered(call, offer)
+            if live and offer is not None and offer.targeted and call is not None:
+                # The agent of an agent-targeted call did not answer: the called party is
+                # connected to nobody, so the call ends.
+                return self._end_call(call, ev.CallHungUp(call_id, "agent"))
+            if not live or offer is None or offer.answered or call is None:
+                return Effects()
+            del call.offers[agent]
+            reason_text = failure_reason(reason, offer.cause)
+            return Effects(events=[ev.OfferFailed(call_id, agent, reason_text)])
+        if call is None or call.action_id != aid:
+            if ok and uid:
+                return self._stray(self._adopt(uid, channel, "outbound", call_id), None)
+            return Effects()
+        if ok:
+            self._adopt(uid, channel, "outbound", call_id).state = UP
+            call.caller = uid
+            return self._outbound_up(call) if call.phase is Phase.DIALING else Effects()
+        if call.phase is not Phase.DIALING:
+            return Effects()
+        del self.calls[call_id]
+        return Effects(events=[ev.OutboundFailed(call_id, failure_reason(reason, call.cause))])
+
+    def _on_user_event(self, msg: Event) -> Effects:
+        kind = (msg.get("UserEvent") or "").lower()
+        uid = msg.get("Uniqueid") or ""
+        if kind == "acdenqueue":
+            if not uid or uid in self.doomed or uid in self._ended:
+                return Effects()
+            if uid in self.legs and self.legs[uid].role:
+                return Effects()  # taken up already
+            variables = ours(msg.variables("ChanVariable"))
+            return self._take_up(
+                uid,
+                msg.get("Channel") or "",
+                # Not "Priority": the channel snapshot carries the dialplan's priority so.
+                msg.get("AcdQueue") or variables.get(V_QUEUE, ""),
+                msg.get("AcdPriority") or variables.get(V_PRIORITY),
+                msg.get("AcdSkills") or variables.get(V_SKILLS),
+                msg.get("CallerIDNum"),
+            )
+        if kind == "acdamd":
+            leg = self._chan(msg)
+            if leg is None:
+                return Effects()
+            leg.vars[V_AMD] = msg.get("AmdStatus") or leg.vars.get(V_AMD, "")
+            return self._progress(leg)
+        if kind == "acdplayed":
+            channel = self.after_play.get(uid)
+            if channel is not None and (msg.get("After") or "").lower() != "hangup":
+                # The message ended before our ACD_AFTER_PLAY=hangup reached the channel.
+                del self.after_play[uid]
+                self.doomed[uid] = channel
+                return Effects(
+                    actions=[self._action("Hangup", [("Channel", channel), ("Cause", 16)])]
+                )
+            leg = self.legs.get(uid)
+            call = self.calls.get(leg.call_id) if leg else None
+            if call is not None:
+                call.playing = False
+        return Effects()
+
+    def _on_device_state(self, msg: Event) -> Effects:
+        agent = self.agent_for(msg.get("Device") or "")
+        if agent is None:
+            return Effects()
+        state = (msg.get("State") or "").upper()
+        if state in _DEVICE_DOWN:
+            return self._device_down(agent)
+        if state in ("", "UNKNOWN"):
+            return Effects()
+        return self._device_up(agent)
+
+    def _on_peer_status(self, msg: Event) -> Effects:
+        agent = self.agent_for(msg.get("Peer") or "")
+        status = (msg.get("PeerStatus") or "").upper()
+        if agent is None:
+            return Effects()
+        if status in _PEER_DOWN:
+            return self._device_down(agent)
+        return self._device_up(agent) if status in _PEER_UP else Effects()
+
+    def _device_down(self, agent: str) -> Effects:
+        seen = self.agent_state(agent)
+        if seen is None or agent in self.paused_by_us:
+            return Effects()
+        state, reason = seen
+        if state == "logged_out":
+            return Effects()
+        if state == "paused" or reason:  # a pause of the agent's own (or pending) stays theirs
+            if reason == DEVICE_REASON:
+                self.paused_by_us.add(agent)
+            return Effects()
+        self.paused_by_us.add(agent)  # on a call the engine applies it after the call
+        return Effects(events=[ev.AgentPause(agent, DEVICE_REASON)])
+
+    def _device_up(self, agent: str) -> Effects:
+        if agent not in self.paused_by_us:
+            return Effects()
+        self.paused_by_us.discard(agent)
+        seen = self.agent_state(agent)
+        if seen is not None and seen[1] == DEVICE_REASON:  # ours, in force or pending
+            return Effects(events=[ev.AgentReady(agent)])
+        return Effects()  # the agent changed the pause meanwhile (or logged out): theirs now
