@@ -1,40 +1,16 @@
-"""What the engine emits about finished calls: the call record and the call detail record."""
+"""The one record of a call, the call detail record, and the two places it is built: from a
+call the engine held (inbound, outbound answered, agent-targeted) and for a dial that never
+reached a person."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from acd.states import Outcome
 
-
-@dataclass(frozen=True, slots=True)
-class CallRecord:
-    """What is known of a call when it ends: the basis of call detail records."""
-
-    call_id: str
-    caller: str
-    direction: str
-    queue: str
-    arrived: float
-    first_offer: float | None
-    answered: float | None
-    ended: float
-    agent_id: str | None
-    outcome: Outcome
-    legs: tuple[tuple[str, Outcome], ...] = field(default=())
-    transfers: int = 0
-    hold_seconds: float = 0.0  # on hold since the last answer
-
-    @property
-    def wait_seconds(self) -> float:
-        end = self.answered if self.answered is not None else self.ended
-        return end - self.arrived
-
-    @property
-    def talk_seconds(self) -> float:
-        """Since the last answer, hold excluded."""
-        return 0.0 if self.answered is None else self.ended - self.answered - self.hold_seconds
+if TYPE_CHECKING:
+    from acd.entities import CallRt
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +62,55 @@ class CallDetail:
 
 
 CDR_FIELDS = tuple(CallDetail.__dataclass_fields__)
+
+
+def call_record(c: CallRt, outcome: Outcome, now: float, disposition: str | None) -> CallDetail:
+    """The record of a call that was in the engine, as it ends (wrap-up is added later)."""
+    return CallDetail(
+        call_id=c.id,
+        direction=c.direction,
+        queue=c.queue.name,
+        caller=c.caller,
+        arrived=c.arrived,
+        offered=c.first_offer,
+        answered=c.first_answer,
+        ended=now,
+        agent_id=c.handled_by,
+        outcome=outcome.value,
+        wait_seconds=max(0.0, now - c.arrived - c.talk_seconds - c.hold_seconds),
+        talk_seconds=c.talk_seconds,
+        hold_seconds=c.hold_seconds,
+        disposition=disposition,
+        transfers=c.transfers,
+        legs=tuple((q, o.value) for q, o in c.legs),
+    )
+
+
+def dial_record(
+    call_id: str,
+    number: str,
+    dialed: float,
+    ended: float,
+    outcome: str,
+    *,
+    campaign: str,
+    lead_id: str,
+) -> CallDetail:
+    """The record of a dial that never reached a person (no answer, busy, failed, machine):
+    no queue, ``arrived`` = ``dialed``, zero durations."""
+    return CallDetail(
+        call_id=call_id,
+        direction="outbound",
+        queue=None,
+        caller=number,
+        arrived=dialed,
+        offered=None,
+        answered=None,
+        ended=ended,
+        agent_id=None,
+        outcome=outcome,
+        wait_seconds=0.0,
+        campaign=campaign,
+        lead_id=lead_id,
+        dialed=dialed,
+    )

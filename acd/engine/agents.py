@@ -48,6 +48,8 @@ class AgentsMixin(EngineBase):
             self.router.set_ready(a)
         if self.notices is not None:
             self.notices.append({"type": "agent", "agent": self.agent_view(a, now)})
+        if self.hooks is not None:
+            self.hooks.agent_state(a)
 
     def _wrap_done(self, ix: int, now: float) -> None:
         a = self.router.members[ix]

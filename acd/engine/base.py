@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from random import Random
-from typing import Any
+from typing import Any, Protocol
 
 from acd.commands import Command
 from acd.config.schema import Config, EscalationStep
 from acd.entities import AgentRt, CallRt, QueueRt
-from acd.records import CallDetail, CallRecord
+from acd.records import CallDetail
 from acd.states import AgentMove, AgentState
 from acd.timers import Timers
 from routing.members import Alternative
@@ -21,6 +21,26 @@ from routing.router import Router, alternative
 
 A = AgentState
 MV = AgentMove
+
+
+class EngineHooks(Protocol):
+    """What a core built on the engine (the dialer's Center) is told, typed, as it happens.
+
+    Called inside the engine's step: an implementation records what it needs and acts after
+    the step; it must not call back into the engine from here.
+    """
+
+    def call_ended(self, record: CallDetail) -> None:
+        """A call left the system (its record as at the end; wrap-up not yet known)."""
+
+    def agent_state(self, agent: AgentRt) -> None:
+        """An agent's state changed (``agent.state`` is the new one)."""
+
+    def hang_up(self, call: CallRt, reason: str) -> list[Command]:
+        """The commands that end a call the engine hangs up unanswered (reject, time-out,
+        no agents, supervisor): normally ``[HangUp(call.id, reason)]``."""
+        ...
+
 
 # Sign of each call-order key: higher priority first, earlier arrival first.
 ORDER_SIGN = {"queue_priority": -1, "call_priority": -1, "wait": 1}
@@ -60,11 +80,11 @@ class EngineBase:
     agents: dict[str, AgentRt]
     queues: dict[str, QueueRt]
     calls: dict[str, CallRt]  # every call in the system: waiting, ringing or connected
-    records: list[CallRecord] | None
+    records: list[CallDetail] | None
     dispositions: dict[str, str]
     notices: list[dict[str, Any]] | None
-    record_sink: Callable[[CallRecord], None] | None
     cdr_sink: Callable[[CallDetail], None] | None
+    hooks: EngineHooks | None
     dirty_agents: set[str] | None
     stats_epoch: float
     events_handled: int

@@ -12,7 +12,6 @@ from acd.commands import CancelOffer, HangUp, MoveToQueue, OfferCall
 from acd.engine.base import MV, A, EngineBase, requirement_levels
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
-from acd.records import CallRecord
 from acd.states import FAST_CALL_TRANSITIONS, CallMove, CallState, Outcome
 from routing.members import Alternative
 from routing.pools import Pool
@@ -184,7 +183,10 @@ class CallsMixin(EngineBase):
             self._notice_call("left", c, outcome, wait)
         if outcome not in (Outcome.OVERFLOWED, Outcome.TRANSFERRED):
             if reason is not None:
-                self._out.append(HangUp(c.id, reason))
+                if self.hooks is not None:
+                    self._out += self.hooks.hang_up(c, reason)
+                else:
+                    self._out.append(HangUp(c.id, reason))
             self._end(c, outcome, now)
         for a in released:
             self._route_agent(a, now)
@@ -204,28 +206,14 @@ class CallsMixin(EngineBase):
         del self.calls[c.id]
         if self.notices is not None:
             self._notice_call("ended", c, outcome, now - c.arrived)
-        if self.records is not None or self.record_sink is not None:
-            rec = CallRecord(
-                call_id=c.id,
-                caller=c.caller,
-                direction=c.direction,
-                queue=c.queue.name,
-                arrived=c.arrived,
-                first_offer=c.first_offer,
-                answered=c.answered_at,
-                ended=now,
-                agent_id=c.agent.id if c.agent is not None else None,
-                outcome=outcome,
-                transfers=c.transfers,
-                legs=tuple(c.legs),
-                hold_seconds=c.hold_seconds - c.hold_mark if c.agent is not None else 0.0,
-            )
-            if self.records is not None:
-                self.records.append(rec)
-            if self.record_sink is not None:
-                self.record_sink(rec)
+        if self.records is None and self.hooks is None and self.cdr_sink is None:
+            return
+        cdr = self._detail(c, outcome, now)  # the call's one record, built once
+        if self.records is not None:
+            self.records.append(cdr)
+        if self.hooks is not None:
+            self.hooks.call_ended(cdr)
         if self.cdr_sink is not None:
-            cdr = self._detail(c, outcome, now)
             if wrap_agent is not None:
                 self._wrap_cdr[wrap_agent.ix] = cdr
             else:

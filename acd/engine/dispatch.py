@@ -20,7 +20,7 @@ from acd import events as ev
 from acd.commands import Command
 from acd.config.schema import Config
 from acd.engine.agents import AgentsMixin
-from acd.engine.base import ORDER_SIGN
+from acd.engine.base import ORDER_SIGN, EngineHooks
 from acd.engine.calls import CallsMixin
 from acd.engine.reconfigure import ReconfigureMixin
 from acd.engine.recording import RecordingMixin
@@ -29,7 +29,7 @@ from acd.engine.targeted import TargetedMixin
 from acd.engine.views import ViewsMixin
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import InvalidEvent, UnknownEntity
-from acd.records import CallDetail, CallRecord
+from acd.records import CallDetail
 from acd.timers import Timers
 from routing.router import Router
 
@@ -60,12 +60,14 @@ class Engine(
         self.agents: dict[str, AgentRt] = {}
         self.queues: dict[str, QueueRt] = {}
         self.calls: dict[str, CallRt] = {}
-        self.records: list[CallRecord] | None = [] if keep_records else None
+        # Each call's record as it ends (before wrap-up), for tests and simulations that ask.
+        self.records: list[CallDetail] | None = [] if keep_records else None
         # The last disposition set on each call, until a record store takes it (bounded below).
         self.dispositions: dict[str, str] = {}
         # Observable changes for metrics and live views; None (the default) costs nothing.
         self.notices: list[dict[str, Any]] | None = None
-        self.record_sink: Callable[[CallRecord], None] | None = None
+        # A core built on the engine hears of ended calls, agent moves and hang-ups here.
+        self.hooks: EngineHooks | None = None
         # Complete call detail records (acd.records.CallDetail), when a call is really finished:
         # after its agent's wrap-up, or at hang-up. None (the default) builds none.
         self.cdr_sink: Callable[[CallDetail], None] | None = None

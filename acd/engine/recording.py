@@ -7,30 +7,13 @@ from dataclasses import replace
 
 from acd.engine.base import EngineBase
 from acd.entities import CallRt
-from acd.records import CallDetail
+from acd.records import CallDetail, call_record
 from acd.states import Outcome
 
 
 class RecordingMixin(EngineBase):
     def _detail(self, c: CallRt, outcome: Outcome, now: float) -> CallDetail:
-        return CallDetail(
-            call_id=c.id,
-            direction=c.direction,
-            queue=c.queue.name,
-            caller=c.caller,
-            arrived=c.arrived,
-            offered=c.first_offer,
-            answered=c.first_answer,
-            ended=now,
-            agent_id=c.handled_by,
-            outcome=outcome.value,
-            wait_seconds=max(0.0, now - c.arrived - c.talk_seconds - c.hold_seconds),
-            talk_seconds=c.talk_seconds,
-            hold_seconds=c.hold_seconds,
-            disposition=self.dispositions.get(c.id),
-            transfers=c.transfers,
-            legs=tuple((q, o.value) for q, o in c.legs),
-        )
+        return call_record(c, outcome, now, self.dispositions.get(c.id))
 
     def flush_records(self, now: float) -> int:
         """Emit the records held for agents still in wrap-up (wrap so far, the code set so far):

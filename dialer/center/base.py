@@ -13,7 +13,7 @@ from typing import Any
 from acd.config.schema import Config
 from acd.engine import Engine
 from acd.entities import QueueRt
-from acd.records import CallDetail, CallRecord
+from acd.records import CallDetail
 from acd.states import AgentState
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime
@@ -27,7 +27,6 @@ class CenterBase:
 
     config: Config  # as given: inbound queues only (the engine's has the campaign queues too)
     engine: Engine
-    notices: list[dict[str, Any]] | None  # forwarded to a live driver if set
     campaigns: dict[str, CampaignRuntime]
     call_prefix: str  # call ids must not repeat across daemon restarts
     dnc: Any
@@ -45,7 +44,10 @@ class CenterBase:
     _arrivals: dict[str, deque[float]]  # inbound queue -> arrival times (the reserve's rate)
     _previewing: dict[str, CampaignRuntime]  # agent -> campaign it previews for
     _draining: dict[str, CampaignRuntime]  # removed, calls still finishing
-    _records: list[CallRecord]  # the engine's records of this step, until followed up
+    # What the engine reported during its step (EngineHooks), until followed up after it.
+    _ended: list[CallDetail]
+    _agent_moves: list[tuple[str, AgentState]]
+    _notices: list[dict[str, Any]] | None
     _cdr_sink: Callable[[CallDetail], None] | None
     # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
     _cdr_info: dict[str, tuple[str, str, float]]

@@ -24,7 +24,8 @@ from acd.commands import Command
 from acd.config.schema import Config
 from acd.engine import Engine
 from acd.entities import AgentRt, CallRt, QueueRt
-from acd.records import CallDetail, CallRecord
+from acd.records import CallDetail
+from acd.states import AgentState
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime, campaign_queue
 from dialer.center.dialing import DialingMixin
@@ -60,9 +61,8 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             keep_records=keep_records,
             router_cls=router_cls,
         )
-        self.engine.record_sink = self._on_record
-        self.engine.notices = []
-        self.notices: list[dict[str, Any]] | None = None  # forwarded to a live driver if set
+        self.engine.hooks = self
+        self._notices: list[dict[str, Any]] | None = None
         leads = leads or {}
         pacers = pacers or {}
         self.campaigns: dict[str, CampaignRuntime] = {
@@ -87,7 +87,8 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         # The daemon is shutting down: place no new calls (not a campaign pause, not persisted).
         self.stop_dialing = False
         self.lead_imports = 0  # lead imports over the API (unique ids for rows without one)
-        self._records: list[CallRecord] = []
+        self._ended: list[CallDetail] = []
+        self._agent_moves: list[tuple[str, AgentState]] = []
         self._cdr_sink: Callable[[CallDetail], None] | None = None
         # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
         self._cdr_info: dict[str, tuple[str, str, float]] = {}
@@ -186,6 +187,17 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
 
     def reset_stats(self, now: float) -> None:
         self.engine.reset_stats(now)
+
+    @property
+    def notices(self) -> list[dict[str, Any]] | None:
+        """Observable changes for a live driver: the engine's and the Center's; None (the
+        default) builds none."""
+        return self._notices
+
+    @notices.setter
+    def notices(self, notices: list[dict[str, Any]] | None) -> None:
+        self._notices = notices
+        self.engine.notices = None if notices is None else []
 
     @property
     def cdr_sink(self) -> Callable[[CallDetail], None] | None:

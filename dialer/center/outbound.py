@@ -8,11 +8,12 @@ from typing import Any
 
 from acd import events as ev
 from acd.commands import Command, HangUp, PlayMessage
+from acd.entities import AgentRt, CallRt
 from acd.errors import InvalidEvent, UnknownEntity
-from acd.records import CallDetail, CallRecord
-from acd.states import Outcome
+from acd.records import CallDetail, dial_record
+from acd.states import AgentState, Outcome
 from dialer.campaign import CampaignRuntime
-from dialer.center.base import CenterBase
+from dialer.center.base import BUSY, CenterBase
 
 
 class OutboundMixin(CenterBase):
@@ -58,49 +59,48 @@ class OutboundMixin(CenterBase):
             self._cdr_info.pop(event.call_id, None)
             raise
 
-    def _on_record(self, rec: CallRecord) -> None:
-        self._records.append(rec)
+    # --- the engine's hooks (acd.engine.base.EngineHooks): noted in its step, acted on after
+    def call_ended(self, record: CallDetail) -> None:
+        self._ended.append(record)
+
+    def agent_state(self, agent: AgentRt) -> None:
+        self._agent_moves.append((agent.id, agent.state))
+
+    def hang_up(self, call: CallRt, reason: str) -> list[Command]:
+        rt = self._call_campaign.get(call.id)
+        if rt is None:
+            return [HangUp(call.id, reason)]
+        # A live answer no agent took: safe harbor (the seller's name and a number to call
+        # back), then hang up; the record counts it as abandoned.
+        return [PlayMessage(call.id, rt.cfg.safe_harbor_message), HangUp(call.id, "abandoned")]
 
     def _after(self, out: list[Command], now: float, touched: set[str]) -> list[Command]:
-        """Follow up the engine's records and notices; turn time-outs into abandons."""
-        dropped: dict[str, CampaignRuntime] = {}
-        for rec in self._records:
+        """Follow up what the engine reported in its step: campaign calls that ended (talked,
+        or dropped: no agent within the connect window, or the called party hung up first)
+        and agents that moved (a preview withdrawn, a line freed for pacing)."""
+        for rec in self._ended:
             rt = self._call_campaign.pop(rec.call_id, None)
             if rt is None:
                 continue
-            if rec.outcome is Outcome.ANSWERED:
+            if rec.outcome == Outcome.ANSWERED.value:
                 rt.talk_ended(rec.call_id, rec.talk_seconds, now)
-            else:  # no agent within the connect window (or the called party hung up first)
-                rt.dropped(rec.call_id, now)
-                dropped[rec.call_id] = rt
-        self._records.clear()
-        notices = self.engine.notices
-        if notices:
-            for n in notices:
-                if n["type"] != "agent":
-                    continue
-                state = n["agent"]["state"]
-                if state != "reserved" and n["agent"]["id"] in self._previewing:
-                    self._withdraw(n["agent"]["id"], now)  # paused, logged out or removed
-                if state not in ("on_call", "wrap_up"):
-                    for rt in self._agent_campaigns.get(n["agent"]["id"], ()):
-                        rt.agent_free(n["agent"]["id"], now)
-                        if n["agent"]["state"] == "ready":
-                            touched.add(rt.name)
-            if self.notices is not None:
-                self.notices.extend(notices)
-            self.engine.notices = []
-        if not dropped:
-            return out
-        fixed: list[Command] = []
-        for cmd in out:
-            if isinstance(cmd, HangUp) and cmd.call_id in dropped:
-                # Safe harbor: the seller's name and a number to call back, then hang up.
-                fixed.append(PlayMessage(cmd.call_id, dropped[cmd.call_id].cfg.safe_harbor_message))
-                fixed.append(HangUp(cmd.call_id, "abandoned"))
             else:
-                fixed.append(cmd)
-        return fixed
+                rt.dropped(rec.call_id, now)
+        self._ended.clear()
+        moves = self._agent_moves
+        for agent_id, state in moves:  # a withdrawal may move more agents: they follow here
+            if state is not AgentState.RESERVED and agent_id in self._previewing:
+                self._withdraw(agent_id, now)  # paused, logged out or removed
+            if state not in BUSY:
+                for rt in self._agent_campaigns.get(agent_id, ()):
+                    rt.agent_free(agent_id, now)
+                    if state is AgentState.READY:
+                        touched.add(rt.name)
+        self._agent_moves = []
+        if self._notices is not None and self.engine.notices:
+            self._notices.extend(self.engine.notices)
+            self.engine.notices = []
+        return out
 
     def _disposition_target(
         self, e: ev.SetDisposition
@@ -177,20 +177,5 @@ class OutboundMixin(CenterBase):
             return
         lead_id, number, dialed = item
         self._cdr_sink(
-            CallDetail(
-                call_id=call_id,
-                direction="outbound",
-                queue=None,
-                caller=number,
-                arrived=dialed,
-                offered=None,
-                answered=None,
-                ended=now,
-                agent_id=None,
-                outcome=outcome,
-                wait_seconds=0.0,
-                campaign=rt.name,
-                lead_id=lead_id,
-                dialed=dialed,
-            )
+            dial_record(call_id, number, dialed, now, outcome, campaign=rt.name, lead_id=lead_id)
         )
