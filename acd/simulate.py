@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from acd import events as ev
 from acd.config.schema import Config, Simulation, hhmm_seconds
 from acd.core import Core
+from acd.drivers.virtual import SimulationDriver
 from acd.engine import Engine
 from acd.errors import ConfigError
 from acd.leadfiles import import_leads, load_registry
@@ -21,7 +22,6 @@ from dialer.dnc import DoNotCallList
 from dialer.leads import LeadFileError
 from dialer.leadsource import LeadSource, book_leads
 from routing.router import Router
-from telephony_adapters.simdriver import SimulationDriver
 from telephony_adapters.simulated import SimulatedTrunk
 
 

@@ -8,7 +8,7 @@ fsync every second, as deployed) driven through ``RedisStore``.
    one round trip, random ``now``), and the in-memory ``LeadBook.next_dialable`` from 1,000,000
    leads (each pick takes the lead, as the dialer does).
 3. Restart recovery for 10,000 agents and 1,000,000 leads: ``load()`` (HSCAN in chunks, JSON
-   decoded), then ``acd.persist.restore`` into a freshly built center (lead book, sessions).
+   decoded), then ``acd.checkpoint.restore`` into a freshly built center (lead book, sessions).
 
 The client parses replies with hiredis (a dependency); the 1,000,000 dialer leads built for (2)
 are moved out of the cyclic GC's reach with ``gc.freeze()``, as a daemon holding them should.
@@ -30,8 +30,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from acd.checkpoint import restore
 from acd.config.schema import Config
-from acd.persist import restore
 from acd.store.batch import Batch
 from acd.store.redis import RedisStore
 from benchmarks.common import emit_json, median, parser, table

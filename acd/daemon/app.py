@@ -21,20 +21,20 @@ from typing import Any
 from aiohttp import web
 
 from acd import events as ev
+from acd.checkpoint import Collector, restore
 from acd.config.schema import Config, Simulation
 from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore, new_token
-from acd.daemon.live import LiveDriver
+from acd.daemon.durable_steps import Persistence
 from acd.daemon.metrics import Metrics
-from acd.daemon.persistence import Persistence
 from acd.daemon.reload import reload_config
 from acd.daemon.snapshot import snapshot_message
 from acd.daemon.state import DAEMON, Daemon
 from acd.daemon.version import package_version
+from acd.drivers.live import LiveDriver
 from acd.engine import Engine
 from acd.errors import AcdError
-from acd.persist import Collector, restore
 from acd.simulate import campaign_leads
 from acd.store import MemoryStore, node_name, open_store, spool_path
 from acd.store.batch import Batch, StoredState
@@ -298,7 +298,7 @@ async def engine_ctx(app: web.Application) -> AsyncIterator[None]:
         d.write = d.store.apply
         await start_core(d, None, None)
     else:
-        from acd.store.persister import Persister
+        from acd.store.writer import Persister
 
         d.store = open_store(d.config)
         persister = d.persister = Persister(d.store, spool_path(d.config, d.config_path))

@@ -16,12 +16,12 @@ from acd.daemon.hub import Hub
 from acd.daemon.metrics import Metrics
 
 if TYPE_CHECKING:
-    from acd.daemon.live import LiveDriver
-    from acd.daemon.persistence import Persistence
+    from acd.daemon.durable_steps import Persistence
+    from acd.drivers.live import LiveDriver
     from acd.store.base import Store
     from acd.store.batch import Batch
     from acd.store.lease import Lease
-    from acd.store.persister import Persister
+    from acd.store.writer import Persister
     from telephony_adapters.simulated import SimulatedTrunk
 
 

@@ -19,7 +19,7 @@ import pytest
 from acd import events as ev
 from acd.commands import Command, HangUp, Originate, PlayMessage
 from acd.config.schema import Config
-from acd.daemon.live import LiveDriver
+from acd.drivers.live import LiveDriver
 from acd.engine import Engine
 from acd.states import AgentState
 from dialer.center import Center

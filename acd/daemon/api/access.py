@@ -12,8 +12,8 @@ from acd import events as ev
 from acd.core import Core
 from acd.daemon.api.errors import ApiError
 from acd.daemon.auth import Principal
-from acd.daemon.live import LiveDriver
 from acd.daemon.state import Daemon
+from acd.drivers.live import LiveDriver
 
 # The authenticated caller, set by the middleware on every route that needs a token.
 PRINCIPAL = web.RequestKey("principal", Principal)

@@ -11,14 +11,16 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acd import events as ev
 from acd.commands import Command
 from acd.core import Core
-from acd.daemon.persistence import Persistence
 from acd.errors import AcdError
 from telephony_adapters.simulated import SimulatedTrunk
+
+if TYPE_CHECKING:  # the daemon hands it in; the driver only calls run()
+    from acd.daemon.durable_steps import Persistence
 
 log = logging.getLogger("acd.live")
 

@@ -19,10 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acd import events as ev
+from acd.checkpoint import RECOVERED, Collector, restore
 from acd.commands import OfferCall
 from acd.config.files import load_config
 from acd.config.schema import Config
-from acd.persist import RECOVERED, Collector, restore
 from acd.simulate import build, campaign_leads, sim_epoch
 from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState

@@ -14,9 +14,9 @@ import pytest
 from acd.errors import StaleLeader, StoreUnavailable
 from acd.store.batch import Batch
 from acd.store.memory import MemoryStore
-from acd.store.persister import Persister
 from acd.store.redis import RedisStore
 from acd.store.spool import Spool, SpoolCorrupt
+from acd.store.writer import Persister
 from tests.redis_server import RedisServer
 
 T0 = 1_793_000_000.0
