@@ -22,6 +22,19 @@ class AgentState(Enum):
     DIALING = "dialing"  # on the line while the agent-targeted call rings the called party
 
 
+# What people read for each agent state (the wallboard, the console), in the order shown.
+AGENT_STATE_LABELS: dict[AgentState, str] = {
+    AgentState.READY: "Ready",
+    AgentState.RINGING: "Ringing",
+    AgentState.ON_CALL: "On call",
+    AgentState.WRAP_UP: "Wrap-up",
+    AgentState.RESERVED: "Reserved",
+    AgentState.DIALING: "Dialing",
+    AgentState.PAUSED: "Paused",
+    AgentState.LOGGED_OUT: "Logged out",
+}
+
+
 class AgentMove(Enum):
     LOGIN = "login"
     LOGIN_PAUSED = "login_paused"

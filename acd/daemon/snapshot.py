@@ -6,6 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from acd.core import Core
+from acd.states import AGENT_STATE_LABELS
+
+# The states with their labels, in the order shown: pages take them from here, not a copy.
+STATE_LABELS = {s.value: label for s, label in AGENT_STATE_LABELS.items()}
 
 
 def build_snapshot(core: Core, now: float, *, push: bool = False) -> dict[str, Any]:
@@ -19,7 +23,7 @@ def build_snapshot(core: Core, now: float, *, push: bool = False) -> dict[str, A
     if push:
         snap.pop("calls")
         campaigns = [{k: v for k, v in c.items() if k != "report"} for c in campaigns]
-    return {"time": now, **snap, "campaigns": campaigns}
+    return {"time": now, **snap, "agent_state_labels": STATE_LABELS, "campaigns": campaigns}
 
 
 def snapshot_message(core: Core, now: float) -> dict[str, Any]:

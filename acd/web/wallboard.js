@@ -17,14 +17,9 @@
   "use strict";
 
   var DASH = "\u2013";
-  var STATE_LABELS = {
-    ready: "Ready",
-    ringing: "Ringing",
-    on_call: "On call",
-    wrap_up: "Wrap-up",
-    paused: "Paused",
-    logged_out: "Logged out",
-  };
+  // Agent states and their labels come with each snapshot (agent_state_labels, in the order
+  // shown), so the page knows every state the daemon has.
+  var STATE_LABELS = {};
   var BACKOFF_FIRST_MS = 1000;
   var BACKOFF_MAX_MS = 30000;
   var STALL_MS = 10000; // snapshots come once a second; silence this long means a dead link
@@ -205,6 +200,21 @@
     return li;
   }
 
+  /** The header's counts: one item per state the daemon reports, logged-out agents aside. */
+  function renderStateCounts(states) {
+    var shown = Object.keys(STATE_LABELS).filter(function (s) { return s !== "logged_out"; });
+    sync($("#agent-states"), shown, "data-state-item", function (s) { return s; },
+      function (s) {
+        var li = el("li", "state-" + s);
+        var n = el("span", "n");
+        n.setAttribute("data-state-count", s);
+        li.appendChild(n);
+        li.appendChild(document.createTextNode(" " + STATE_LABELS[s]));
+        return li;
+      },
+      function (li, s) { setText(li.querySelector(".n"), count(states[s])); });
+  }
+
   function updateAgentTile(li, a, at) {
     var state = String(a.state);
     setStatusClass(li, "state-", state);
@@ -251,6 +261,9 @@
   function render(snap) {
     var at = performance.now();
     ticking = [];
+    if (snap.agent_state_labels && typeof snap.agent_state_labels === "object") {
+      STATE_LABELS = snap.agent_state_labels;
+    }
     setText($("#center"), snap.center ? String(snap.center) : "acd-dialer");
     document.title = (snap.center ? snap.center + " · " : "") + "Wallboard";
 
@@ -268,9 +281,7 @@
     setText($("#agents-count"), agents.length ? loggedIn + " of " + agents.length + " logged in" : "");
 
     var states = snap.agent_states || {};
-    Array.prototype.forEach.call(document.querySelectorAll("[data-state-count]"), function (n) {
-      setText(n, count(states[n.getAttribute("data-state-count")]));
-    });
+    renderStateCounts(states);
 
     var campaigns = Array.isArray(snap.campaigns) ? snap.campaigns : [];
     sync($("#campaigns tbody"), campaigns, "data-campaign", function (c) { return c.name; },

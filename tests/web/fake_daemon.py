@@ -19,9 +19,11 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 from aiohttp.test_utils import TestServer
 
+from acd.daemon.snapshot import STATE_LABELS
+
 WEB_ROOT = Path(__file__).resolve().parents[2] / "acd" / "web"
 TOKEN = "wallboard-test-token"
-AGENT_STATES = ("ready", "ringing", "on_call", "wrap_up", "paused", "logged_out")
+AGENT_STATES = tuple(STATE_LABELS)  # every state the daemon has, reserved and dialing too
 
 Snapshot = dict[str, Any]
 
@@ -74,6 +76,7 @@ def demo_snapshot(seq: int, now: float) -> Snapshot:
         "queues": queues,
         "agents": agents,
         "agent_states": states,
+        "agent_state_labels": STATE_LABELS,
         "campaigns": [
             {
                 "name": "renewals",

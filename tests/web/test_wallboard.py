@@ -322,3 +322,73 @@ async def test_against_the_real_daemon(page: Page, tmp_path: Path) -> None:
         # wallboard would hold server.close() for most of a minute.
         await page.close()
         await server.close()
+
+
+PREVIEW_CENTER = """
+name: preview-wall
+campaigns:
+  - name: p
+    mode: preview
+    skills: {out: 1}
+    wrap_up_seconds: 0
+    calling_window: {start: "00:00", end: "23:59"}
+agents:
+  - {id: ana, name: Ana, skills: {out: 3}}
+  - {id: bo, name: Bo, skills: {out: 3}}
+simulation:
+  agents: {login_at_start: false}
+  outbound:
+    {human_probability: 0, machine_probability: 0, busy_probability: 0, failed_probability: 0}
+"""
+
+
+async def test_real_daemon_agents_previewing_and_dialing(page: Page, tmp_path: Path) -> None:
+    """Every state the daemon has reaches the wall: an agent held for a preview shows as
+    reserved, and dialing once it places the call, in its tile and in the header counts."""
+    from aiohttp import ClientSession
+    from aiohttp.test_utils import TestServer
+
+    from acd import events as ev
+    from acd.config.files import load_config
+    from acd.daemon.app import build_app
+    from acd.daemon.auth import TokenStore
+    from acd.daemon.state import DAEMON
+    from acd.states import AGENT_STATE_LABELS, AgentState
+
+    path = tmp_path / "center.yaml"
+    path.write_text(PREVIEW_CENTER)
+    tokens = TokenStore([])
+    tokens.add("wall-sup", "wall", "supervisor")
+    server = TestServer(build_app(load_config(path), tokens=tokens), host="127.0.0.1")
+    await server.start_server()
+    auth = {"Authorization": "Bearer wall-sup"}
+    tile = 'document.querySelector(\'[data-agent="ana"] [data-field="state"]\').textContent'
+    header = "document.querySelector('[data-state-count=\"{}\"]').textContent"
+    try:
+        async with ClientSession() as s:
+            leads = [{"lead_id": "L1", "phone": "+12125550101", "time_zone": "UTC"}]
+            url = str(server.make_url("/v1/campaigns/p/leads"))
+            async with s.post(url, json=leads, headers=auth) as r:
+                assert r.status == 201
+            await page.goto(str(server.make_url("/")) + "#token=wall-sup")
+            await page.wait_for("document.body.dataset.status === 'connected'")
+            shown = await page.evaluate(
+                "[...document.querySelectorAll('[data-state-count]')]"
+                ".map(n => n.dataset.stateCount)"
+            )
+            every = [s.value for s in AGENT_STATE_LABELS if s is not AgentState.LOGGED_OUT]
+            assert shown == every
+            driver = server.app[DAEMON].driver
+            assert driver is not None
+            driver.submit(ev.AgentLogin("ana"))  # the campaign's next tick reserves her
+            await page.wait_for(f"{tile} === 'Reserved'")
+            await page.wait_for(f"{header.format('reserved')} === '1'")  # the next snapshot
+            url = str(server.make_url("/v1/agents/ana/preview/dial"))
+            async with s.post(url, headers=auth) as r:
+                assert r.status == 200
+            await page.wait_for(f"{tile} === 'Dialing'")
+            await page.wait_for(f"{header.format('dialing')} === '1'")
+            assert page.errors == []
+    finally:
+        await page.close()
+        await server.close()
