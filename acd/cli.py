@@ -24,10 +24,24 @@ def _load(path: str | None):
     return load_config(path if path is not None else demo_path())
 
 
+def _check_files(cfg: Any, path: str | None) -> int:
+    """Read the lead and do-not-call files the config names, as ``run`` will (ConfigError
+    naming the config file and line if one cannot be read); the number of leads."""
+    from acd.simulate import campaign_leads
+
+    if not cfg.campaigns:
+        return 0
+    source = Path(path) if path is not None else demo_path()
+    books, _ = campaign_leads(cfg, source.resolve().parent, 0.0, source)
+    return sum(len(b.book) for b in books.values() if hasattr(b, "book"))
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     cfg = _load(args.file)
+    leads = _check_files(cfg, args.file)
     kind = "scenario" if cfg.simulation is not None else "config"
-    print(f"{args.file}: OK ({kind}: {len(cfg.queues)} queues, {len(cfg.agents)} agents)")
+    extra = f", {len(cfg.campaigns)} campaigns, {leads} leads" if cfg.campaigns else ""
+    print(f"{args.file}: OK ({kind}: {len(cfg.queues)} queues, {len(cfg.agents)} agents{extra})")
     return 0
 
 
@@ -66,7 +80,14 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     progress = _Progress(hours * 3600.0) if not args.json else None
     t0 = time.perf_counter()
     base = Path(args.scenario).resolve().parent if args.scenario else demo_path().resolve().parent
-    report = run_scenario(cfg, seed=args.seed, hours=args.hours, progress=progress, base_dir=base)
+    report = run_scenario(
+        cfg,
+        seed=args.seed,
+        hours=args.hours,
+        progress=progress,
+        base_dir=base,
+        source=args.scenario or demo_path(),
+    )
     wall = time.perf_counter() - t0
     if progress is not None:
         progress.close()
@@ -177,6 +198,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from acd.daemon.app import run
 
     cfg = _load(args.config)
+    _check_files(cfg, args.config)  # a missing lead or DNC file: exit 2 before starting
     if args.port is not None:
         cfg = cfg.model_copy(update={"daemon": cfg.daemon.model_copy(update={"port": args.port})})
     path = Path(args.config).resolve() if args.config else None

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from acd import events as ev
+from acd.config.files import error_at
 from acd.config.schema import Config, Simulation, hhmm_seconds
 from acd.core import Core
 from acd.drivers.virtual import SimulationDriver
@@ -33,6 +34,7 @@ def build(
     router_cls: type[Router] = Router,
     pacers: dict[str, Any] | None = None,
     base_dir: Path | None = None,
+    source: str | Path | None = None,
 ) -> tuple[Core, SimulatedTrunk, SimulationDriver]:
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
@@ -41,7 +43,7 @@ def build(
     rng = Random(f"{seed}:routing")
     core: Core
     if config.campaigns:
-        leads, dnc = campaign_leads(config, base_dir, sim_epoch(sim))
+        leads, dnc = campaign_leads(config, base_dir, sim_epoch(sim), source)
         core = Center(
             config,
             rng=rng,
@@ -72,6 +74,7 @@ def run_scenario(
     router_cls: type[Router] = Router,
     pacers: dict[str, Any] | None = None,
     base_dir: Path | None = None,
+    source: str | Path | None = None,
 ) -> dict[str, Any]:
     """Simulate the scenario's day; return the KPI report (without wall-clock figures)."""
     if config.simulation is None:
@@ -85,7 +88,7 @@ def run_scenario(
     sim = config.simulation
     assert sim is not None
     core, trunk, driver = build(
-        config, seed=seed, router_cls=router_cls, pacers=pacers, base_dir=base_dir
+        config, seed=seed, router_cls=router_cls, pacers=pacers, base_dir=base_dir, source=source
     )
     engine = core.engine
     until = sim.hours * 3600.0
@@ -121,12 +124,15 @@ def sim_epoch(sim: Simulation) -> float:
 
 
 def campaign_leads(
-    config: Config, base_dir: Path | None, epoch: float
+    config: Config, base_dir: Path | None, epoch: float, source: str | Path | None = None
 ) -> tuple[dict[str, LeadSource], DoNotCallList]:
-    """Lead books for campaigns that name a lead file (the others dial synthetic numbers)."""
+    """Lead books for campaigns that name a lead file (the others dial synthetic numbers).
+
+    A file that cannot be read is a ConfigError naming ``source`` (the config file), the line
+    and the field that names it."""
     dnc = DoNotCallList()
     out: dict[str, LeadSource] = {}
-    for c in config.campaigns:
+    for i, c in enumerate(config.campaigns):
         if c.leads is None:
             continue
         path = Path(c.leads)
@@ -135,13 +141,13 @@ def campaign_leads(
         try:
             result = import_leads(path)
         except (OSError, LeadFileError) as exc:
-            raise ConfigError(str(exc), field=f"campaigns.{c.name}.leads") from None
-        for f in c.dnc_files:
+            raise error_at(source, ("campaigns", i, "leads"), str(exc)) from None
+        for j, f in enumerate(c.dnc_files):
             dpath = Path(f) if Path(f).is_absolute() or base_dir is None else base_dir / f
             try:
                 load_registry(dnc, dpath, f"registry:{Path(f).name}", at=epoch)
-            except OSError as exc:
-                raise ConfigError(str(exc), field=f"campaigns.{c.name}.dnc_files") from None
+            except (OSError, LeadFileError) as exc:
+                raise error_at(source, ("campaigns", i, "dnc_files", j), str(exc)) from None
         out[c.name] = book_leads(c, dnc, epoch, result.leads)
     return out, dnc
 

@@ -208,7 +208,7 @@ def parse_leads(
             raise LeadFileError(name, f"column {title!r} appears twice in the header")
         columns[key] = i
     if "phone" not in columns:
-        raise LeadFileError(name, f"no 'phone' column in the header (columns: {', '.join(header)})")
+        raise LeadFileError(name, f"no 'phone' column in the header ({_describe(header)})")
     custom = [(c, i) for c, i in columns.items() if c not in KNOWN_COLUMNS]
 
     result = ImportResult(name)
@@ -327,3 +327,14 @@ def _known_zone_cached(zone: str) -> bool:
     if ok is None:
         ok = _ZONES_SEEN[zone] = known_zone(zone)
     return ok
+
+
+_COLUMN_NAME = re.compile(r"^[A-Za-z0-9 _.-]{1,32}$")
+
+
+def _describe(header: list[str]) -> str:
+    """The header's columns when they look like column names (at most 20); otherwise only how
+    many: a path to some other file must not echo its first line into errors and logs."""
+    if len(header) <= 20 and all(_COLUMN_NAME.match(c) for c in header):
+        return "columns: " + ", ".join(header)
+    return f"{len(header)} column(s), not a lead file's header"

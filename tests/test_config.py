@@ -42,8 +42,11 @@ BAD = [
     ("queues:\n  - name: q\nagents:\n  - id: a\n    skills: {x: 0}\n", 5, "agents[0].skills.x"),
     ("queues:\n  - name: q\n    ring_timeout_seconds: -1\n", 3, "queues[0].ring_timeout_seconds"),
     ("queues:\n  - name: q\n    colour: red\n", 3, "queues[0].colour"),
-    ("queues:\n  - name: q\n    overflow_queue: nowhere\n", 1, ""),
-    ("queues:\n  - name: q\n  - name: q\n", 1, ""),
+    ("queues:\n  - name: q\n    overflow_queue: nowhere\n", 3, "queues[0].overflow_queue"),
+    ("queues:\n  - name: q\n  - name: q\n", 3, "queues[1].name"),
+    ("queues:\n  - name: q\n    wrap_up_seconds: .inf\n", 3, "queues[0].wrap_up_seconds"),
+    ("queues:\n  - name: q\n    max_wait_seconds: 1e12\n", 3, "queues[0].max_wait_seconds"),
+    ("daemon:\n  drain_seconds: .nan\nqueues: [{name: q}]\n", 2, "daemon.drain_seconds"),
     ("queues:\n  - name: q\n    name: r\n", 3, "queues[0].name"),
     ("queues: [\n", 2, ""),
     (

@@ -9,13 +9,50 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from acd.config.schema import FieldProblem
 from acd.errors import ConfigError
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
+# Limits that keep a hostile file (an alias bomb) from taking the process down; a real center of
+# 200,000 agents stays far below them.
+MAX_NODES = 5_000_000
+MAX_ALIAS_VISITS = 10_000  # collections reached again through an alias
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Loc, lines: dict[Loc, int]) -> Any:
+# libyaml's parser when PyYAML has it (the wheels do): the pure-Python scanner takes most of a
+# minute over 200,000 agents.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.seen: set[int] = set()
+        self.revisits = 0
+
+    def visit(self, node: yaml.Node) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ConfigError(
+                f"too many YAML nodes (over {MAX_NODES:,})", line=node.start_mark.line + 1
+            )
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self.seen:
+                self.revisits += 1
+                if self.revisits > MAX_ALIAS_VISITS:
+                    raise ConfigError(
+                        f"too many alias expansions (over {MAX_ALIAS_VISITS:,}): refused",
+                        line=node.start_mark.line + 1,
+                    )
+            else:
+                self.seen.add(id(node))
+
+
+def _build(
+    loader: yaml.SafeLoader, node: yaml.Node, path: Loc, lines: dict[Loc, int], budget: _Budget
+) -> Any:
+    budget.visit(node)
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
@@ -32,20 +69,20 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Loc, lines: dict[Loc,
                     line=knode.start_mark.line + 1,
                     field=_dotted((*path, str(key))),
                 )
-            out[key] = _build(loader, vnode, (*path, str(key)), lines)
+            out[key] = _build(loader, vnode, (*path, str(key)), lines, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_build(loader, v, (*path, i), lines) for i, v in enumerate(node.value)]
+        return [_build(loader, v, (*path, i), lines, budget) for i, v in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 
 def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, dict[Loc, int]]:
     lines: dict[Loc, int] = {}
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
-            data = {} if node is None else _build(loader, node, (), lines)
+            data = {} if node is None else _build(loader, node, (), lines, _Budget())
         finally:
             loader.dispose()
     except yaml.MarkedYAMLError as exc:
@@ -54,6 +91,8 @@ def parse_yaml(text: str, file: str = "<string>") -> tuple[Any, dict[Loc, int]]:
         raise ConfigError(f"invalid YAML: {exc.problem or exc}", file=file, line=line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise ConfigError("invalid YAML: nested too deep", file=file) from None
     except ConfigError as exc:
         raise ConfigError(exc.detail, file=file, line=exc.line, field=exc.field) from None
     return data, lines
@@ -66,7 +105,7 @@ def _dotted(loc: Loc) -> str:
     return out
 
 
-def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
+def line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
     for n in range(len(loc), -1, -1):
         line = lines.get(tuple(loc[:n]))
         if line is not None:
@@ -79,12 +118,16 @@ def validate(model: type[M], data: Any, lines: dict[Loc, int], file: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = []
+        keys = _keys_at(lines)
         for err in exc.errors():
             # pydantic puts union/validator tags in the path; keep the parts that name fields.
-            loc = tuple(p for p in err["loc"] if isinstance(p, int) or p in _keys_at(lines))
+            loc = tuple(p for p in err["loc"] if isinstance(p, int) or p in keys)
+            problem = (err.get("ctx") or {}).get("error")
+            if isinstance(problem, FieldProblem):
+                loc = (*loc, *problem.loc)  # a check across fields names the field at fault
             if err["type"] == "missing" and err["loc"]:
                 loc = (*loc, err["loc"][-1])  # a missing field is not in the file, name it
-            line = _line_for(loc, lines)
+            line = line_for(loc, lines)
             msg = err["msg"].removeprefix("Value error, ")
             problems.append(ConfigError(msg, file=file, line=line, field=_dotted(loc)))
         first = problems[0]

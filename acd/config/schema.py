@@ -14,10 +14,15 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from routing.strategies import Strategy
 
 Level = Annotated[int, Field(ge=1, le=10)]
-Skills = dict[Annotated[str, Field(min_length=1, max_length=64)], Level]
+MAX_SKILLS = 100  # per agent, queue or call: far above any real center, bounds the work
+Skills = Annotated[
+    dict[Annotated[str, Field(min_length=1, max_length=64)], Level], Field(max_length=MAX_SKILLS)
+]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
-Seconds = Annotated[float, Field(ge=0)]
-PositiveSeconds = Annotated[float, Field(gt=0)]
+# Durations are finite and at most 30 days: an infinite wrap-up or drain would never end.
+MAX_SECONDS = 30 * 86400.0
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
+PositiveSeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS)]
 Ratio = Annotated[float, Field(ge=0, le=1)]
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -31,7 +36,27 @@ def hhmm_seconds(value: str) -> int:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No .inf or .nan anywhere: every number in a config is finite.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class FieldProblem(ValueError):
+    """A check across fields that names the one at fault, so the error points at its line."""
+
+    def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _duplicates(values: list[str]) -> list[int]:
+    """Indexes of the values seen before (linear: configs may list 200,000 agents)."""
+    seen: set[str] = set()
+    out = []
+    for i, v in enumerate(values):
+        if v in seen:
+            out.append(i)
+        seen.add(v)
+    return out
 
 
 class ServiceLevel(Strict):
@@ -419,24 +444,25 @@ class Config(Strict):
         if self.ha.enabled and self.store.url is None:
             raise ValueError("ha.enabled needs store.url: the lease lives in Redis")
         ids = [a.id for a in self.agents]
-        dup = {i for i in ids if ids.count(i) > 1}
-        if dup:
-            raise ValueError(f"duplicate agent ids: {sorted(dup)}")
+        for i in _duplicates(ids)[:1]:
+            raise FieldProblem(("agents", i, "id"), f"duplicate agent id {ids[i]!r}")
         names = [q.name for q in self.queues]
-        dupq = {n for n in names if names.count(n) > 1}
-        if dupq:
-            raise ValueError(f"duplicate queue names: {sorted(dupq)}")
-        for q in self.queues:
+        for i in _duplicates(names)[:1]:
+            raise FieldProblem(("queues", i, "name"), f"duplicate queue name {names[i]!r}")
+        known = set(names)
+        for i, q in enumerate(self.queues):
             if q.overflow_queue is not None:
-                if q.overflow_queue not in names:
-                    raise ValueError(
-                        f"queue {q.name!r}: overflow_queue {q.overflow_queue!r} is not a queue"
+                where = ("queues", i, "overflow_queue")
+                if q.overflow_queue not in known:
+                    raise FieldProblem(
+                        where,
+                        f"queue {q.name!r}: overflow_queue {q.overflow_queue!r} is not a queue",
                     )
                 if q.overflow_queue == q.name:
-                    raise ValueError(f"queue {q.name!r} cannot overflow to itself")
+                    raise FieldProblem(where, f"queue {q.name!r} cannot overflow to itself")
         camps = [c.name for c in self.campaigns]
-        if len(set(camps)) != len(camps):
-            raise ValueError("duplicate campaign names")
+        for i in _duplicates(camps)[:1]:
+            raise FieldProblem(("campaigns", i, "name"), f"duplicate campaign name {camps[i]!r}")
         if self.simulation is not None:
             unknown = sorted(set(self.simulation.traffic) - set(names))
             if unknown:

@@ -77,7 +77,8 @@ def build_core(d: Daemon, prefix: str) -> Core:
     cfg = d.config
     if cfg.campaigns:
         base = d.config_path.parent if d.config_path is not None else Path.cwd()
-        leads, dnc = campaign_leads(cfg, base, 0.0)  # live: engine time is Unix time
+        # Live: engine time is Unix time.
+        leads, dnc = campaign_leads(cfg, base, 0.0, d.config_path)
         return Center(cfg, rng=Random(), leads=leads, dnc=dnc, call_prefix=prefix)
     return Engine(cfg, rng=Random())
 
