@@ -44,6 +44,7 @@ from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.daemon")
 events_log = logging.getLogger("acd.events")  # one line per engine event
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a request body (lead imports are the large ones); else 413
 MEMORY_RECORDS = 100_000  # call records the in-memory store keeps (the embedded demo)
 STORE_BACKOFF_MAX = 5.0  # seconds between attempts to reach the store, at most
 LIVE_HOURS = 24 * 365 * 10  # the simulated trunk in a daemon runs until stopped
@@ -347,7 +348,7 @@ async def ticker_ctx(app: web.Application) -> AsyncIterator[None]:
 def build_app(
     config: Config, *, config_path: Path | None = None, tokens: TokenStore | None = None
 ) -> web.Application:
-    app = web.Application(middlewares=[api.errors_and_auth])
+    app = web.Application(middlewares=[api.errors_and_auth], client_max_size=MAX_BODY_BYTES)
     metrics = Metrics(package_version())
     d = Daemon(
         config=config,
@@ -431,12 +432,19 @@ async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def on_hup() -> None:
+    reloads: set[asyncio.Task[None]] = set()
+
+    async def hup_reload() -> None:
         try:
-            result = reload_config(d)
+            result = await reload_config(d)
             log.info("SIGHUP: reloaded %s", result["changes"])
         except Exception as exc:  # an invalid file: keep the old config
             log.error("SIGHUP: reload refused, old config kept: %s", getattr(exc, "message", exc))
+
+    def on_hup() -> None:
+        task = asyncio.create_task(hup_reload())  # off the signal handler, off the loop's back
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
 
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)

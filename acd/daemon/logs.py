@@ -12,6 +12,15 @@ _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def escape(text: str) -> str:
+    """Control characters as escapes: text from a request can never start a log line of its
+    own or move the terminal's cursor."""
+    return _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
 def mask(text: str) -> str:
     """Keep the last three digits of anything that looks like a phone number."""
 
@@ -31,9 +40,12 @@ class _Formatter(logging.Formatter):
         self.masked = masked
 
     def format(self, record: logging.LogRecord) -> str:
-        msg = record.getMessage()
+        msg = escape(record.getMessage())
         if record.exc_info:
-            msg += "\n" + self.formatException(record.exc_info)
+            # The traceback keeps its lines, each marked as part of this record; what it
+            # quotes from a request is escaped like the message.
+            trace = self.formatException(record.exc_info).splitlines()
+            msg += "".join(f"\n  | {escape(line)}" for line in trace)
         if self.masked:
             msg = mask(msg)
         ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))

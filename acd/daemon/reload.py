@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 
 from acd.config.files import load_config
+from acd.config.schema import Config
 from acd.daemon.state import Daemon
 from acd.errors import LocalError
 
@@ -23,17 +25,23 @@ class ReloadRefused(LocalError):
         self.http_status = status
 
 
-def reload_config(d: Daemon) -> dict[str, Any]:
+async def reload_config(d: Daemon) -> dict[str, Any]:
     """Load the config file again; an invalid file is refused and the old config stays.
 
-    Raises :class:`ConfigError` (file, line and field) for an invalid file and
+    Reading and validating run in a thread (a large file takes seconds), applying it on the
+    loop. Raises :class:`ConfigError` (file, line and field) for an invalid file and
     :class:`ReloadRefused` when there is no file, no running core, or a section needs a restart.
     """
     if d.config_path is None:
         raise ReloadRefused(
             "no_config_file", "the daemon runs the embedded demo: nothing to reload"
         )
-    new = load_config(d.config_path)
+    new = await asyncio.to_thread(load_config, d.config_path)
+    return apply_config(d, new)
+
+
+def apply_config(d: Daemon, new: Config) -> dict[str, Any]:
+    """Apply a validated config to the running core."""
     for section in RESTART_SECTIONS:
         if getattr(new, section) != getattr(d.config, section):
             raise ReloadRefused(

@@ -32,6 +32,10 @@ PARAMS = (
     "max_occupancy",
     "shrinkage",
 )
+# Upper bounds: far beyond any center, and below where the formulas overflow.
+MAX_CALLS = 1e7
+MAX_SECONDS = 86400.0
+MAX_AGENTS = 100_000
 # The model's own names for its inputs, as the calculator's parameters.
 _MODEL_FIELDS = {"offered_load": "calls"}
 
@@ -86,9 +90,9 @@ def model_options(params: Params) -> dict[str, float | None]:
     """Targets and limits (None where not given)."""
     return {
         "target_sl": number(params, "target_sl", hi=1.0, hi_open=True, fraction=True),
-        "answer_within": number(params, "answer_within"),
-        "target_asa": number(params, "target_asa", lo_open=True),
-        "patience": number(params, "patience", lo_open=True),
+        "answer_within": number(params, "answer_within", hi=MAX_SECONDS),
+        "target_asa": number(params, "target_asa", lo_open=True, hi=MAX_SECONDS),
+        "patience": number(params, "patience", lo_open=True, hi=MAX_SECONDS),
         "target_abandon": number(params, "target_abandon", lo_open=True, hi=1.0, fraction=True),
         "max_occupancy": number(params, "max_occupancy", lo_open=True, hi=1.0, fraction=True),
         "shrinkage": number(params, "shrinkage", hi=1.0, hi_open=True, fraction=True),
@@ -112,9 +116,9 @@ def single(params: Params) -> dict[str, Any]:
 
 def _single(params: Params) -> dict[str, Any]:
     o = model_options(params)
-    calls = number(params, "calls")
-    aht = number(params, "aht", lo_open=True)
-    interval = number(params, "interval", lo_open=True) or 1800.0
+    calls = number(params, "calls", hi=MAX_CALLS)
+    aht = number(params, "aht", lo_open=True, hi=MAX_SECONDS)
+    interval = number(params, "interval", lo_open=True, hi=MAX_SECONDS) or 1800.0
     if calls is None:
         raise BadInput("calls", "required (calls offered per interval)")
     if aht is None:
@@ -136,7 +140,7 @@ def _single(params: Params) -> dict[str, Any]:
     patience = o["patience"]
     evaluations = None
     if agents_text is not None:
-        n = number(params, "agents", lo=1.0)
+        n = number(params, "agents", lo=1.0, hi=MAX_AGENTS)
         assert n is not None
         if n != math.floor(n):
             raise BadInput("agents", f"must be a whole number (got {agents_text})")

@@ -11,8 +11,11 @@ Export formats:
 * ``csv``: a header row and the columns of :data:`FIELDS` in that order. Timestamps
   (``arrived``, ``offered``, ``answered``, ``ended``) are ISO-8601 UTC with milliseconds
   (``2026-11-01T09:15:02.123Z``) because that is what spreadsheets and people read; the
-  durations (``*_seconds``) stay raw seconds, so sums need no parsing. Raw Unix seconds are in the
-  JSON Lines export. Booleans are ``true``/``false``; a missing value is an empty cell.
+  durations (``*_seconds``) are seconds to the millisecond, so sums need no parsing. Raw Unix
+  seconds are in the JSON Lines export. Booleans are ``true``/``false``; a missing value is an
+  empty cell. A text cell that a spreadsheet would run as a formula (it starts with ``=``,
+  ``+``, ``-``, ``@``, a tab or a carriage return: a lead id, a caller, a disposition) gets a
+  leading ``'`` so it stays text.
 """
 
 from __future__ import annotations
@@ -61,6 +64,9 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def csv_cell(key: str, value: Any) -> str:
     if value is None:
         return ""
@@ -68,9 +74,15 @@ def csv_cell(key: str, value: Any) -> str:
         return "true" if value else "false"
     if key in TIMESTAMPS and isinstance(value, int | float):
         return iso(float(value))
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
+        text = json.dumps(value, separators=(",", ":"))
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 class RecordSource(Protocol):

@@ -87,8 +87,11 @@ async def test_calls_transfer_and_hangup(api: Api) -> None:
         "POST", "/v1/calls/c1/transfer", role="agent", json={"queue": "support"}
     )
     assert (status, call["queue"], call["state"]) == (200, "support", "waiting")
-    status, _ = await api.call("POST", "/v1/calls/c1/hangup", role="agent")
-    assert status == 403  # no longer alice's call
+    # No longer alice's call: the same answer as for a call that does not exist.
+    status, body = await api.call("POST", "/v1/calls/c1/hangup", role="agent")
+    assert (status, body["error"]["message"]) == (404, "no call 'c1' of yours")
+    status, body = await api.call("POST", "/v1/calls/c9/hangup", role="agent")
+    assert (status, body["error"]["message"]) == (404, "no call 'c9' of yours")
     status, _ = await api.call("POST", "/v1/calls/c1/hangup", role="supervisor")
     assert status == 200
     status, q = await api.call("GET", "/v1/queues/sales", role="agent")

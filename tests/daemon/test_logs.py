@@ -42,3 +42,20 @@ async def test_each_engine_event_is_one_log_line(api: Api, caplog) -> None:  # t
 def test_addresses_are_not_mistaken_for_phone_numbers() -> None:
     assert logs.mask("AMI at 127.0.0.1:5038") == "AMI at 127.0.0.1:5038"
     assert logs.mask("call 555.123.4567") == "call *******567"
+
+
+def test_request_text_cannot_forge_log_lines(capsys) -> None:  # type: ignore[no-untyped-def]
+    forged = "/v1/x\n2026-01-01T00:00:00.000Z info    acd.api: admin logged in\x1b[2K"
+    for fmt in ("text", "json"):
+        logs.setup(fmt, masked=False)
+        try:
+            raise ValueError(f"bad path {forged}")
+        except ValueError:
+            logging.getLogger("acd.api").exception("unhandled error on GET %s", forged)
+        out = capsys.readouterr().err.splitlines()
+        if fmt == "json":
+            assert len(out) == 1 and "admin logged in" in json.loads(out[0])["msg"]
+        else:
+            assert len([line for line in out if not line.startswith("  | ")]) == 1, out
+            assert "\\n2026-01-01" in out[0] and "\x1b" not in "".join(out)
+    logging.getLogger().handlers.clear()

@@ -50,6 +50,26 @@ async def test_csv_has_the_fixed_columns_iso_times_and_empty_cells_for_missing_k
     )
 
 
+async def test_csv_cells_a_spreadsheet_would_run_stay_text_and_durations_are_milliseconds() -> None:
+    out = io.StringIO()
+    rec = {
+        "call_id": "c1",
+        "lead_id": '=HYPERLINK("http://x","y")',
+        "caller": "-2+3",
+        "disposition": "@SUM(A1)",
+        "queue": "+q",
+        "agent_id": "\tx",
+        "wait_seconds": 0.1 + 0.2,
+        "talk_seconds": 90.0,
+        "transfers": 1,
+    }
+    await write_csv(aiter_of([rec]), out)
+    row = dict(zip(FIELDS, list(csv.reader(io.StringIO(out.getvalue())))[1], strict=True))
+    for key in ("lead_id", "caller", "disposition", "queue", "agent_id"):
+        assert row[key] == "'" + rec[key], key
+    assert (row["wait_seconds"], row["talk_seconds"], row["transfers"]) == ("0.3", "90", "1")
+
+
 async def test_jsonl_keeps_each_record_as_stored() -> None:
     out = io.StringIO()
     recs = [{"call_id": "c1", "ended": NOV1 + 0.123456, "x": [1]}]

@@ -3,6 +3,7 @@ names, with the 404 or 503 when they are not there."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -57,12 +58,26 @@ def agent_or_gone(d: Daemon, aid: str) -> dict[str, Any]:
 
 
 def iso(value: str, where: str) -> datetime:
+    """An ISO 8601 date and time in a range every time zone can convert (years 1970-9998)."""
     try:
-        return datetime.fromisoformat(value)
+        at = datetime.fromisoformat(value)
     except ValueError:
         raise ApiError(
             422, "invalid_field", f"{where}: not an ISO 8601 date and time: {value!r}"
         ) from None
+    if not 1970 <= at.year <= 9998:
+        raise ApiError(422, "invalid_field", f"{where}: the year must be 1970-9998")
+    return at
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON: 400 if it is not JSON, or nests deeper than anything we take."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body nests too deep") from None
 
 
 def campaign(d: Daemon, name: str) -> tuple[Any, Any]:

@@ -17,7 +17,7 @@ async def healthz(request: web.Request, d: Daemon, body: None) -> Any:
 
 
 async def admin_reload(request: web.Request, d: Daemon, body: None) -> Any:
-    return reload_config(d)
+    return await reload_config(d)
 
 
 async def erlang(request: web.Request, d: Daemon, body: None) -> Any:

@@ -9,7 +9,7 @@ from aiohttp import web
 from acd import events as ev
 from acd.commands import Originate
 from acd.daemon.api import access
-from acd.daemon.api.access import agent, agent_id, agent_or_gone, driver, submit
+from acd.daemon.api.access import PRINCIPAL, agent, agent_id, agent_or_gone, driver, submit
 from acd.daemon.api.bodies import DispositionBody, LoginBody, PauseBody, SkillsBody, StateBody
 from acd.daemon.api.errors import ApiError
 from acd.daemon.state import Daemon
@@ -51,6 +51,8 @@ async def agent_disposition(request: web.Request, d: Daemon, body: DispositionBo
     for_agent = aid if body.callback_agent == "me" else body.callback_agent
     if for_agent is not None and at is None:
         raise ApiError(422, "invalid_field", "callback_agent: needs callback_at")
+    if for_agent not in (None, aid) and not request[PRINCIPAL].at_least("supervisor"):
+        raise ApiError(403, "forbidden", "an agent may keep a callback for itself only")
     submit(d, ev.SetDisposition(aid, body.disposition, callback_at=at, callback_agent=for_agent))
     a = driver(d).engine.agents[aid]
     call_id = a.call.id if a.call is not None else a.last_call

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict
 
 Name = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+def _no_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+# JSON true is not the integer 1 and "yes" is not true; 6.0 is the integer 6, as in JSON Schema.
+NO_BOOL = BeforeValidator(_no_bool)
+Bool = Annotated[bool, Strict()]
 
 
 class Body(BaseModel):
@@ -14,15 +25,18 @@ class Body(BaseModel):
 
 
 class LoginBody(Body):
-    ready: bool = True
+    ready: Bool = True
 
 
 class PauseBody(Body):
     reason: Name = "break"
 
 
+Level = Annotated[int, Field(ge=1, le=10), NO_BOOL]
+
+
 class SkillsBody(Body):
-    skills: dict[Name, Annotated[int, Field(ge=1, le=10)]]
+    skills: Annotated[dict[Name, Level], Field(max_length=100)]
 
 
 class StateBody(Body):
@@ -39,7 +53,7 @@ class DispositionBody(Body):
 
 
 class LeadPatchBody(Body):
-    priority: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+    priority: Annotated[int, Field(ge=-1_000_000, le=1_000_000), NO_BOOL]
 
 
 class CallbackBody(Body):

@@ -46,11 +46,13 @@ async def list_calls(request: web.Request, d: Daemon, body: None) -> Any:
 def _own_call(request: web.Request, d: Daemon) -> str:
     call_id = request.match_info["call_id"]
     call = driver(d).engine.calls.get(call_id)
-    if call is None:
-        raise ApiError(404, "unknown_call", f"unknown call {call_id!r}")
     p: Principal = request[PRINCIPAL]
-    if not p.at_least("supervisor") and (call.agent is None or call.agent.id != p.agent_id):
-        raise ApiError(403, "forbidden", "an agent may act only on its own call")
+    mine = p.at_least("supervisor") or (
+        call is not None and call.agent is not None and call.agent.id == p.agent_id
+    )
+    if call is None or not mine:
+        # The same answer for another agent's call as for none: an agent cannot probe ids.
+        raise ApiError(404, "unknown_call", f"no call {call_id!r} of yours")
     return call_id
 
 

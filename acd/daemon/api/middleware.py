@@ -13,7 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from acd.config.schema import Daemon as DaemonSettings
-from acd.daemon.api.access import PRINCIPAL
+from acd.daemon.api.access import PRINCIPAL, parse_json
 from acd.daemon.api.errors import ApiError, error
 from acd.daemon.api.openapi import ROUTE_TABLE
 from acd.daemon.api.routes import ROUTES, Handler, Route
@@ -42,12 +42,7 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
             raw = await request.read()
             data: Any = {}
             if raw.strip():
-                try:
-                    data = json.loads(raw)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise ApiError(
-                        400, "invalid_json", f"the body is not valid JSON: {exc}"
-                    ) from None
+                data = parse_json(raw)
             if not isinstance(data, dict):
                 raise ApiError(422, "invalid_body", "the body must be a JSON object")
             try:
@@ -80,8 +75,9 @@ async def errors_and_auth(
             required = info
             token = ""
             header = request.headers.get("Authorization", "")
-            if header.startswith("Bearer "):
-                token = header[7:].strip()
+            scheme, _, value = header.partition(" ")
+            if scheme.lower() == "bearer":  # RFC 9110: the scheme is case-insensitive
+                token = value.strip()
             elif "access_token" in request.query:
                 token = request.query["access_token"]
             if not token:
@@ -101,14 +97,18 @@ async def errors_and_auth(
         return error(exc.http_status, exc.code, exc.message)
     except web.HTTPException as exc:
         if exc.status >= 400:
-            code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status, "http_error")
+            code = {
+                404: "not_found",
+                405: "method_not_allowed",
+                413: "body_too_large",
+            }.get(exc.status, "http_error")
             resp = error(exc.status, code, exc.reason)
             if "Allow" in exc.headers:  # RFC 9110: a 405 lists the methods that are allowed
                 resp.headers["Allow"] = exc.headers["Allow"]
             return resp
         raise
     except Exception:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %r", request.method, request.path)
         return error(500, "internal_error", "internal error; see the daemon's log")
 
 

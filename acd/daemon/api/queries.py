@@ -10,32 +10,47 @@ from dialer.leadstatus import LeadStatus
 Query = tuple[tuple[str, str, dict[str, Any], bool], ...]
 
 ERLANG_QUERY: Query = (
-    ("calls", "calls offered per interval", {"type": "number", "minimum": 0}, True),
-    ("aht", "average handle time, seconds", {"type": "number", "exclusiveMinimum": 0}, True),
+    ("calls", "calls offered per interval", {"type": "number", "minimum": 0, "maximum": 1e7}, True),
+    (
+        "aht",
+        "average handle time, seconds",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
+        True,
+    ),
     (
         "interval",
         "interval length, seconds (default 1800)",
-        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
         False,
     ),
     (
         "agents",
         "evaluate this many agents instead of solving",
-        {"type": "integer", "minimum": 1},
+        {"type": "integer", "minimum": 1, "maximum": 100000},
         False,
     ),
-    ("answer_within", "service-level threshold, seconds", {"type": "number", "minimum": 0}, False),
+    (
+        "answer_within",
+        "service-level threshold, seconds",
+        {"type": "number", "minimum": 0, "maximum": 86400},
+        False,
+    ),
     (
         "target_sl",
         "service-level target (needs answer_within)",
         {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
         False,
     ),
-    ("target_asa", "maximum ASA, seconds", {"type": "number", "exclusiveMinimum": 0}, False),
+    (
+        "target_asa",
+        "maximum ASA, seconds",
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
+        False,
+    ),
     (
         "patience",
         "mean patience, seconds: Erlang A",
-        {"type": "number", "exclusiveMinimum": 0},
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 86400},
         False,
     ),
     (
