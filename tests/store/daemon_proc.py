@@ -30,13 +30,17 @@ def leads_csv(path: Path, n: int, area: str = "212") -> list[str]:
 
 
 class Daemon:
-    """``acd-dialer run CONFIG --port 0``; stderr goes to ``log``."""
+    """``acd-dialer run CONFIG --port 0``; stderr goes to ``log``. With ``tap``, the simulated
+    trunk writes each call id it sees end to that file (``trunk_tap.py``)."""
 
-    def __init__(self, cfg: Path, log: Path) -> None:
+    def __init__(self, cfg: Path, log: Path, tap: Path | None = None) -> None:
         self.log = log
+        launcher = [sys.executable, "-m", "acd.cli"]
+        if tap is not None:
+            launcher = [sys.executable, str(Path(__file__).with_name("trunk_tap.py")), str(tap)]
         with log.open("a") as err:
             self.p = subprocess.Popen(
-                [sys.executable, "-m", "acd.cli", "run", str(cfg), "--port", "0"],
+                [*launcher, "run", str(cfg), "--port", "0"],
                 stdout=subprocess.PIPE,
                 stderr=err,
                 stdin=subprocess.DEVNULL,
