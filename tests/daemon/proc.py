@@ -36,16 +36,20 @@ simulation:
 
 
 class Proc:
+    """The daemon on ``cfg``; its stderr (the log) goes to ``cfg`` with the suffix ``.log``."""
+
     def __init__(self, cfg: Path, drain: float, handle: float) -> None:
         cfg.write_text(CONFIG.replace("DRAIN", str(drain)).replace("HANDLE", str(handle)))
         self.cfg = cfg
-        self.p = subprocess.Popen(
-            [sys.executable, "-m", "acd.cli", "run", str(cfg), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
+        self.log_path = cfg.with_suffix(".log")
+        with self.log_path.open("a") as err:
+            self.p = subprocess.Popen(
+                [sys.executable, "-m", "acd.cli", "run", str(cfg), "--port", "0"],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
         assert self.p.stdout is not None
         self.banner = ""
         for _ in range(10):
@@ -56,6 +60,9 @@ class Proc:
                 self.base = m.group(1)
                 return
         raise AssertionError(f"no address printed: {self.banner!r}")
+
+    def log(self) -> str:
+        return self.log_path.read_text()
 
     def get(self, path: str) -> tuple[int, Any]:
         req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {TOKEN}"})
