@@ -315,3 +315,87 @@ def test_dispositions_apply_to_the_lead_and_do_not_call_lists_the_number_at_once
     assert (fig.contacts, fig.success, fig.first_call_close) == (2, 1, 1)
     report = d.c.campaign_report(d.now)["c"]
     assert report["conversion_rate"] == 0.5 and report["first_call_close"] == 1.0
+
+
+# --- blending: agents who serve an inbound queue and a campaign -------------------------------
+def blended_config(**campaign: object) -> Config:
+    """A VIP queue that waits 60 s for a senior agent (vip 5), then takes anyone with vip 1;
+    a senior (a0) and a junior (a1), both also on the progressive campaign ``c``."""
+    return Config.model_validate(
+        {
+            "queues": [
+                {
+                    "name": "vip",
+                    "skills": {"vip": 5},
+                    "escalation": [{"after_seconds": 60, "min_levels": {"vip": 1}}],
+                    "service_level": {"threshold_seconds": 20, "target": 0.8},
+                }
+            ],
+            "campaigns": [
+                {
+                    "name": "c",
+                    "mode": "progressive",
+                    "skills": {"out": 1},
+                    "safe_harbor_message": SAFE,
+                    "wrap_up_seconds": 0,
+                    **campaign,
+                }
+            ],
+            "agents": [
+                {"id": "a0", "skills": {"vip": 5, "out": 1}},
+                {"id": "a1", "skills": {"vip": 1, "out": 1}},
+            ],
+        }
+    )
+
+
+def _offers(out: list[object]) -> list[tuple[int, OfferCall]]:
+    return [(i, c) for i, c in enumerate(out) if isinstance(c, OfferCall)]
+
+
+def _blended_morning(cfg: Config) -> Dials:
+    """The senior takes an early VIP call and is still on it when a second VIP caller comes;
+    then the junior logs in, ready, while that caller waits for the senior level (60 s)."""
+    d = Dials(cfg)
+    d.do(ev.CallArrived("in1", "vip"))
+    d.do(ev.AgentLogin("a0"))  # the caller waiting gets the senior at once
+    assert [c.call_id for _, c in _offers(d.out)] == ["in1"]
+    d.do(ev.AgentAnswered("in1", "a0"))
+    d.advance(950.0)
+    d.do(ev.CallArrived("in2", "vip"))  # waits: the senior is busy, nobody else logged in
+    d.advance(50.0)
+    d.do(ev.AgentLogin("a1"))  # t = 1000: ready, but not senior enough for in2 until t = 1010
+    return d
+
+
+def test_a_waiting_inbound_caller_goes_to_a_blended_agent_before_any_dial_for_it() -> None:
+    """While in2 waits for an agent of the campaign, nothing is dialed, though the junior is
+    ready for ten seconds; when in2 escalates it is offered to the junior, who is still free.
+    (The reserve is nil here: one arrival in the last 15 minutes, 0.2 Erlang, one agent needed
+    and one already on a VIP call; only the inbound-first rule holds the dialer.)"""
+    d = _blended_morning(blended_config())
+    assert d.dialed() == [], "the dialer called while in2 waited"
+    d.advance(15.0)
+    offers = [(i, c.call_id, c.agent_id) for i, c in _offers(d.out)]
+    assert [(call, agent) for _, call, agent in offers] == [("in1", "a0"), ("in2", "a1")]
+    first_dial = next((i for i, c in enumerate(d.out) if isinstance(c, Originate)), len(d.out))
+    assert offers[1][0] < first_dial, "the dialer called for the junior while in2 waited"
+
+
+def test_blended_agents_get_outbound_calls_once_inbound_is_quiet() -> None:
+    """The same two agents, their VIP calls over and no VIP caller for more than the reserve's
+    15 minutes: the campaign calls for both, and its live answers are offered to both."""
+    d = _blended_morning(blended_config())
+    d.advance(15.0)
+    d.do(ev.AgentAnswered("in2", "a1"))
+    d.do(ev.CallHungUp("in1"))
+    d.do(ev.CallHungUp("in2"))
+    d.advance(950.0 + 900.0 + 1.0 - d.now)  # the last VIP arrival (950 s) is 15 minutes old
+    dials = d.dialed()
+    assert len(dials) == 2  # progressive: one call per ready agent
+    before = len(d.out)
+    for o in dials:
+        d.do(ev.OutboundAnswered(o.call_id))
+    got = {c.call_id: c.agent_id for _, c in _offers(d.out[before:])}
+    assert set(got) == {o.call_id for o in dials}  # every live answer is offered, none dropped
+    assert sorted(got.values()) == ["a0", "a1"]

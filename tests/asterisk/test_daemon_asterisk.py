@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from aiohttp import ClientError, ClientSession
 
 from telephony_adapters.asterisk import CHANNEL_VARS
 from telephony_adapters.testing import AmiEmulator
+from tests.processes import DaemonProcess
 
 CONFIG = """
 name: pbx
@@ -43,7 +43,7 @@ RECONNECTS = 'acd_adapter_reconnects_total{adapter="asterisk"}'
 
 @dataclass
 class Daemon:
-    proc: asyncio.subprocess.Process
+    proc: DaemonProcess
     base: str
     http: ClientSession
 
@@ -75,33 +75,16 @@ async def pbx_daemon(tmp_path: Path) -> AsyncIterator[tuple[Daemon, AmiEmulator]
     await emu.start()
     cfg = tmp_path / "pbx.yaml"
     cfg.write_text(CONFIG.replace("PORT", str(emu.port)))
-    with (tmp_path / "daemon.log").open("w") as log:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "acd.cli",
-            "run",
-            str(cfg),
-            "--port",
-            "0",
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=log,
-        )
-    assert proc.stdout is not None
-    banner = ""
     try:
-        async with asyncio.timeout(15):
-            while not (m := re.search(r"API\s+(http://127\.0\.0\.1:\d+)/v1/", banner)):
-                line = await proc.stdout.readline()
-                assert line, f"the daemon exited: {(tmp_path / 'daemon.log').read_text()}"
-                banner += line.decode()
+        proc = await DaemonProcess.astart(cfg, tmp_path / "daemon.log")
+    except BaseException:
+        await emu.stop()
+        raise
+    try:
         async with ClientSession() as http:
-            yield Daemon(proc, m.group(1), http), emu
+            yield Daemon(proc, proc.base, http), emu
     finally:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
+        proc.kill()
         await emu.stop()
 
 
@@ -131,7 +114,7 @@ async def test_readiness_and_metrics_follow_the_pbx(pbx_daemon: tuple[Daemon, Am
     assert await d.metric(UP) == 0.0
     _, body = await d.get("/readyz")
     assert '"asterisk": false' in body
-    assert (await d.get("/healthz"))[0] == 200 and d.proc.returncode is None
+    assert (await d.get("/healthz"))[0] == 200 and d.proc.running()
 
     back = emulator(port)  # the PBX returns on the same port
     await back.start()
@@ -141,8 +124,7 @@ async def test_readiness_and_metrics_follow_the_pbx(pbx_daemon: tuple[Daemon, Am
         reconnects = await d.metric(RECONNECTS)
         assert reconnects is not None and reconnects >= 1
         assert back.actions_named("CoreShowChannels")  # resynchronised on reconnection
-        d.proc.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(15):
-            assert await d.proc.wait() == 0
+        d.proc.signal(signal.SIGTERM)
+        assert await d.proc.exited(timeout=15) == 0
     finally:
         await back.stop()

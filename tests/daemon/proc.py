@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -14,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from acd.daemon.auth import digest
+from tests.processes import DaemonProcess, wait_for
 
 TOKEN = "process-test-token"
 CONFIG = f"""
@@ -35,27 +32,12 @@ simulation:
 """
 
 
-class Proc:
+class Proc(DaemonProcess):
+    """The daemon on ``cfg``; its stderr (the log) goes to ``cfg`` with the suffix ``.log``."""
+
     def __init__(self, cfg: Path, drain: float, handle: float) -> None:
         cfg.write_text(CONFIG.replace("DRAIN", str(drain)).replace("HANDLE", str(handle)))
-        self.cfg = cfg
-        self.p = subprocess.Popen(
-            [sys.executable, "-m", "acd.cli", "run", str(cfg), "--port", "0"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        assert self.p.stdout is not None
-        self.banner = ""
-        for _ in range(10):
-            line = self.p.stdout.readline()
-            self.banner += line
-            m = re.search(r"API\s+(http://127\.0\.0\.1:\d+)/v1/", line)
-            if m:
-                self.base = m.group(1)
-                return
-        raise AssertionError(f"no address printed: {self.banner!r}")
+        super().__init__(cfg, cfg.with_suffix(".log"))
 
     def get(self, path: str) -> tuple[int, Any]:
         req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {TOKEN}"})
@@ -66,10 +48,4 @@ class Proc:
             return e.code, json.loads(e.read())
 
     def wait_for(self, pred: Callable[[], Any], timeout: float = 10.0) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = pred()
-            if got:
-                return got
-            time.sleep(0.05)  # polling a separate process, not timing the engine
-        raise AssertionError("condition not met in time")
+        return wait_for(pred, timeout)

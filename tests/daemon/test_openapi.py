@@ -20,8 +20,8 @@ from tests.daemon.proc import TOKEN, Proc
 def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
     p = Proc(tmp_path_factory.mktemp("openapi") / "center.yaml", drain=0.5, handle=5)
     yield p
-    p.p.terminate()
-    p.p.communicate(timeout=20)
+    p.stop(timeout=20)
+    p.kill()
 
 
 @pytest.fixture(scope="module")

@@ -70,5 +70,5 @@ def test_prometheus_scrapes_the_daemon(tmp_path: Path) -> None:
         if prom is not None:
             prom.terminate()
             prom.communicate(timeout=20)
-        daemon.p.terminate()
-        daemon.p.communicate(timeout=20)
+        daemon.stop(timeout=20)
+        daemon.kill()

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import re
 import signal
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,6 +24,7 @@ from aiohttp import ClientError, ClientSession
 from telephony_adapters.ami.messages import Action
 from telephony_adapters.asterisk import CHANNEL_VARS
 from telephony_adapters.testing import AmiEmulator, OriginateOutcome, OriginatePlan
+from tests.processes import DaemonProcess
 from tests.redis_server import RedisServer
 from tests.store.daemon_proc import TOKEN, TOKENS, leads_csv
 
@@ -85,7 +83,7 @@ def dialed(emu: AmiEmulator) -> list[str]:
 
 
 class Node:
-    def __init__(self, proc: asyncio.subprocess.Process, base: str, http: ClientSession) -> None:
+    def __init__(self, proc: DaemonProcess, base: str, http: ClientSession) -> None:
         self.proc, self.base, self.http = proc, base, http
 
     async def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
@@ -118,7 +116,7 @@ async def pair(
     emu.originate_rule = rule
     await emu.start()
     leads_csv(tmp_path / "leads.csv", 3000)
-    procs: list[asyncio.subprocess.Process] = []
+    procs: list[DaemonProcess] = []
 
     def config(name: str) -> Path:
         store = f"store: {{url: '{own_redis.url}', spool: {name}-spool.jsonl}}"
@@ -130,35 +128,16 @@ async def pair(
     async with ClientSession() as http:
 
         async def start(name: str) -> Node:
-            with (tmp_path / f"{name}.log").open("w") as log:
-                proc = await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "acd.cli", "run", str(config(name)), "--port", "0",
-                    stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=log,
-                )  # fmt: skip
+            proc = await DaemonProcess.astart(config(name), tmp_path / f"{name}.log")
             procs.append(proc)
-            assert proc.stdout is not None
-            banner = ""
-            async with asyncio.timeout(20):
-                while not (m := re.search(r"API\s+(http://127\.0\.0\.1:\d+)/v1/", banner)):
-                    line = await proc.stdout.readline()
-                    assert line, (tmp_path / f"{name}.log").read_text()[-3000:]
-                    banner += line.decode()
-            return Node(proc, m.group(1), http)
+            return Node(proc, proc.base, http)
 
         try:
             yield emu, start, http
         finally:
             for p in procs:
-                if p.returncode is None:
-                    with_signal(p, signal.SIGCONT)
-                    p.kill()
-                await p.wait()
+                p.kill()  # a frozen one is thawed first
             await emu.stop()
-
-
-def with_signal(p: asyncio.subprocess.Process, sig: int) -> None:
-    if p.returncode is None:
-        os.kill(p.pid, sig)
 
 
 async def active(node: Node) -> bool:
@@ -207,7 +186,7 @@ async def test_the_standby_takes_over_within_5s_and_no_lead_is_dialed_twice(pair
     token_a = (await a.ready())["store"]["fencing_token"]
     before = len(dialed(emu))
 
-    a.proc.kill()  # SIGKILL: no drain, no goodbye
+    a.proc.signal(signal.SIGKILL)  # no drain, no goodbye
     t0 = time.monotonic()
     await until(lambda: active(b), 10, "the standby takes over")
     took = time.monotonic() - t0
@@ -228,9 +207,8 @@ async def test_the_standby_takes_over_within_5s_and_no_lead_is_dialed_twice(pair
     numbers = Counter(dialed(emu))
     twice = [n for n, k in numbers.items() if k > 1]
     assert not twice, f"dialed twice across the fail-over: {twice}"
-    b.proc.send_signal(signal.SIGTERM)
-    async with asyncio.timeout(30):
-        assert await b.proc.wait() == 0
+    b.proc.signal(signal.SIGTERM)
+    assert await b.proc.exited(timeout=30) == 0
 
 
 async def test_a_frozen_leader_thawed_after_the_take_over_sends_nothing(pair: Any) -> None:
@@ -238,11 +216,11 @@ async def test_a_frozen_leader_thawed_after_the_take_over_sends_nothing(pair: An
     a, b = await leader_and_standby(start)
     await until(lambda: asyncio.sleep(0, len(dialed(emu)) >= 5), 30, "dials by the leader")
     sessions = {r.session for r in emu.actions if r.action.name == "Login"}
-    with_signal(a.proc, signal.SIGSTOP)  # a long GC pause, a VM migration...
+    a.proc.signal(signal.SIGSTOP)  # a long GC pause, a VM migration...
     await until(lambda: active(b), 10, "the standby takes over")
     new_sessions = {r.session for r in emu.actions if r.action.name == "Login"} - sessions
     n_before = len(emu.actions)
-    with_signal(a.proc, signal.SIGCONT)
+    a.proc.signal(signal.SIGCONT)
     await until(lambda: standby(a), 10, "the thawed node steps down")
     await until(lambda: asyncio.sleep(0, len(dialed(emu)) >= 10), 30, "the new leader dials")
     # After the thaw, actions come only from the new leader's connection(s).
