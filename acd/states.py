@@ -2,8 +2,9 @@
 
 Three tables are the single source of truth: ``AGENT_TRANSITIONS`` and ``CALL_TRANSITIONS``
 (state x move -> new state) and ``PENDING_MOVES`` (which agent moves are held while the
-agent is busy, and what cancels them). The engine applies them and the README's diagrams
-are drawn from them (``python -m acd.states`` prints the README's Mermaid block).
+agent is busy, and what cancels them). The engine applies them and the docs' diagrams
+are drawn from them (``python -m acd.states`` prints the Mermaid block of
+``docs/agents-and-supervisors.md``).
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def call_mermaid() -> str:
 
 
 def readme_block() -> str:
-    """The README's diagrams, exactly as they appear there."""
+    """The diagrams of docs/agents-and-supervisors.md, exactly as they appear there."""
     return (
         f"Agent states (notes: moves held while busy, see `PENDING_MOVES` in `acd/states.py`):\n\n"
         f"```mermaid\n{mermaid()}\n```\n\n"

@@ -1,4 +1,4 @@
-"""KPI accumulators and their definitions (see README, "The figures")."""
+"""KPI accumulators and their definitions (see docs/reports.md, "The figures")."""
 
 from __future__ import annotations
 

@@ -108,8 +108,9 @@ class RetryRule:
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """Retry rules per outcome and the caps that apply to every lead. Defaults are documented in
-    the README: unanswered calls spread over the day, busy retried soon, machines a few hours
-    later, an abandoned call a day later (72 h under the UK rule) and closed after the second."""
+    docs/compliance.md: unanswered calls spread over the day, busy retried soon, machines a few
+    hours later, an abandoned call a day later (72 h under the UK rule) and closed after the
+    second."""
 
     no_answer: RetryRule = RetryRule(2 * 3600, 4)
     busy: RetryRule = RetryRule(10 * 60, 5)

@@ -309,10 +309,11 @@ def test_ready_during_a_call_cancels_the_pending_pause() -> None:
     assert offers(c.arrive("c2", "q")) == [("c2", "a")]
 
 
-def test_pending_moves_are_drawn_and_the_readme_shows_both_diagrams() -> None:
+def test_pending_moves_are_drawn_and_the_docs_show_both_diagrams() -> None:
     diagram = mermaid()
     for (state, move), action in PENDING_MOVES.items():
         assert f"note right of {state.value}" in diagram
         assert f"{move.value}: {action.value}" in diagram
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert readme_block() in readme
+    root = Path(__file__).resolve().parent.parent
+    page = (root / "docs" / "agents-and-supervisors.md").read_text()
+    assert readme_block() in page

@@ -79,7 +79,7 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     assert "nope.yaml" in exc.value.message
 
 
-def test_readme_state_diagram_is_the_transition_table() -> None:
+def test_docs_state_diagram_is_the_transition_table() -> None:
     from acd.states import mermaid
 
-    assert mermaid() in (ROOT / "README.md").read_text()
+    assert mermaid() in (ROOT / "docs" / "agents-and-supervisors.md").read_text()

@@ -263,7 +263,7 @@ def test_erlang_b_and_c_are_monotone_in_agents(a: float, aht: float, t: float) -
 
 @pytest.mark.parametrize("a", [0.5, 40.0, 3000.0, 90_000.0])
 def test_erlang_b_and_c_are_monotone_over_every_n_from_1_to_100000(a: float) -> None:
-    """The whole range the README claims, every N, not a window around the load."""
+    """The whole range the docs claim, every N, not a window around the load."""
     n = np.arange(1, 100_001, dtype=float)
     b = np.asarray(erlang_b(n, a))
     assert np.all(np.isfinite(b)) and np.all((b >= 0) & (b <= 1))

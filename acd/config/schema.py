@@ -268,7 +268,7 @@ class RetryRuleConfig(Strict):
 
 
 class Retries(Strict):
-    """Retry rules per outcome; an omitted one keeps its default (README: Retries)."""
+    """Retry rules per outcome; an omitted one keeps its default (see Dialer compliance)."""
 
     no_answer: RetryRuleConfig | None = None
     busy: RetryRuleConfig | None = None
@@ -394,7 +394,7 @@ class Adapter(Strict):
 
 
 class Store(Strict):
-    """Where the daemon persists its state (issue 7). ``url: null`` keeps it in memory (the demo
+    """Where the daemon persists its state. ``url: null`` keeps it in memory (the demo
     and simulations): nothing survives a restart.
 
     ``spool`` is the local file that holds batches while Redis is away; a relative path is taken

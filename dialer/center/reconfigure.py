@@ -13,7 +13,7 @@ from dialer.leadsource import LeadSource, SyntheticLeads, book_leads, configure
 
 class ReconfigureMixin(CenterBase):
     def reconfigure(self, config: Config, now: float) -> dict[str, list[str]]:
-        """Apply a new config live, campaigns included (README: reload rules).
+        """Apply a new config live, campaigns included (docs/dialer.md: reload rules).
 
         A changed campaign takes its new rules (mode, pacing, abandonment target, window,
         caller id, messages, retries, dispositions, skills, ...) from now on; a new one starts

@@ -6,7 +6,7 @@ engine commands in, AMI actions out.
 arrives (``on_event``, ``on_command``, ``on_refused``, ``on_action_failed``, ``resync``) and
 carries out the ``Effects`` it returns, in order: engine events to submit, AMI actions to send.
 
-How a channel becomes ours (see "Running against Asterisk" in README.md):
+How a channel becomes ours (see docs/asterisk.md):
 
 * a caller: the dialplan's ``UserEvent(AcdEnqueue,AcdQueue: q,AcdPriority: p,AcdSkills: s)``,
   or, on a resynchronisation, a channel that carries ``ACD_QUEUE`` (channelvars) in no bridge;
