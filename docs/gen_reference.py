@@ -283,7 +283,9 @@ def _constraints(meta: list[Any]) -> str:
 
 
 def _num(v: Any) -> str:
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        v = int(v)
+    return f"{v:g}" if isinstance(v, float) else f"{v:,}" if abs(v) >= 10_000 else str(v)
 
 
 def _type(tp: Any) -> str:

@@ -368,12 +368,16 @@ def _blended_morning(cfg: Config) -> Dials:
     return d
 
 
-def test_a_waiting_inbound_caller_goes_to_a_blended_agent_before_any_dial_for_it() -> None:
+@pytest.mark.parametrize("reserve", [True, False])
+def test_a_waiting_inbound_caller_goes_to_a_blended_agent_before_any_dial_for_it(
+    reserve: bool,
+) -> None:
     """While in2 waits for an agent of the campaign, nothing is dialed, though the junior is
     ready for ten seconds; when in2 escalates it is offered to the junior, who is still free.
     (The reserve is nil here: one arrival in the last 15 minutes, 0.2 Erlang, one agent needed
-    and one already on a VIP call; only the inbound-first rule holds the dialer.)"""
-    d = _blended_morning(blended_config())
+    and one already on a VIP call; only the inbound-first rule holds the dialer, and it holds
+    with ``inbound_reserve: false`` too: that flag turns off only the Erlang C reserve.)"""
+    d = _blended_morning(blended_config(inbound_reserve=reserve))
     assert d.dialed() == [], "the dialer called while in2 waited"
     d.advance(15.0)
     offers = [(i, c.call_id, c.agent_id) for i, c in _offers(d.out)]

@@ -15,10 +15,12 @@ class DialingMixin(CenterBase):
     def _inbound_reserve(self, rt: CampaignRuntime, now: float) -> tuple[bool, int]:
         """(inbound callers waiting, agents to keep free for the inbound service level)."""
         queues = self._inbound_for[rt.name]
-        if not queues or not rt.cfg.inbound_reserve:
+        if not queues:
             return False, 0
         if any(q.present for q in queues):
-            return True, 0
+            return True, 0  # inbound first, always: that is what blending means
+        if not rt.cfg.inbound_reserve:
+            return False, 0  # the flag turns off only the Erlang C reserve
         from acd.erlang import required_agents
 
         reserve = 0
