@@ -199,8 +199,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     cfg = _load(args.config)
     _check_files(cfg, args.config)  # a missing lead or DNC file: exit 2 before starting
-    if args.port is not None:
-        cfg = cfg.model_copy(update={"daemon": cfg.daemon.model_copy(update={"port": args.port})})
+    for key in ("host", "port"):
+        if getattr(args, key) is not None:
+            daemon = cfg.daemon.model_copy(update={key: getattr(args, key)})
+            cfg = cfg.model_copy(update={"daemon": daemon})
     path = Path(args.config).resolve() if args.config else None
     return run(cfg, path, demo=args.config is None)
 
@@ -215,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run the daemon (default: the embedded demo, in real time)")
     r.add_argument("config", nargs="?", help="config YAML (default: the embedded demo)")
     r.add_argument("--port", type=int, help="override daemon.port (0: any free port)")
+    r.add_argument("--host", help="override daemon.host (0.0.0.0: every interface)")
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("simulate", help="simulate a day of a scenario and print the KPIs")

@@ -17,15 +17,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 
 from acd.errors import LocalError
 from dialer.hours import known_zone
+
+T = TypeVar("T")
 
 _E164 = re.compile(r"\+[1-9]\d{1,14}")
 _NO_FIELDS: Mapping[str, str] = MappingProxyType({})
@@ -193,6 +195,31 @@ def parse_leads(
     row). Raises :class:`LeadFileError`, naming the file, if it is empty, or its header has no
     ``phone`` column (or repeats a column).
     """
+    return run_steps(
+        parse_leads_steps(text, name=name, default_region=default_region, id_prefix=id_prefix)
+    )
+
+
+def run_steps(steps: Generator[None, None, T]) -> T:
+    """Drive a stepwise parse to its end at once."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+def parse_leads_steps(
+    text: str,
+    *,
+    name: str = "<text>",
+    default_region: str = "US",
+    id_prefix: str = "L",
+    every: int = 100,
+) -> Generator[None, None, ImportResult]:
+    """:func:`parse_leads` a piece at a time: it yields after every ``every`` rows, so an event
+    loop can run between pieces (a thread would compete with the loop for the interpreter
+    lock), and returns the result."""
     rows = csv_rows(text)
     header_row = next(rows, None)
     if header_row is None:
@@ -214,7 +241,9 @@ def parse_leads(
     result = ImportResult(name)
     seen_phone: dict[str, int] = {}
     seen_id: dict[str, int] = {}
-    for line, raw, cells in rows:
+    for n, (line, raw, cells) in enumerate(rows, 1):
+        if n % every == 0:
+            yield
 
         def cell(column: str, cells: list[str] = cells) -> str:
             i = columns.get(column)

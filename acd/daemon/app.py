@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import os
@@ -162,6 +163,9 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
             driver.submit(ev.AgentLogin(a.id))
     driver.start()
     d.role = "active"
+    # The core as built and restored (lead books, agents) lives as long as the process: keep
+    # the cyclic collector from walking it on every full collection (a pause on the loop).
+    gc.freeze()
 
 
 async def stop_core(d: Daemon) -> None:

@@ -26,7 +26,10 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proc]:
 
 @pytest.fixture(scope="module")
 def api_schema(daemon: Proc):  # type: ignore[no-untyped-def]
-    return schemathesis.openapi.from_url(daemon.base + "/v1/openapi.json")
+    schema = schemathesis.openapi.from_url(daemon.base + "/v1/openapi.json")
+    # Both modes: valid inputs must be accepted, invalid ones refused with a 4xx, never a 5xx.
+    schema.config.generation.update(modes=list(schemathesis.GenerationMode))
+    return schema
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
