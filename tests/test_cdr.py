@@ -18,6 +18,7 @@ from acd.config.files import load_config
 from acd.errors import AcdError, IllegalTransition
 from acd.records import CallDetail
 from acd.simulate import build
+from acd.states import CallState
 from dialer.center import Center as DialerCenter
 from dialer.pacing import Power
 from tests.helpers import Center, config
@@ -288,7 +289,9 @@ def test_blended_day_gives_one_record_per_call() -> None:
 action_st = st.one_of(
     st.tuples(st.just("arrive"), st.integers(0, 1)),
     st.tuples(
-        st.sampled_from(["answer", "fail", "hold", "resume", "kill", "transfer"]),
+        st.sampled_from(
+            ["answer", "answer", "answer", "fail", "hold", "hold", "resume", "kill", "transfer"]
+        ),
         st.integers(0, 20),
     ),
     st.tuples(st.just("hangup"), st.integers(0, 20), st.sampled_from(["caller", "agent"])),
@@ -302,8 +305,10 @@ action_st = st.one_of(
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(action_st, max_size=60), st.sampled_from([0, 5]))
-def test_every_call_gets_exactly_one_complete_record(actions: list[Any], wrap: int) -> None:
+@given(st.lists(action_st, min_size=20, max_size=80), st.sampled_from([0, 5]), st.booleans())
+def test_every_call_gets_exactly_one_complete_record(
+    actions: list[Any], wrap: int, login: bool
+) -> None:
     cfg = config(
         [
             {"name": "q0", "skills": {"s": 1}, "wrap_up_seconds": wrap, "max_wait_seconds": 60},
@@ -311,10 +316,29 @@ def test_every_call_gets_exactly_one_complete_record(actions: list[Any], wrap: i
         ],
         [{"id": f"a{i}", "skills": {"s": 5}} for i in range(3)],
     )
-    c = Center(cfg, login=False)
+    c = Center(cfg, login=login)  # agents ready from the start: calls get answered and held
     cdrs: list[CallDetail] = []
     c.engine.cdr_sink = cdrs.append
     n = 0
+    # A recount from the events themselves: when each call was connected and on hold.
+    since: dict[str, float] = {}  # connected since
+    held: dict[str, float] = {}  # on hold since
+    connected: Counter[str] = Counter()
+    on_hold: Counter[str] = Counter()
+
+    def recount(event: ev.Event) -> None:
+        cid, now = getattr(event, "call_id", ""), c.now
+        if isinstance(event, ev.AgentAnswered):
+            since[cid] = now
+        elif isinstance(event, ev.HoldCall):
+            held[cid] = now
+        elif isinstance(event, ev.ResumeCall):
+            on_hold[cid] += now - held.pop(cid)
+        elif isinstance(event, ev.CallHungUp | ev.HangUpCall | ev.TransferCall) and cid in since:
+            connected[cid] += now - since.pop(cid)
+            if cid in held:
+                on_hold[cid] += now - held.pop(cid)
+
     for action in actions:
         kind = action[0]
         live = sorted(c.engine.calls)
@@ -335,7 +359,11 @@ def test_every_call_gets_exactly_one_complete_record(actions: list[Any], wrap: i
                 "code": ev.SetDisposition(aid, "done"),
             }[action[2]]
         elif live:
-            call = c.engine.calls[live[action[1] % len(live)]]
+            # Hold, resume and hang-up go mostly to talking calls (choosing by state is fine:
+            # the figures are checked against the recount, not the engine).
+            talking = [i for i in live if c.engine.calls[i].state is CallState.CONNECTED]
+            pool = talking if kind in ("hold", "resume", "hangup") and talking else live
+            call = c.engine.calls[pool[action[1] % len(pool)]]
             ringing = sorted(a.id for a in call.ringing.values()) or ["a0"]
             who = ringing[action[1] % len(ringing)]
             cid = call.id
@@ -356,17 +384,21 @@ def test_every_call_gets_exactly_one_complete_record(actions: list[Any], wrap: i
         if event is not None:
             with contextlib.suppress(AcdError):
                 c.do(event)
+                recount(event)  # only what the engine took
         ids = Counter(r.call_id for r in cdrs)
         assert not ids or max(ids.values()) == 1
         assert not set(ids) & set(c.engine.calls)  # no record while the call is up
     for call_id in sorted(c.engine.calls):
         c.do(ev.HangUpCall(call_id))
+        recount(ev.HangUpCall(call_id))
     c.advance(100)  # every wrap-up ends
     assert sorted(r.call_id for r in cdrs) == sorted(f"c{i}" for i in range(1, n + 1))
     for r in cdrs:
         assert min(r.wait_seconds, r.talk_seconds, r.hold_seconds, r.wrap_seconds) >= 0
-        assert r.wait_seconds + r.talk_seconds + r.hold_seconds == pytest.approx(
-            r.ended - r.arrived
-        )
+        # Against the recount: talk is connected time less hold, waiting the rest of the stay.
+        cid = r.call_id
+        assert r.hold_seconds == pytest.approx(on_hold[cid], abs=1e-9), cid
+        assert r.talk_seconds == pytest.approx(connected[cid] - on_hold[cid], abs=1e-9), cid
+        assert r.wait_seconds == pytest.approx(r.ended - r.arrived - connected[cid], abs=1e-9)
         assert (r.answered is None) == (r.agent_id is None)
         assert r.wrap_seconds <= wrap or r.queue == "q1"
