@@ -8,6 +8,7 @@ from typing import Any
 from acd import events as ev
 from acd.commands import Command, OfferCall
 from acd.config.schema import Config
+from acd.core import Core
 from acd.engine import Engine
 
 
@@ -15,32 +16,43 @@ def config(queues: list[dict[str, Any]], agents: list[dict[str, Any]], **extra: 
     return Config.model_validate({"queues": queues, "agents": agents, **extra})
 
 
-class Center:
-    """An engine plus a clock, with domain-named steps that return the engine's commands."""
+class Clock:
+    """The one clock driver of the tests: any core (engine or dialer Center) and the time,
+    events in and commands out; time moves only when a test moves it."""
 
-    def __init__(self, cfg: Config, *, seed: int = 0, login: bool = True) -> None:
-        self.engine = Engine(cfg, rng=Random(seed), keep_records=True)
-        self.now = 0.0
+    def __init__(self, core: Core, now: float = 0.0) -> None:
+        self.core = core
+        self.now = now
         self.out: list[Command] = []
-        if login:
-            for a in cfg.agents:
-                self.do(ev.AgentLogin(a.id))
 
     def do(self, event: ev.Event) -> list[Command]:
-        cmds = self.engine.handle(event, self.now)
+        cmds = self.core.handle(event, self.now)
         self.out.extend(cmds)
         return cmds
 
     def advance(self, seconds: float) -> list[Command]:
-        """Move the clock, firing every engine timer due on the way."""
-        target = self.now + seconds
+        """Move the clock, firing every timer due on the way, at its own instant."""
+        return self.advance_to(self.now + seconds)
+
+    def advance_to(self, target: float) -> list[Command]:
         cmds: list[Command] = []
-        while (due := self.engine.next_deadline()) is not None and due <= target:
-            self.now = due
-            cmds += self.engine.on_timer(due)
+        while (due := self.core.next_deadline()) is not None and due <= target:
+            self.now = max(self.now, due)
+            cmds += self.core.on_timer(self.now)
         self.now = target
         self.out.extend(cmds)
         return cmds
+
+
+class Center(Clock):
+    """An engine plus a clock, with domain-named steps that return the engine's commands."""
+
+    def __init__(self, cfg: Config, *, seed: int = 0, login: bool = True) -> None:
+        self.engine = Engine(cfg, rng=Random(seed), keep_records=True)
+        super().__init__(self.engine)
+        if login:
+            for a in cfg.agents:
+                self.do(ev.AgentLogin(a.id))
 
     def arrive(self, call_id: str, queue: str, **kw: Any) -> list[Command]:
         return self.do(ev.CallArrived(call_id, queue, **kw))

@@ -17,6 +17,7 @@ from acd.simulate import build
 from dialer.center import Center
 from dialer.pacing import Power, Progressive
 from dialer.scenarios import outbound_scenario
+from tests.helpers import Clock
 
 SAFE = "Acme calling; sorry we missed you: call 555-0100."
 
@@ -46,7 +47,7 @@ def center_config(agents: int = 1, mode: str = "progressive", **campaign: object
     )
 
 
-class Dials:
+class Dials(Clock):
     """A Center with a fixed list of numbers and an explicit clock."""
 
     def __init__(
@@ -73,23 +74,7 @@ class Dials:
             dnc=dnc,
             pacers={"c": pacer} if pacer else None,
         )
-        self.now = 0.0
-        self.out: list[object] = []
-
-    def do(self, event: ev.Event) -> list[object]:
-        cmds = self.c.handle(event, self.now)
-        self.out += cmds
-        return cmds
-
-    def advance(self, seconds: float) -> list[object]:
-        target = self.now + seconds
-        cmds: list[object] = []
-        while (due := self.c.next_deadline()) is not None and due <= target:
-            self.now = due
-            cmds += self.c.on_timer(due)
-        self.now = target
-        self.out += cmds
-        return cmds
+        super().__init__(self.c)
 
     def dialed(self) -> list[Originate]:
         return [c for c in self.out if isinstance(c, Originate)]

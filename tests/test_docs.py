@@ -98,8 +98,7 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
 def test_readme_keeps_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text()
     assert (
-        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/acd-dialer run"
-        in readme
+        "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/acd-dialer run" in readme
     )
     assert "```sh\n./tests/run\n```" in readme
     assert len(readme.splitlines()) < 150

@@ -17,6 +17,7 @@ from acd.config.schema import Config
 from dialer.center import Center
 from dialer.pacing import PacingInput
 from tests import erlang_ref as ref
+from tests.helpers import Clock
 
 BLENDED = 40  # blended agents logged in when the reserve is read: more than any reserve below
 HANDLERS = 4  # inbound-only agents that set the queue's handle time
@@ -83,17 +84,8 @@ def ready_after_reserve(
         leads={"c": NoLeads()},
         pacers={"c": watch},
     )
-    now = 0.0
-
-    def do(event: ev.Event) -> None:
-        c.handle(event, now)
-
-    def advance_to(t: float) -> None:
-        nonlocal now
-        while (due := c.next_deadline()) is not None and due <= t:
-            now = due
-            c.on_timer(due)
-        now = t
+    clock = Clock(c)
+    do, advance_to = clock.do, clock.advance_to
 
     # The handle time: HANDLERS calls, each talked for exactly ``aht`` (no hold, no wrap-up),
     # long enough ago to be out of the 15-minute arrival window.

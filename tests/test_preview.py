@@ -17,6 +17,7 @@ from dialer.dnc import DoNotCallList
 from dialer.leads import Lead
 from dialer.leadsource import book_leads
 from dialer.scenarios import outbound_scenario
+from tests.helpers import Clock
 
 NUMBERS = [f"+1212555{i:04d}" for i in range(100, 130)]
 
@@ -40,7 +41,7 @@ def config(mode: str = "preview", agents: int = 2, **campaign: object) -> Config
     )
 
 
-class Book:
+class Book(Clock):
     """A Center over a real lead book, with a clock (engine time is Unix time here)."""
 
     T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC).timestamp()  # 10:00 in New York
@@ -53,23 +54,7 @@ class Book:
         ]
         self.src = book_leads(cfg.campaigns[0], self.dnc, 0.0, leads)
         self.c = Center(cfg, rng=Random(1), leads={"c": self.src}, dnc=self.dnc)
-        self.now = self.T0
-        self.out: list[object] = []
-
-    def do(self, event: ev.Event) -> list[object]:
-        cmds = self.c.handle(event, self.now)
-        self.out += cmds
-        return cmds
-
-    def advance(self, seconds: float) -> list[object]:
-        target = self.now + seconds
-        cmds: list[object] = []
-        while (due := self.c.next_deadline()) is not None and due <= target:
-            self.now = max(self.now, due)
-            cmds += self.c.on_timer(self.now)
-        self.now = target
-        self.out += cmds
-        return cmds
+        super().__init__(self.c, self.T0)
 
     def state(self, agent: str) -> str:
         return str(self.c.engine.agents[agent].state.value)
