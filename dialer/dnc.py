@@ -174,8 +174,8 @@ def _registry_numbers(text: str, name: str) -> Iterator[tuple[int, str, str]]:
                 yield i, raw, number
         return
     rows = (r for r in csv_rows(text) if not r[1].lstrip().startswith("#"))
-    _, _, header = next(rows)
-    cells = [c.strip().lower() for c in header]
+    first_row = next(rows, None)
+    cells = [c.strip().lower() for c in first_row[2]] if first_row is not None else []
     if "phone" not in cells:
         raise LeadFileError(name, "a CSV registry needs a 'phone' column in its header")
     col = cells.index("phone")
