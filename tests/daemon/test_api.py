@@ -135,6 +135,11 @@ async def test_erlang_endpoint_matches_the_calculator(api: Api) -> None:
     assert abs(body["service_level"] - 0.8883500192) < 1e-9
     status, body = await api.call("GET", f"/v1/erlang?{q}&patience=120", role="agent")
     assert body["model"] == "erlang_a" and "p_abandon" in body
+    hourly = "calls_per_hour=200&aht=180&answer_within=20&target_sl=0.8"
+    status, body = await api.call("GET", f"/v1/erlang?{hourly}", role="agent")
+    assert status == 200 and (body["interval_seconds"], body["agents"]) == (3600, 14)
+    status, body = await api.call("GET", f"/v1/erlang?{hourly}&calls=5", role="agent")
+    assert status == 422 and body["error"]["message"].startswith("calls_per_hour: give either")
     status, body = await api.call("GET", "/v1/erlang?calls=-5&aht=180&agents=3", role="agent")
     assert status == 422 and body["error"]["message"].startswith("calls: ")
     status, body = await api.call("GET", "/v1/erlang?calls=5&aht=180&agents=3&colour=1")

@@ -312,6 +312,7 @@ ROUTES: list[Route] = [
         erlang,
         "agent",
         "Staffing calculator: agents needed (give targets) or service given (give agents). "
+        "Give calls (per interval, 1800 s unless given) or calls_per_hour. "
         "Give agents or a target, not both; target_sl needs answer_within and "
         "target_abandon needs patience (422 otherwise).",
         query=ERLANG_QUERY,
