@@ -9,7 +9,34 @@ from tests.daemon.conftest import TOKENS, Api
 async def test_health_is_open_and_ready(api: Api) -> None:
     assert await api.call("GET", "/healthz", role=None) == (200, {"status": "ok"})
     status, body = await api.call("GET", "/readyz", role=None)
-    assert status == 200 and body["ready"] is True
+    assert status == 200 and body["ready"] is True and body["reasons"] == []
+
+
+async def test_readiness_says_why_not(api: Api) -> None:
+    d = api.daemon
+    driver = d.driver
+
+    async def reasons() -> list[str]:
+        status, body = await api.call("GET", "/readyz", role=None)
+        assert (status == 200) is body["ready"] is (body["reasons"] == [])
+        return body["reasons"]
+
+    d.adapters["asterisk"] = False
+    assert await reasons() == ["adapter asterisk not connected"]
+    d.adapters["asterisk"] = True
+    assert await reasons() == []
+    d.draining = True
+    assert await reasons() == ["draining"]
+    d.draining = False
+    d.driver, d.status = None, "store unavailable: refused"
+    try:
+        assert await reasons() == ["engine not running (store unavailable: refused)"]
+        d.role = "standby"
+        assert await reasons() == ["standby"]
+    finally:
+        d.driver, d.role, d.status = driver, "active", ""
+        del d.adapters["asterisk"]
+    assert await reasons() == []
 
 
 async def test_tokens_and_roles(api: Api) -> None:

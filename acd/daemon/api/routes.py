@@ -322,7 +322,8 @@ ROUTES: list[Route] = [
         "/readyz",
         readyz,
         "open",
-        "Readiness: engine running, adapters connected, not draining",
+        "Readiness: engine running, adapters connected, not draining; `reasons` lists what "
+        "is missing",
         raw=True,
         responses={
             "200": {"description": "ready", "content": _JSON},
