@@ -27,6 +27,7 @@ from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore
 from acd.daemon.durable_steps import Persistence
+from acd.daemon.logs import notice_line
 from acd.daemon.metrics import Metrics
 from acd.daemon.snapshot import snapshot_message
 from acd.daemon.state import DAEMON, Daemon
@@ -114,21 +115,8 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     def on_notices(notices: list[dict[str, Any]]) -> None:
         d.metrics.observe(notices)
         for n in notices:
-            if n["type"] == "agent":
-                a = n["agent"]
-                reason = f" reason={a['pause_reason']}" if a["pause_reason"] else ""
-                events_log.info("agent %s %s%s", a["id"], a["state"], reason)
-            else:
-                caller = n.pop("caller", None)
-                events_log.info(
-                    "call %s %s queue=%s%s%s%s",
-                    n["call_id"] or "-",
-                    n["event"],
-                    n["queue"],
-                    f" agent={n['agent_id']}" if n["agent_id"] else "",
-                    f" outcome={n['outcome']}" if n["outcome"] else "",
-                    f" caller={caller}" if caller else "",
-                )
+            caller = n.pop("caller", None) if n["type"] == "call" else None  # the log's only
+            events_log.info("%s", notice_line(n, caller))
             d.hub.publish(n)
 
     persistence = None
