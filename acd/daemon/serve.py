@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -46,10 +47,10 @@ def _started(d: Daemon) -> bool:
     return not d.not_ready()
 
 
-async def wait_started(d: Daemon, seconds: float) -> None:
+async def wait_started(d: Daemon, seconds: float, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    while not _started(d) and loop.time() < deadline:
+    while not _started(d) and not stop.is_set() and loop.time() < deadline:
         await asyncio.sleep(0.05)  # polling start-up state for the banner, not engine timing
 
 
@@ -83,6 +84,14 @@ async def repeat_wallboard(line: str, interval: float) -> None:
         print(line.strip(), flush=True)
 
 
+def calls_in_progress(engine: Any) -> list[str]:
+    """The ids of the calls still up: the engine's, and a dialer's dials still ringing."""
+    ids = set(engine.calls)
+    for rt in getattr(engine, "campaigns", {}).values():
+        ids.update(getattr(rt, "inflight", ()))
+    return sorted(ids)
+
+
 async def drain(d: Daemon, seconds: float, cut: asyncio.Event) -> None:
     """Stop taking new calls; let calls in progress finish for up to ``seconds``, or until
     ``cut`` is set; log each call still up at the end as cut."""
@@ -100,7 +109,7 @@ async def drain(d: Daemon, seconds: float, cut: asyncio.Event) -> None:
         if cut.is_set():
             log.warning("second interrupt: exiting now, without waiting for calls")
             break
-    left = sorted(d.driver.engine.calls) if d.driver is not None else []
+    left = calls_in_progress(d.driver.engine) if d.driver is not None else []
     for call_id in left:
         events_log.warning("call %s cut: still in progress at exit", call_id)
     log.info("drained: %d call(s) still in progress at exit", len(left))
@@ -148,7 +157,7 @@ async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
         server = site._server
         port = server.sockets[0].getsockname()[1] if server else config.daemon.port  # type: ignore[union-attr]
         base = f"http://{host}:{port}"
-        await wait_started(d, STARTUP_WAIT_SECONDS)
+        await wait_started(d, STARTUP_WAIT_SECONDS, stop)
         what = (
             "embedded demo (simulated trunk, simulated callers and agents)"
             if demo

@@ -176,3 +176,26 @@ def test_a_second_sigint_while_draining_exits_at_once(tmp_path: Path) -> None:
         assert m and int(m.group(1)) >= len(calls)
     finally:
         p.kill()
+
+
+async def test_dials_still_ringing_are_logged_as_cut_too(caplog) -> None:  # type: ignore[no-untyped-def]
+    """A dialer's dials in flight are calls in progress (Center.in_progress counts them)."""
+    from types import SimpleNamespace
+
+    campaign = SimpleNamespace(inflight={"d1": ("lead", "+15550000001", 0.0)})
+    engine = SimpleNamespace(
+        calls={"c2": object()},
+        campaigns={"renewals": campaign},
+        in_progress=lambda: True,
+        stop_dialing=False,
+    )
+    d: Any = SimpleNamespace(draining=False, trunk=None, driver=SimpleNamespace(engine=engine))
+    cut = asyncio.Event()
+    cut.set()  # the second Ctrl-C came already
+    caplog.set_level(logging.INFO)
+    await serve_mod.drain(d, 3600, cut)
+    msgs = [r.getMessage() for r in caplog.records]
+    assert "call c2 cut: still in progress at exit" in msgs
+    assert "call d1 cut: still in progress at exit" in msgs
+    assert "drained: 2 call(s) still in progress at exit" in msgs
+    assert d.draining and engine.stop_dialing
