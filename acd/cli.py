@@ -195,7 +195,7 @@ def format_report(r: dict[str, Any]) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from acd.daemon.app import run
+    from acd.daemon.serve import run
 
     cfg = _load(args.config)
     _check_files(cfg, args.config)  # a missing lead or DNC file: exit 2 before starting
@@ -204,7 +204,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             daemon = cfg.daemon.model_copy(update={key: getattr(args, key)})
             cfg = cfg.model_copy(update={"daemon": daemon})
     path = Path(args.config).resolve() if args.config else None
-    return run(cfg, path, demo=args.config is None)
+    return run(cfg, path, demo=args.config is None, log_level=args.log_level)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,6 +218,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("config", nargs="?", help="config YAML (default: the embedded demo)")
     r.add_argument("--port", type=int, help="override daemon.port (0: any free port)")
     r.add_argument("--host", help="override daemon.host (0.0.0.0: every interface)")
+    r.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default="info",
+        help="the least severe log lines written to stderr (default: info)",
+    )
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("simulate", help="simulate a day of a scenario and print the KPIs")

@@ -83,7 +83,7 @@ NOTES: dict[str, str] = {
     ),
     "queues[].service_level": "The service-level threshold and target.",
     "queues[].service_level.threshold_seconds": "Answered within this counts as in service.",
-    "queues[].service_level.target": "The share to reach (0.8: 80%).",
+    "queues[].service_level.target": "The share to reach: a fraction (0.8) or a percentage (80%).",
     "queues[].extra_thresholds_seconds": "Also report `service_level_<N>s` for these.",
     "queues[].short_abandon_seconds": (
         "Callers who hang up within this of entering count as short abandons."
@@ -115,7 +115,9 @@ NOTES: dict[str, str] = {
     "campaigns[].machine_message": "The message left with `machine: leave_message`.",
     "campaigns[].calling_window": "Calling hours in the called party's local time.",
     "campaigns[].calling_window.start": "First minute that may be dialled (HH:MM, local).",
-    "campaigns[].calling_window.end": "The window closes at this time (HH:MM, local).",
+    "campaigns[].calling_window.end": (
+        "The window closes at this time (HH:MM, local; 24:00 is the midnight ending the day)."
+    ),
     "campaigns[].calling_window.days": "Days on which calls may be placed.",
     "campaigns[].dispositions[].name": "The code an agent gives.",
     "campaigns[].dispositions[].kind": "What the code means for the lead and the figures.",

@@ -83,3 +83,93 @@ def test_docs_state_diagram_is_the_transition_table() -> None:
     from acd.states import mermaid
 
     assert mermaid() in (ROOT / "docs" / "agents-and-supervisors.md").read_text()
+
+
+CAMPAIGN = """
+queues: [{name: q, service_level: {threshold_seconds: 20, target: TARGET}}]
+campaigns:
+  - name: c
+    mode: predictive
+    leads: leads.csv
+    caller_id: "+12125550100"
+    abandonment_target: ABANDON
+    safe_harbor_message: "Acme calling; call us back at 212 555 0100."
+    calling_window: {start: "09:00", end: END}
+agents: [{id: a}]
+"""
+
+
+def campaign(target: str = "0.8", abandon: str = "0.03", end: str = '"21:00"') -> str:
+    return CAMPAIGN.replace("TARGET", target).replace("ABANDON", abandon).replace("END", end)
+
+
+def test_ratios_take_percentages_as_the_command_line_does() -> None:
+    cfg = config_from_text(campaign(target="80%", abandon="2.5%"), "center.yaml")
+    assert cfg.queues[0].service_level.target == 0.8
+    assert cfg.campaigns[0].abandonment_target == 0.025
+    sim = "simulation:\n  outbound: {human_probability: 30%, machine_probability: '15 %'}\n"
+    out = config_from_text("queues: [{name: q}]\n" + sim, "s.yaml").simulation.outbound  # type: ignore[union-attr]
+    assert (out.human_probability, out.machine_probability) == (0.3, 0.15)
+    for bad, message in [("150%", "less than or equal to 1"), ("lots%", "not a percentage")]:
+        with pytest.raises(ConfigError) as exc:
+            config_from_text(campaign(target=bad), "center.yaml")
+        assert exc.value.field == "queues[0].service_level.target" and message in exc.value.message
+    with pytest.raises(ConfigError) as exc:  # the legal maximum holds for a percentage too
+        config_from_text(campaign(abandon="5%"), "center.yaml")
+    assert exc.value.field == "campaigns[0].abandonment_target"
+
+
+def test_a_calling_window_may_end_at_24_00() -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dialer.hours import may_call
+    from dialer.leadsource import calling_window
+
+    cfg = config_from_text(campaign(end='"24:00"'), "center.yaml")
+    window = calling_window(cfg.campaigns[0])
+    ny = "America/New_York"
+
+    def at(*args: int) -> float:
+        return datetime(*args, tzinfo=ZoneInfo(ny)).timestamp()
+
+    assert may_call((ny,), at(2026, 7, 1, 23, 59, 59), window)
+    assert not may_call((ny,), at(2026, 7, 2, 0, 0, 0), window)  # midnight ends the day
+    assert not may_call((ny,), at(2026, 7, 2, 8, 59, 59), window)
+    bad = campaign(end='"24:00"').replace('start: "09:00"', 'start: "24:00"')
+    with pytest.raises(ConfigError) as exc:
+        config_from_text(bad, "center.yaml")
+    assert "campaigns[0].calling_window" in exc.value.message
+
+
+def test_an_unknown_key_names_the_known_key_it_is_close_to() -> None:
+    cases = [
+        (
+            "queues:\n  - name: q\n    servce_level: {target: 0.8}\n",
+            "servce_level",
+            "service_level",
+        ),
+        ("daemon: {drain_secs: 3}\nqueues: [{name: q}]\n", "drain_secs", "drain_seconds"),
+        (
+            campaign().replace("abandonment_target", "abandon_target"),
+            "abandon_target",
+            "abandonment_target",
+        ),
+        (campaign().replace("end:", "ned:"), "ned", "end"),
+        (
+            "queues: [{name: q}]\nsimulation:\n  traffic:\n    q:\n      calls_per_hour: 5\n"
+            "      handle_time: {distribution: fixed, mean: 3, sdd: 1}\n",
+            "sdd",
+            "sd",
+        ),
+        ("queues:\n  - name: q\n    colour: red\n", "colour", ""),
+    ]
+    for text, key, close in cases:
+        with pytest.raises(ConfigError) as exc:
+            config_from_text(text, "center.yaml")
+        msg = exc.value.message
+        assert f"unknown key {key!r}" in msg, msg
+        if close:
+            assert msg.endswith(f"did you mean {close!r}?"), msg
+        elif close == "":
+            assert "did you mean" not in msg, msg

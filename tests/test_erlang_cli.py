@@ -131,8 +131,32 @@ def test_bad_input_is_one_line_naming_the_option(
 def test_missing_required_options(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["erlang", "--aht", "180", "--answer-within", "20", "--agents", "3"], capsys)
     assert code == 2 and err.startswith("error: --calls")
-    code, _, err = run(["erlang", "--calls", "5", "--aht", "180", "--agents", "3"], capsys)
+    argv = ["erlang", "--calls", "5", "--interval", "1800", "--aht", "180", "--agents", "3"]
+    code, _, err = run(argv, capsys)
     assert code == 2 and err.startswith("error: --answer-within")
+
+
+def test_calls_need_an_interval(capsys: pytest.CaptureFixture[str]) -> None:
+    """ "600 calls" is read per hour as often as per half hour: --calls alone is refused."""
+    argv = ["erlang", "--calls", "600", "--aht", "180", "--answer-within", "20"]
+    code, out, err = run([*argv, "--target-sl", "0.8"], capsys)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith("error: --calls: needs --interval") and "--calls-per-hour" in err
+
+
+def test_calls_per_hour_sets_an_hour(capsys: pytest.CaptureFixture[str]) -> None:
+    rest = ["--aht", "180", "--answer-within", "20", "--target-sl", "0.8"]
+    hourly = run_json(["erlang", "--calls-per-hour", "200", *rest], capsys)
+    assert hourly["interval_seconds"] == 3600 and hourly["calls"] == 200
+    assert hourly["offered_load_erlangs"] == 10.0 and hourly["agents"] == 14
+    same = run_json(["erlang", "--calls", "200", "--interval", "3600", *rest], capsys)
+    assert same == hourly
+    code, _, err = run(["erlang", "--calls-per-hour", "200", "--calls", "100", *rest], capsys)
+    assert code == 2 and err.startswith("error: --calls-per-hour: give either")
+    code, _, err = run(["erlang", "--calls-per-hour", "200", "--interval", "1800", *rest], capsys)
+    assert code == 2 and err.startswith("error: --interval: not used with calls_per_hour")
+    code, _, err = run(["erlang", "--calls-per-hour", "-1", *rest], capsys)
+    assert code == 2 and err.startswith("error: --calls-per-hour: must be >= 0")
 
 
 def test_register_into_another_parser(capsys: pytest.CaptureFixture[str]) -> None:

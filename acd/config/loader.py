@@ -4,7 +4,9 @@ Text in, a validated model out; reading the file is the edge's job (acd/config/f
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import difflib
+import types
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -129,6 +131,8 @@ def validate(model: type[M], data: Any, lines: dict[Loc, int], file: str) -> M:
                 loc = (*loc, err["loc"][-1])  # a missing field is not in the file, name it
             line = line_for(loc, lines)
             msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden" and loc:
+                msg = _unknown_key(model, loc)
             problems.append(ConfigError(msg, file=file, line=line, field=_dotted(loc)))
         first = problems[0]
         err_out = ConfigError(first.detail, file=file, line=first.line, field=first.field)
@@ -137,6 +141,56 @@ def validate(model: type[M], data: Any, lines: dict[Loc, int], file: str) -> M:
             err_out.args = (err_out.message,)
         err_out.problems = problems  # type: ignore[attr-defined]
         raise err_out from None
+
+
+def _unknown_key(model: type[BaseModel], loc: Loc) -> str:
+    """The message for a key the model does not have: the known key it is closest to, if any."""
+    key = str(loc[-1])
+    known = _fields_at(model, loc[:-1])
+    close = difflib.get_close_matches(key, known, n=1) if known else []
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"unknown key {key!r}{hint}"
+
+
+def _fields_at(model: type[BaseModel], loc: Loc) -> list[str]:
+    """The field names of the model found by following ``loc`` from ``model`` (none if the
+    path does not lead to one)."""
+    tp: Any = model
+    for part in loc:
+        tp = _unwrap(tp)
+        origin = get_origin(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            field = tp.model_fields.get(part) if isinstance(part, str) else None
+            if field is None:
+                return []
+            tp = field.annotation
+        elif origin is list and isinstance(part, int):
+            tp = get_args(tp)[0]
+        elif origin is dict:
+            tp = get_args(tp)[1]
+        else:
+            return []
+    tp = _unwrap(tp)
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
+
+def _unwrap(tp: Any) -> Any:
+    """Through ``Annotated`` and ``X | None`` to the type inside."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin is Union or origin is types.UnionType:
+            args = [a for a in get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if len(args) == 1:
+                tp = args[0]
+            elif len(models) == 1:
+                tp = models[0]
+            else:
+                return tp
+        else:
+            return tp
 
 
 def _keys_at(lines: dict[Loc, int]) -> set[str | int]:

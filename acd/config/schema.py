@@ -7,6 +7,7 @@ caught rather than silently ignored.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -23,15 +24,32 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")]
 MAX_SECONDS = 30 * 86400.0
 Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS)]
 PositiveSeconds = Annotated[float, Field(gt=0, le=MAX_SECONDS)]
-Ratio = Annotated[float, Field(ge=0, le=1)]
+
+
+def _percent(value: Any) -> Any:
+    """``"80%"`` as 0.8, as the command line takes it; anything else is left to the type."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        try:
+            return float(Decimal(value.strip()[:-1].strip()) / 100)
+        except InvalidOperation:
+            raise ValueError(f"not a percentage: {value!r}") from None
+    return value
+
+
+Percent = BeforeValidator(_percent)
+Ratio = Annotated[float, Field(ge=0, le=1), Percent]  # a fraction (0.8) or a percentage (80%)
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
-def hhmm_seconds(value: str) -> int:
+def hhmm_seconds(value: str, *, end: bool = False) -> int:
+    """Seconds after midnight; ``end`` also takes "24:00", the midnight that ends the day."""
+    if end and value == "24:00":
+        return 86400
     m = _HHMM.match(value)
     if not m:
-        raise ValueError(f"time of day must be HH:MM (00:00-23:59), got {value!r}")
+        allowed = "00:00-23:59, or 24:00 for the end" if end else "00:00-23:59"
+        raise ValueError(f"time of day must be HH:MM ({allowed}), got {value!r}")
     return int(m.group(1)) * 3600 + int(m.group(2)) * 60
 
 
@@ -249,7 +267,7 @@ class Window(Strict):
 
     @model_validator(mode="after")
     def _order(self) -> Window:
-        if hhmm_seconds(self.start) >= hhmm_seconds(self.end):
+        if hhmm_seconds(self.start) >= hhmm_seconds(self.end, end=True):
             raise ValueError(f"calling window start {self.start} must be before end {self.end}")
         return self
 
@@ -305,7 +323,8 @@ class Campaign(Strict):
     wrap_up_seconds: Seconds = 15.0
     ring_seconds: Annotated[float, Field(ge=15.0, le=120.0)] = 25.0  # the rules: >= 15 s
     connect_within_seconds: Annotated[float, Field(gt=0, le=2.0)] = 2.0  # FTC: 2 s of greeting
-    abandonment_target: Annotated[float, Field(gt=0, le=0.03)] = 0.03  # hard legal maximum 3%
+    # Hard legal maximum 3%.
+    abandonment_target: Annotated[float, Field(gt=0, le=0.03), Percent] = 0.03
     safe_harbor_message: str = ""
     machine: Literal["hang_up", "leave_message"] = "hang_up"
     machine_message: str = ""

@@ -1,7 +1,8 @@
 """The daemon: the engine behind an aiohttp server, with the adapter the config names.
 
 Long-lived resources live in cleanup contexts added in dependency order (engine and driver,
-then the snapshot ticker); the ticker task is owned and cancelled on shutdown.
+then the snapshot ticker); the ticker task is owned and cancelled on shutdown. The process
+around the app (start banner, signals, drain) is :mod:`acd.daemon.serve`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import gc
 import json
 import logging
 import os
-import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,10 +26,10 @@ from acd.checkpoint import Collector, restore
 from acd.config.schema import Config, Simulation
 from acd.core import Core
 from acd.daemon import api
-from acd.daemon.auth import TokenStore, new_token
+from acd.daemon.auth import TokenStore
 from acd.daemon.durable_steps import Persistence
+from acd.daemon.logs import notice_line
 from acd.daemon.metrics import Metrics
-from acd.daemon.reload import reload_config
 from acd.daemon.snapshot import snapshot_message
 from acd.daemon.state import DAEMON, Daemon
 from acd.daemon.version import package_version
@@ -116,21 +116,8 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     def on_notices(notices: list[dict[str, Any]]) -> None:
         d.metrics.observe(notices)
         for n in notices:
-            if n["type"] == "agent":
-                a = n["agent"]
-                reason = f" reason={a['pause_reason']}" if a["pause_reason"] else ""
-                events_log.info("agent %s %s%s", a["id"], a["state"], reason)
-            else:
-                caller = n.pop("caller", None)
-                events_log.info(
-                    "call %s %s queue=%s%s%s%s",
-                    n["call_id"] or "-",
-                    n["event"],
-                    n["queue"],
-                    f" agent={n['agent_id']}" if n["agent_id"] else "",
-                    f" outcome={n['outcome']}" if n["outcome"] else "",
-                    f" caller={caller}" if caller else "",
-                )
+            caller = n.pop("caller", None) if n["type"] == "call" else None  # the log's only
+            events_log.info("%s", notice_line(n, caller))
             d.hub.publish(n)
 
     persistence = None
@@ -385,91 +372,3 @@ async def _close_websockets(app: web.Application) -> None:
 
 def _empty_snapshot() -> dict[str, Any]:
     return {"queues": [], "agents": [], "agent_states": {}, "calls": []}
-
-
-async def drain(d: Daemon, seconds: float) -> None:
-    """Stop taking new calls; let calls in progress finish for up to ``seconds``."""
-    d.draining = True
-    if d.trunk is not None:
-        d.trunk.stop_arrivals()
-    if d.driver is not None:
-        d.driver.engine.stop_dialing = True  # dials still ringing finish like calls
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while d.driver is not None and d.driver.engine.in_progress() and loop.time() < deadline:
-        await asyncio.sleep(0.2)  # polling a count while shutting down, not engine timing
-    left = len(d.driver.engine.calls) if d.driver is not None else 0
-    log.info("drained: %d call(s) still in progress at exit", left)
-
-
-async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
-    tokens = TokenStore(config.api.tokens)
-    printed_token = None
-    if not config.api.tokens:
-        printed_token = new_token()
-        tokens.add(printed_token, "generated-admin", "admin")
-    app = build_app(config, config_path=config_path, tokens=tokens)
-    d = app[DAEMON]
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, config.daemon.host, config.daemon.port)
-    await site.start()
-    host = config.daemon.host
-    port = site._server.sockets[0].getsockname()[1] if site._server else config.daemon.port  # type: ignore[union-attr]
-    base = f"http://{host}:{port}"
-    what = (
-        "embedded demo (simulated trunk, simulated callers and agents)"
-        if demo
-        else str(config_path)
-    )
-    lines = [
-        f"acd-dialer {package_version()} running {what}",
-        f"  wallboard  {base}/" + (f"#token={printed_token}" if printed_token else ""),
-        f"  API        {base}/v1/   (OpenAPI: {base}/v1/openapi.json)",
-        f"  metrics    {base}/metrics",
-    ]
-    if printed_token:
-        lines.append(
-            f"  token      {printed_token}   (admin; generated at start, valid until exit)"
-        )
-    print("\n".join(lines), flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-
-    reloads: set[asyncio.Task[None]] = set()
-
-    async def hup_reload() -> None:
-        try:
-            result = await reload_config(d)
-            log.info("SIGHUP: reloaded %s", result["changes"])
-        except Exception as exc:  # an invalid file: keep the old config
-            log.error("SIGHUP: reload refused, old config kept: %s", getattr(exc, "message", exc))
-
-    def on_hup() -> None:
-        task = asyncio.create_task(hup_reload())  # off the signal handler, off the loop's back
-        reloads.add(task)
-        task.add_done_callback(reloads.discard)
-
-    loop.add_signal_handler(signal.SIGTERM, stop.set)
-    loop.add_signal_handler(signal.SIGINT, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, on_hup)
-    try:
-        await stop.wait()
-        log.info("stopping: draining calls for up to %gs", config.daemon.drain_seconds)
-        await drain(d, config.daemon.drain_seconds)
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            loop.remove_signal_handler(sig)
-        await runner.cleanup()
-    return 0
-
-
-def run(config: Config, config_path: Path | None, *, demo: bool) -> int:
-    from acd.daemon import logs
-
-    logs.setup(config.daemon.log_format, config.daemon.mask_numbers)
-    try:
-        import uvloop
-    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
-        return asyncio.run(serve(config, config_path, demo=demo))
-    return uvloop.run(serve(config, config_path, demo=demo))

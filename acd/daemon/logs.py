@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import time
+from typing import Any
 
 _PHONE = re.compile(r"\+?\d[\d\s().-]{5,}\d")
 _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
@@ -31,6 +32,26 @@ def mask(text: str) -> str:
         return "*" * (len(digits) - 3) + digits[-3:]
 
     return _PHONE.sub(repl, text)
+
+
+def notice_line(n: dict[str, Any], caller: str | None = None) -> str:
+    """The log line of an engine notice: ``agent <id> <state>``, or ``call <id> <event>`` for
+    everything about a call (a preview, before any call exists, names its lead instead)."""
+    if n["type"] == "agent":
+        a = n["agent"]
+        reason = f" reason={a['pause_reason']}" if a["pause_reason"] else ""
+        return f"agent {a['id']} {a['state']}{reason}"
+    tail = (
+        (f" agent={n['agent_id']}" if n.get("agent_id") else "")
+        + (f" outcome={n['outcome']}" if n.get("outcome") else "")
+        + (f" disposition={n['disposition']}" if n.get("disposition") else "")
+        + (f" caller={caller}" if caller else "")
+    )
+    if n["call_id"] is None and n["event"] == "preview":
+        return (
+            f"lead {n.get('lead_id')} preview campaign={n.get('campaign')} queue={n['queue']}{tail}"
+        )
+    return f"call {n['call_id']} {n['event']} queue={n['queue']}{tail}"
 
 
 class _Formatter(logging.Formatter):

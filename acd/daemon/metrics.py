@@ -154,7 +154,7 @@ class Metrics:
         )
         self.handle = Histogram(
             "acd_handle_seconds",
-            "Talk plus wrap-up time",
+            "Handle time of an answered call: talk, hold and wrap-up",
             ["queue"],
             buckets=HANDLE_BUCKETS,
             registry=r,

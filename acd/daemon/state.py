@@ -48,6 +48,18 @@ class Daemon:
     status: str = ""  # why the daemon is not ready, when it is not
     step_down: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def not_ready(self) -> list[str]:
+        """Why the daemon is not ready; empty when it is."""
+        reasons = []
+        if self.draining:
+            reasons.append("draining")
+        if self.role == "standby":
+            reasons.append("standby")
+        elif self.driver is None or self.role != "active":
+            reasons.append("engine not running" + (f" ({self.status})" if self.status else ""))
+        reasons += [f"adapter {name} not connected" for name, up in self.adapters.items() if not up]
+        return reasons
+
     def store_health(self) -> dict[str, Any]:
         url = self.config.store.url
         out: dict[str, Any] = {"kind": "redis" if url else "memory"}

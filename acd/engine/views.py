@@ -59,7 +59,7 @@ class ViewsMixin(EngineBase):
             {
                 "type": "call",
                 "event": "handled",
-                "call_id": None,
+                "call_id": a.last_call or None,  # the call whose talk and wrap-up this is
                 "queue": a.last_queue,
                 "outcome": None,
                 "seconds": a.last_talk + wrap,

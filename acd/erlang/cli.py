@@ -1,8 +1,8 @@
 """``acd-dialer erlang``: the staffing calculator on the command line.
 
-    acd-dialer erlang --calls C --interval S --aht S --answer-within T (--target-sl X | --agents N)
-                      [--target-asa S] [--patience S] [--target-abandon X] [--max-occupancy X]
-                      [--shrinkage X] [--json]
+    acd-dialer erlang (--calls C --interval S | --calls-per-hour C) --aht S --answer-within T
+                      (--target-sl X | --agents N) [--target-asa S] [--patience S]
+                      [--target-abandon X] [--max-occupancy X] [--shrinkage X] [--json]
     acd-dialer erlang plan FORECAST.csv [targets as above] [--interval S] [--json | --csv]
                       [--plot FILE.png]
 
@@ -84,7 +84,7 @@ def _add_model_options(p: argparse.ArgumentParser, default: Any) -> None:
         "--interval",
         metavar="SECONDS",
         default=default,
-        help="interval length in seconds (default 1800)",
+        help="interval length in seconds (needed with --calls; 'erlang plan': default 1800)",
     )
 
 
@@ -96,7 +96,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Agents needed for a call volume (Erlang C; Erlang A with --patience), "
         "or the service an agent count gives. 'erlang plan' does a whole forecast.",
     )
-    p.add_argument("--calls", metavar="C", help="calls offered per interval")
+    p.add_argument("--calls", metavar="C", help="calls offered per interval (needs --interval)")
+    p.add_argument(
+        "--calls-per-hour", metavar="C", help="calls offered per hour (the interval is 3600 s)"
+    )
     p.add_argument("--aht", metavar="SECONDS", help="average handle time in seconds")
     p.add_argument("--agents", metavar="N", help="evaluate this many agents instead of solving")
     _add_model_options(p, None)
@@ -165,6 +168,9 @@ def _guarded(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Nam
 def run_single(args: argparse.Namespace) -> int:
     """Solve for agents (targets) or evaluate ``--agents``; print a table or JSON."""
     params = vars(args)
+    if args.calls is not None and args.interval is None and args.calls_per_hour is None:
+        # "600 calls" is read per hour as often as per half hour: the interval must be said.
+        raise BadInput("calls", "needs --interval SECONDS (or give --calls-per-hour instead)")
     out = single(params)
     if args.json:
         print(json.dumps(clean(out), allow_nan=False))
@@ -180,7 +186,7 @@ _DEFAULT_PLAN = {"target_sl": 0.8, "answer_within": 20.0}
 def run_plan(args: argparse.Namespace) -> int:
     """Agents needed per interval of a forecast; table, JSON or CSV; optional PNG plot."""
     params = vars(args)
-    for name in ("calls", "aht", "agents"):
+    for name in ("calls", "calls_per_hour", "aht", "agents"):
         if params.get(name) is not None:
             raise BadInput(name, "not used by 'erlang plan' (the forecast has the volumes)")
     o = model_options(params)

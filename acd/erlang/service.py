@@ -21,6 +21,7 @@ TARGETS = ("target_sl", "answer_within", "target_asa", "patience", "target_aband
 LIMITS = ("max_occupancy", "shrinkage")
 PARAMS = (
     "calls",
+    "calls_per_hour",
     "interval",
     "aht",
     "agents",
@@ -117,10 +118,18 @@ def single(params: Params) -> dict[str, Any]:
 def _single(params: Params) -> dict[str, Any]:
     o = model_options(params)
     calls = number(params, "calls", hi=MAX_CALLS)
+    per_hour = number(params, "calls_per_hour", hi=MAX_CALLS)
+    interval = number(params, "interval", lo_open=True, hi=MAX_SECONDS)
     aht = number(params, "aht", lo_open=True, hi=MAX_SECONDS)
-    interval = number(params, "interval", lo_open=True, hi=MAX_SECONDS) or 1800.0
+    if per_hour is not None:
+        if calls is not None:
+            raise BadInput("calls_per_hour", "give either calls_per_hour or calls (per interval)")
+        if interval is not None and interval != 3600.0:
+            raise BadInput("interval", "not used with calls_per_hour (the interval is an hour)")
+        calls, interval = per_hour, 3600.0
     if calls is None:
-        raise BadInput("calls", "required (calls offered per interval)")
+        raise BadInput("calls", "required (calls offered per interval), or calls_per_hour")
+    interval = interval or 1800.0
     if aht is None:
         raise BadInput("aht", "required (average handle time in seconds)")
     if o["answer_within"] is None:

@@ -359,10 +359,17 @@
     };
     setText($("#conn-text"), labels[status] || status);
     var noToken = status === "no-token";
+    if (noToken) showExampleLink();
     $("#help").hidden = !noToken;
     $("#board").hidden = noToken || conn.lastSnapshot === null;
     $("#banner").hidden = status !== "disconnected";
     document.body.classList.toggle("stale", status === "disconnected");
+  }
+
+  function showExampleLink() {
+    // The example is this page's own address (whatever host and port it was served from).
+    var here = window.location.protocol + "//" + window.location.host + window.location.pathname;
+    setText($("#help-link span"), here);
   }
 
   function updateBanner() {

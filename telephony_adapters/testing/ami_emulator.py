@@ -26,7 +26,7 @@ The listening server, the sessions and the channel events are ``EmulatedPbx``
 Simplifications, on purpose: one channel per call leg (a Local channel has no ``;2`` half and no
 LocalBridge), no dialplan (an answered Originate stays up until hung up or its talk time ends).
 
-    python -m telephony_adapters.testing.ami_emulator --port 5038 --user acd:acdsecret
+    python -m telephony_adapters.testing --port 5038 --user acd:acdsecret
 """
 
 from __future__ import annotations
@@ -449,8 +449,17 @@ class AmiEmulator(EmulatedPbx):
         return True
 
 
-async def _main(argv: Sequence[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description="Run the AMI server emulator (an Asterisk stand-in).")
+def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Run the emulator until interrupted (``python -m telephony_adapters.testing``)."""
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_main(argv, prog))
+    return 0
+
+
+async def _main(argv: Sequence[str] | None = None, prog: str | None = None) -> None:
+    p = argparse.ArgumentParser(
+        prog=prog, description="Run the AMI server emulator (an Asterisk stand-in)."
+    )
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5038)
     p.add_argument("--user", action="append", default=[], help="user:secret (repeatable)")
@@ -463,5 +472,4 @@ async def _main(argv: Sequence[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_main())
+    main()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import select
+import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -444,3 +447,26 @@ async def test_runs_standalone() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+@pytest.mark.parametrize(
+    "module", ["telephony_adapters.testing", "telephony_adapters.testing.ami_emulator"]
+)
+def test_the_documented_command_runs_cleanly(module: str) -> None:
+    """``python -m telephony_adapters.testing`` (docs/ami.md), and the module itself: no runpy
+    warning about a module imported twice; it listens, and Ctrl-C stops it."""
+    argv = [sys.executable, "-W", "error", "-m", module, "--port", "0", "--user", "acd:x"]
+    p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout is not None
+        ready, _, _ = select.select([p.stdout], [], [], 30)  # a deadline, not a delay
+        first = p.stdout.readline() if ready else ""
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert first.startswith("AMI emulator on 127.0.0.1:"), (first, err)
+    assert "Warning" not in err and "Traceback" not in err, err
+    assert p.returncode == 0

@@ -113,7 +113,7 @@ async def test_readiness_and_metrics_follow_the_pbx(pbx_daemon: tuple[Daemon, Am
     await d.until(lambda: ready(503))
     assert await d.metric(UP) == 0.0
     _, body = await d.get("/readyz")
-    assert '"asterisk": false' in body
+    assert '"asterisk": false' in body and '"reasons": ["adapter asterisk not connected"]' in body
     assert (await d.get("/healthz"))[0] == 200 and d.proc.running()
 
     back = emulator(port)  # the PBX returns on the same port

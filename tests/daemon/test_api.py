@@ -9,7 +9,34 @@ from tests.daemon.conftest import TOKENS, Api
 async def test_health_is_open_and_ready(api: Api) -> None:
     assert await api.call("GET", "/healthz", role=None) == (200, {"status": "ok"})
     status, body = await api.call("GET", "/readyz", role=None)
-    assert status == 200 and body["ready"] is True
+    assert status == 200 and body["ready"] is True and body["reasons"] == []
+
+
+async def test_readiness_says_why_not(api: Api) -> None:
+    d = api.daemon
+    driver = d.driver
+
+    async def reasons() -> list[str]:
+        status, body = await api.call("GET", "/readyz", role=None)
+        assert (status == 200) is body["ready"] is (body["reasons"] == [])
+        return body["reasons"]
+
+    d.adapters["asterisk"] = False
+    assert await reasons() == ["adapter asterisk not connected"]
+    d.adapters["asterisk"] = True
+    assert await reasons() == []
+    d.draining = True
+    assert await reasons() == ["draining"]
+    d.draining = False
+    d.driver, d.status = None, "store unavailable: refused"
+    try:
+        assert await reasons() == ["engine not running (store unavailable: refused)"]
+        d.role = "standby"
+        assert await reasons() == ["standby"]
+    finally:
+        d.driver, d.role, d.status = driver, "active", ""
+        del d.adapters["asterisk"]
+    assert await reasons() == []
 
 
 async def test_tokens_and_roles(api: Api) -> None:
@@ -135,6 +162,11 @@ async def test_erlang_endpoint_matches_the_calculator(api: Api) -> None:
     assert abs(body["service_level"] - 0.8883500192) < 1e-9
     status, body = await api.call("GET", f"/v1/erlang?{q}&patience=120", role="agent")
     assert body["model"] == "erlang_a" and "p_abandon" in body
+    hourly = "calls_per_hour=200&aht=180&answer_within=20&target_sl=0.8"
+    status, body = await api.call("GET", f"/v1/erlang?{hourly}", role="agent")
+    assert status == 200 and (body["interval_seconds"], body["agents"]) == (3600, 14)
+    status, body = await api.call("GET", f"/v1/erlang?{hourly}&calls=5", role="agent")
+    assert status == 422 and body["error"]["message"].startswith("calls_per_hour: give either")
     status, body = await api.call("GET", "/v1/erlang?calls=-5&aht=180&agents=3", role="agent")
     assert status == 422 and body["error"]["message"].startswith("calls: ")
     status, body = await api.call("GET", "/v1/erlang?calls=5&aht=180&agents=3&colour=1")

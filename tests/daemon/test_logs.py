@@ -59,3 +59,39 @@ def test_request_text_cannot_forge_log_lines(capsys) -> None:  # type: ignore[no
             assert len([line for line in out if not line.startswith("  | ")]) == 1, out
             assert "\\n2026-01-01" in out[0] and "\x1b" not in "".join(out)
     logging.getLogger().handlers.clear()
+
+
+async def test_every_call_line_names_its_call(api: Api, caplog) -> None:  # type: ignore[no-untyped-def]
+    """A whole call, wrap-up included: each line about it starts with ``call c7``; the handle
+    time's line too (it used to say ``call -``)."""
+    caplog.set_level(logging.INFO, logger="acd.events")
+    await api.call("POST", "/v1/agents/alice/login")
+    driver = api.daemon.driver
+    assert driver is not None
+    driver.submit(ev.CallArrived("c7", "sales"))
+    driver.submit(ev.AgentAnswered("c7", "alice"))
+    await api.call("POST", "/v1/agents/alice/disposition", json={"disposition": "sale"})
+    driver.submit(ev.CallHungUp("c7"))
+    driver.submit(ev.AgentReady("alice"))  # ends wrap-up: the handled line
+    msgs = [r.getMessage() for r in caplog.records if r.name == "acd.events"]
+    calls = [m for m in msgs if not m.startswith("agent ")]
+    events = [m.split()[2] for m in calls]
+    assert {"entered", "offered", "answered", "ended", "handled"} <= set(events), msgs
+    assert all(m.startswith("call c7 ") for m in calls), calls
+    assert any(m.startswith("call c7 handled queue=sales agent=alice") for m in calls), calls
+
+
+def test_a_preview_line_names_its_lead() -> None:
+    preview = {
+        "type": "call",
+        "event": "preview",
+        "call_id": None,
+        "queue": "q",
+        "outcome": None,
+        "seconds": 0.0,
+        "agent_id": "a1",
+        "campaign": "renewals",
+        "lead_id": "L9",
+    }
+    line = logs.notice_line(preview)
+    assert line == "lead L9 preview campaign=renewals queue=q agent=a1"

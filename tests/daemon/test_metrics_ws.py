@@ -48,6 +48,20 @@ async def test_metrics_follow_calls_and_mirror_state(api: Api) -> None:
     assert "c1" not in text and "alice" not in text
 
 
+async def test_handle_time_is_described_with_its_hold_time(api: Api) -> None:
+    """The engine's handled notice counts talk, hold and wrap-up (calls.py: last_talk is talk
+    plus hold): the metric's help and the contract say so."""
+    from pathlib import Path
+
+    help_line = next(
+        line for line in (await scrape(api)).splitlines() if line.startswith("# HELP acd_handle_")
+    )
+    assert "hold" in help_line and "wrap-up" in help_line, help_line
+    contract = (Path(__file__).parents[2] / "deploy" / "CONTRACT.md").read_text()
+    line = next(line for line in contract.splitlines() if "acd_handle_seconds" in line)
+    assert "talk + hold + wrap-up" in line, line
+
+
 async def test_websocket_streams_snapshot_then_changes(api: Api) -> None:
     url = api.url(f"/v1/events?access_token={TOKENS['supervisor']}&types=snapshot,agent")
     async with api.session.ws_connect(url) as ws:

@@ -277,6 +277,9 @@ async def test_no_token_gives_help(
     assert await page.evaluate("document.getElementById('board').hidden") is True
     help_text = await page.evaluate("document.getElementById('help').textContent")
     assert "No access token" in help_text and "#token=" in help_text
+    # The example link is this page's own address, not a port the page cannot know.
+    example = await page.evaluate("document.getElementById('help-link').textContent")
+    assert example == daemon.url("token=YOUR-TOKEN"), example
     assert daemon.connections == 0
     # adding the token to the address connects without a reload
     await page.evaluate(f"location.hash = 'token={daemon.token}'")

@@ -43,11 +43,11 @@ async def metrics_endpoint(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     d = request.app[DAEMON]
-    ready = (
-        d.driver is not None and d.role == "active" and not d.draining and all(d.adapters.values())
-    )
+    reasons = d.not_ready()
+    ready = not reasons
     body = {
         "ready": ready,
+        "reasons": reasons,  # why not, each a short phrase: "draining", "adapter x not connected"
         "role": d.role,
         "draining": d.draining,
         "adapters": d.adapters,

@@ -10,7 +10,18 @@ from dialer.leadstatus import LeadStatus
 Query = tuple[tuple[str, str, dict[str, Any], bool], ...]
 
 ERLANG_QUERY: Query = (
-    ("calls", "calls offered per interval", {"type": "number", "minimum": 0, "maximum": 1e7}, True),
+    (
+        "calls",
+        "calls offered per interval (this or calls_per_hour is required)",
+        {"type": "number", "minimum": 0, "maximum": 1e7},
+        False,
+    ),
+    (
+        "calls_per_hour",
+        "calls offered per hour, instead of calls (the interval is then 3600 s)",
+        {"type": "number", "minimum": 0, "maximum": 1e7},
+        False,
+    ),
     (
         "aht",
         "average handle time, seconds",

@@ -312,6 +312,7 @@ ROUTES: list[Route] = [
         erlang,
         "agent",
         "Staffing calculator: agents needed (give targets) or service given (give agents). "
+        "Give calls (per interval, 1800 s unless given) or calls_per_hour. "
         "Give agents or a target, not both; target_sl needs answer_within and "
         "target_abandon needs patience (422 otherwise).",
         query=ERLANG_QUERY,
@@ -321,7 +322,8 @@ ROUTES: list[Route] = [
         "/readyz",
         readyz,
         "open",
-        "Readiness: engine running, adapters connected, not draining",
+        "Readiness: engine running, adapters connected, not draining; `reasons` lists what "
+        "is missing",
         raw=True,
         responses={
             "200": {"description": "ready", "content": _JSON},

@@ -63,7 +63,7 @@ class CommandsMixin(ProgressMixin):
         try:
             action = self._agent_leg(call, caller, cmd.agent_id, cmd.auto_answer, cmd.ring_timeout)
         except AmiInvalidAction as exc:
-            log.warning("offer of %s to %s cannot be sent: %s", cmd.call_id, cmd.agent_id, exc)
+            log.warning("call %s: offer to %s cannot be sent: %s", cmd.call_id, cmd.agent_id, exc)
             return Effects(events=[ev.OfferFailed(cmd.call_id, cmd.agent_id, "failed")])
         return Effects(actions=[action])
 
