@@ -161,7 +161,7 @@ BAD = [
     ("store:\n  url: http://h:6379\n", 5, "store.url", "redis://"),
     ("store:\n  retention_days: 0\n", 5, "store.retention_days", "greater than"),
     ("store:\n  prefix: 'a b'\n", 5, "store.prefix", "pattern"),
-    ("store:\n  colour: red\n", 5, "store.colour", "Extra"),
+    ("store:\n  colour: red\n", 5, "store.colour", "unknown key 'colour'"),
     ("ha:\n  lease_seconds: 0.1\n", 5, "ha.lease_seconds", "greater than"),
     ("ha:\n  node: 'bad node'\n", 5, "ha.node", "pattern"),
     ("ha:\n  enabled: true\n", 1, "", "store.url"),
