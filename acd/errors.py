@@ -80,6 +80,14 @@ class ConfigError(LocalError):
         self.detail = message
 
 
+class TrunkUnavailable(RemoteError):
+    code = "pbx_unavailable"
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__("the PBX link is down: no call can be placed until it is back")
+
+
 class StoreUnavailable(RemoteError):
     code = "store_unavailable"
     http_status = 503

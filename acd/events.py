@@ -222,6 +222,14 @@ class OutboundFailed:
 
 
 @dataclass(frozen=True, slots=True)
+class TrunkState:
+    """The link to the PBX went down or came back (the AMI connection). While it is down no
+    call can be placed: a dialer must not dial, nor spend a lead's attempt on a sure failure."""
+
+    up: bool
+
+
+@dataclass(frozen=True, slots=True)
 class HangUpCall:
     """A supervisor (or the API) ends a call, whatever its state."""
 

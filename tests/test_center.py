@@ -388,3 +388,17 @@ def test_blended_agents_get_outbound_calls_once_inbound_is_quiet() -> None:
     got = {c.call_id: c.agent_id for _, c in _offers(d.out[before:])}
     assert set(got) == {o.call_id for o in dials}  # every live answer is offered, none dropped
     assert sorted(got.values()) == ["a0", "a1"]
+
+
+# --- the PBX link: no dial while it is down -------------------------------------------------
+def test_no_dial_and_no_attempt_while_the_pbx_link_is_down() -> None:
+    d = Dials(center_config(agents=2), pacer=Power(2.0))
+    d.do(ev.TrunkState(False))
+    for a in ("a0", "a1"):
+        d.do(ev.AgentLogin(a))
+    left = len(d.numbers)
+    d.advance(600.0)  # ten minutes of pacing ticks with ready agents
+    assert d.dialed() == [] and len(d.numbers) == left  # no call, no lead taken
+    cmds = d.do(ev.TrunkState(True))
+    assert [c for c in cmds if isinstance(c, Originate)], "dials resume at once on reconnect"
+    assert len(d.numbers) == left - len(d.dialed())

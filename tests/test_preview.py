@@ -10,7 +10,8 @@ import pytest
 from acd import events as ev
 from acd.commands import HangUp, OfferCall, Originate, ShowPreview
 from acd.config.schema import Config
-from acd.errors import IllegalTransition, InvalidEvent
+from acd.errors import IllegalTransition, InvalidEvent, TrunkUnavailable
+from acd.records import CallDetail
 from acd.simulate import build, run_scenario
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
@@ -305,3 +306,38 @@ def test_reload_adds_and_removes_campaigns_and_refuses_only_file_changes() -> No
     assert b.of(Originate)[-1].call_id.startswith("d-")
     assert b.of(Originate)[-1].number == "+12125550177"
     assert b.c.campaign_report(b.now)["d"]["dialed"] >= 1
+
+
+def test_a_preview_cannot_be_dialed_while_the_pbx_link_is_down() -> None:
+    b = Book(config(preview_timeout_seconds=10))
+    b.do(ev.AgentLogin("a0"))
+    b.advance(0.0)
+    (shown,) = b.of(ShowPreview)
+    b.do(ev.TrunkState(False))
+    with pytest.raises(TrunkUnavailable):
+        b.do(ev.PreviewDial("a0"))
+    b.advance(60.0)  # the auto-dial time-out passes too: nothing placed, the lead stays shown
+    assert not b.of(Originate) and b.state("a0") == "reserved"
+    b.do(ev.TrunkState(True))
+    b.advance(10.0)
+    (dial,) = b.of(Originate)
+    assert dial.number == shown.number
+
+
+def test_a_previewed_call_record_names_its_agent_and_answer() -> None:
+    b = Book(config())
+    records: list[CallDetail] = []
+    b.c.cdr_sink = records.append
+    b.do(ev.AgentLogin("a0"))
+    b.advance(0.0)
+    b.do(ev.PreviewDial("a0"))
+    (dial,) = b.of(Originate)
+    b.advance(3.0)
+    answered_at = b.now
+    b.do(ev.OutboundAnswered(dial.call_id))
+    b.advance(40.0)
+    b.do(ev.CallHungUp(dial.call_id))
+    b.advance(60.0)  # wrap-up over: the record is complete
+    (rec,) = [r for r in records if r.call_id == dial.call_id]
+    assert (rec.agent_id, rec.answered, rec.outcome) == ("a0", answered_at, "answered")
+    assert rec.talk_seconds == 40.0 and rec.wait_seconds == 0.0

@@ -105,6 +105,8 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
 
         def asterisk_up(up: bool) -> None:
             d.adapters["asterisk"] = up  # /readyz and acd_adapter_up follow the connection
+            if d.driver is not None:
+                d.driver.submit(ev.TrunkState(up))  # the dialer holds its dials while down
 
         assert cfg.adapter.asterisk is not None  # the schema requires it for this type
         d.adapters["asterisk"] = False
@@ -138,6 +140,8 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
         persistence=persistence,
     )
     d.driver, d.trunk, d.adapter, d.persistence = driver, trunk, adapter, persistence
+    if adapter is not None:
+        driver.submit(ev.TrunkState(False))  # until the adapter has connected and resynced
     if persistence is not None:
         persistence.start(driver.now, driver.rearm)
     if adapter is not None:

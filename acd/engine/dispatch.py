@@ -104,6 +104,7 @@ class Engine(
             ev.TransferCall: self._on_transfer,
             ev.HoldCall: self._on_hold,
             ev.ResumeCall: self._on_resume,
+            ev.TrunkState: self._on_trunk_state,
         }
         self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
             "ring": self._ring_timeout,
@@ -112,6 +113,9 @@ class Engine(
             "esc": self._escalate,
             "retry": self._retry,
         }
+
+    def _on_trunk_state(self, e: ev.TrunkState, now: float) -> None:
+        """Nothing to do for the ACD alone: calls in progress are the adapter's to reconcile."""
 
     def handle(self, event: ev.Event, now: float) -> list[Command]:
         handler = self._handlers.get(type(event))

@@ -72,7 +72,8 @@ class TargetedMixin(EngineBase):
         a.call = c
         self._call_move(c, CallMove.CONNECT)
         c.agent = a
-        c.first_offer = c.answered_at = now
+        c.first_offer = c.answered_at = c.first_answer = now
+        c.handled_by = a.id  # the record names the agent and the answer, as for any call
         c.legs.append((q.name, Outcome.ANSWERED))
         if self.notices is not None:
             self._notice_call("answered", c, Outcome.ANSWERED, 0.0, agent_id=a.id)

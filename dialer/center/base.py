@@ -19,6 +19,7 @@ from acd.timers import Timers
 from dialer.campaign import CampaignRuntime
 
 BUSY = (AgentState.ON_CALL, AgentState.WRAP_UP)
+TRUNK_RETRY = 5.0  # a preview's auto-dial while the PBX link is down: tried again this much later
 RESERVE_WINDOW = 900.0  # inbound arrival rate measured over the last 15 minutes
 
 
@@ -36,6 +37,7 @@ class CenterBase:
     timers: Timers
     skipped_dnc: int
     stop_dialing: bool  # the daemon is shutting down (not a campaign pause, not persisted)
+    trunk_up: bool  # the PBX link (ev.TrunkState): no dial while it is down
     lead_imports: int  # lead imports over the API (unique ids for rows without one)
     _call_campaign: dict[str, CampaignRuntime]  # outbound call -> its campaign, until it ends
     _agent_campaigns: dict[str, list[CampaignRuntime]]  # agent -> the campaigns it serves

@@ -47,8 +47,8 @@ class DialingMixin(CenterBase):
         return False, reserve
 
     def _pace(self, rt: CampaignRuntime, now: float) -> list[Command]:
-        if rt.paused or self.stop_dialing:
-            return []
+        if rt.paused or self.stop_dialing or not self.trunk_up:
+            return []  # paused, shutting down, or no PBX to dial through: no attempt spent
         cb = self._callbacks(rt, now)
         if rt.cfg.mode == "preview":
             return cb + self._previews(rt, now)

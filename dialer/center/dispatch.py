@@ -28,6 +28,7 @@ from acd.records import CallDetail
 from acd.states import AgentState
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime, campaign_queue
+from dialer.center.base import TRUNK_RETRY
 from dialer.center.dialing import DialingMixin
 from dialer.center.outbound import OutboundMixin
 from dialer.center.preview import PreviewMixin
@@ -86,6 +87,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         self.skipped_dnc = 0
         # The daemon is shutting down: place no new calls (not a campaign pause, not persisted).
         self.stop_dialing = False
+        self.trunk_up = True  # the PBX link, as the adapter reports it (TrunkState)
         self.lead_imports = 0  # lead imports over the API (unique ids for rows without one)
         self._ended: list[CallDetail] = []
         self._agent_moves: list[tuple[str, AgentState]] = []
@@ -121,7 +123,12 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
     def handle(self, event: ev.Event, now: float) -> list[Command]:
         out: list[Command]
         touched: set[str] = set()
-        if isinstance(event, ev.OutboundAnswered | ev.OutboundFailed):
+        if isinstance(event, ev.TrunkState):
+            self.trunk_up = event.up
+            if event.up:  # dial again at once, not at each campaign's next tick
+                touched.update(self.campaigns)
+            out = self.engine.handle(event, now)
+        elif isinstance(event, ev.OutboundAnswered | ev.OutboundFailed):
             out = self._outbound(event, now, touched)
         elif isinstance(event, ev.PreviewDial | ev.PreviewSkip):
             out = self._preview_action(event, now)
@@ -149,7 +156,9 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             kind, ident = key  # type: ignore[misc]
             if kind == "preview":  # the campaign's auto-dial time-out
                 prt = self._previewing.get(ident)
-                if prt is not None:
+                if prt is not None and not self.trunk_up:
+                    self.timers.set(key, now + TRUNK_RETRY)  # the lead stays on screen
+                elif prt is not None:
                     out += self._dial_targeted(prt, ident, now)
                 continue
             rt = self.campaigns.get(ident)

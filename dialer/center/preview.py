@@ -8,7 +8,7 @@ from typing import Any
 from acd import events as ev
 from acd.commands import Command, Originate, ShowPreview
 from acd.entities import AgentRt
-from acd.errors import IllegalTransition, UnknownEntity
+from acd.errors import IllegalTransition, TrunkUnavailable, UnknownEntity
 from acd.states import AgentState
 from dialer.campaign import CampaignRuntime
 from dialer.center.base import CenterBase
@@ -88,6 +88,8 @@ class PreviewMixin(CenterBase):
         if isinstance(e, ev.PreviewDial):
             if e.lead_id and e.lead_id != rt.previews[e.agent_id][0]:
                 return []
+            if not self.trunk_up:
+                raise TrunkUnavailable()  # the lead stays on the agent's screen
             return self._dial_targeted(rt, e.agent_id, now)
         _, lead_id, _ = self._take_preview(e.agent_id)
         if rt.cfg.preview_skip == "close":
