@@ -717,3 +717,23 @@ def test_deploy_kit_matches_the_flows() -> None:
         assert needle in dialplan, needle
     trunk = (kit / "pjsip-trunk.conf.example").read_text()
     assert "context = acd-inbound" in trunk and SETTINGS.outbound_channel.endswith("@trunk")
+
+
+def test_a_busy_dials_leg_reported_after_its_failure_gets_no_hangup() -> None:
+    """As seen on a real Asterisk 20: the OriginateResponse failure (busy) comes before the
+    leg's own events; the PBX ends that leg itself, so no Hangup action is sent for it."""
+    f = flows()
+    orig = outbound(f)
+    tags = {"ACD_CALL_ID": "o1", "ACD_ROLE": "outbound"}
+    assert f.on_event(originate_response(orig, False, reason=5)).events == [
+        ev.OutboundFailed("o1", "busy")
+    ]
+    late = [
+        chan("Newchannel", LEG, LEG_UID, 0, tags),
+        chan("Newstate", LEG, LEG_UID, 5, tags),
+        event("DialBegin", ("Uniqueid", LEG_UID), ("DestChannel", LEG)),
+        chan("Hangup", LEG, LEG_UID, 5, tags, ("Cause", "17")),
+    ]
+    for msg in late:
+        assert names(f.on_event(msg)) == [], msg
+    assert not f.calls and not f.legs

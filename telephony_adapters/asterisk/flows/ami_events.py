@@ -161,6 +161,11 @@ class AmiEventsMixin(ProgressMixin):
         if call.phase is not Phase.DIALING:
             return Effects()
         del self.calls[call_id]
+        self.failed_dials[call_id] = None
+        if len(self.failed_dials) > 4096:
+            del self.failed_dials[next(iter(self.failed_dials))]
+        if call.caller and call.caller in self.legs and self.legs[call.caller].state != UP:
+            self.legs.pop(call.caller)  # the PBX tears that leg down: nothing to hang up
         return Effects(events=[ev.OutboundFailed(call_id, failure_reason(reason, call.cause))])
 
     def _on_user_event(self, msg: Event) -> Effects:

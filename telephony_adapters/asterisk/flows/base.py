@@ -33,6 +33,9 @@ class FlowsBase:
     after_play: dict[str, str]  # Uniqueid -> channel: hang up after the message
     paused_by_us: set[str]  # agents we paused for an unavailable device
     _ended: dict[str, None]  # recently hung-up Uniqueids (late events ignored)
+    # Outbound calls whose Originate failed (busy, no answer): their leg's events may still
+    # come, and the PBX is ending that leg itself, so it gets no Hangup of ours.
+    failed_dials: dict[str, None]
     seq: int  # one tick per input; "touched" stamps compare against a resync mark
     _ids: int  # the last ActionID number handed out
     _devices: dict[str, str]  # device -> agent, from the per-agent overrides

@@ -39,6 +39,7 @@ class CallFlows(AmiEventsMixin, CommandsMixin, FeedbackMixin, ResyncMixin):
         self.after_play: dict[str, str] = {}
         self.paused_by_us: set[str] = set()
         self._ended: dict[str, None] = {}
+        self.failed_dials: dict[str, None] = {}
         self.seq = 0
         self._ids = 0
         self._devices = {dev: agent for agent, dev in settings.agent_devices.items()}

@@ -62,6 +62,9 @@ class ProgressMixin(FlowsBase):
             if leg.state == UP and not offer.answered:
                 return self._answered(call, offer)
         elif leg.role == "outbound":
+            if call is None and leg.call_id in self.failed_dials and leg.state != UP:
+                self.legs.pop(leg.uniqueid, None)  # a failed dial's leg, ending by itself
+                return Effects()
             if call is None or call.caller != leg.uniqueid:
                 return self._stray(leg, call)
             if call.phase is Phase.DIALING and leg.state == UP:
