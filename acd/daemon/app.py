@@ -191,6 +191,7 @@ async def connect_store(d: Daemon) -> None:
             delay = min(delay * 2, STORE_BACKOFF_MAX)
             continue
         log.info("store connected: %s", url)
+        d.store_connected = True
         return
 
 

@@ -44,6 +44,7 @@ class Daemon:
     write: Callable[[Batch, int | None], Awaitable[None]] | None = None
     persistence: Persistence | None = None
     lease: Lease | None = None
+    store_connected: bool = False  # the first connection to the store succeeded
     role: str = "starting"  # starting | standby | active
     status: str = ""  # why the daemon is not ready, when it is not
     step_down: asyncio.Event = field(default_factory=asyncio.Event)
@@ -63,8 +64,12 @@ class Daemon:
     def store_health(self) -> dict[str, Any]:
         url = self.config.store.url
         out: dict[str, Any] = {"kind": "redis" if url else "memory"}
+        if url is not None:
+            out["up"] = self.store_connected  # not yet reached at start: down, not "up"
         if self.persister is not None:
-            out |= {"up": self.persister.up, "spooled": len(self.persister.spool)}
+            # Down while writes go to the spool (the persister's ``up`` means an empty spool).
+            out["up"] = self.store_connected and self.persister.up
+            out["spooled"] = len(self.persister.spool)
         if self.persistence is not None:
             out |= self.persistence.stats()
         if self.lease is not None:

@@ -52,6 +52,14 @@ class Daemon(DaemonProcess):
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
 
+    def text(self, path: str) -> tuple[int, str]:
+        req = urllib.request.Request(self.base + path, headers={"Authorization": f"Bearer {TOKEN}"})
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
     def ready(self) -> dict[str, Any]:
         return self.call("GET", "/readyz")[1]
 

@@ -183,10 +183,15 @@ def test_redis_unavailable_at_start_is_named_retried_and_not_ready(tmp_path: Pat
         )
         assert status == 503 and not body["ready"]
         assert f"127.0.0.1:{server.port}" in body["status"], body
+        assert body["store"]["up"] is False, body  # not reached yet: down, whatever the spool
+        status, metrics = d.text("/metrics")
+        assert status == 200 and "\nacd_store_up 0.0\n" in metrics, metrics[-2000:]
         assert d.call("GET", "/healthz")[0] == 200  # alive, only not ready
         assert "store unavailable" in (tmp_path / "daemon.log").read_text()
         server.start()  # Redis comes up: the daemon connects on its next attempt
         wait_for(lambda: d.ready()["ready"], what="ready once Redis answers")
+        assert d.ready()["store"]["up"] is True
+        assert "\nacd_store_up 1.0\n" in d.text("/metrics")[1]
         assert d.stop() == 0
     finally:
         d.kill()
