@@ -130,7 +130,8 @@ def _metric_fn(strategy: Strategy, pool: Pool) -> Callable[[Member], int]:
         cap = 10 * max(1, len(pool.skills))
         if len(pool.skills) == 1:
             (skill,) = pool.skills
-            return lambda m: ((cap - m.skills[skill]) << LEVEL_SHIFT) | m.idle_seq
+            # .get: a stale heap entry may be read after a skill change took the skill away.
+            return lambda m: ((cap - m.skills.get(skill, 0)) << LEVEL_SHIFT) | m.idle_seq
         return lambda m: ((cap - pool.level_sum(m)) << LEVEL_SHIFT) | m.idle_seq
     raise ValueError(f"{strategy} is not a heap strategy")
 
@@ -166,9 +167,9 @@ class HeapPool(Pool):
 
     def _live(self, entry: int) -> Member | None:
         m = self.members[entry & IX_MASK]
+        if self._evicted and m.ix in self._evicted:
+            return None  # left the pool by a skill change: its old entries are dead
         if m.ready and self._metric(m) == entry >> IX_BITS:
-            if self._evicted and m.ix in self._evicted:
-                return None
             return m
         return None
 
