@@ -169,6 +169,20 @@ class Metrics:
             "acd_adapter_reconnects", "Telephony adapter reconnections", ["adapter"], registry=r
         )
 
+    def declare_queues(self, queues: Iterable[str]) -> None:
+        """Every labelled series of these queues, at 0 from the start: a series that appears
+        only with its first event makes rate() and increase() lose that first increment."""
+        for q in queues:
+            for counter in (self.offered, self.answered, self.abandoned):
+                counter.labels(q)
+            for counter in (self.timed_out, self.overflowed):
+                counter.labels(q)
+            for reason in ("full", "empty"):
+                self.rejected.labels(q, reason)
+            for outcome in ("answered", "abandoned"):
+                self.wait.labels(q, outcome)
+            self.handle.labels(q)
+
     def attach(
         self,
         snapshot: Callable[[], dict[str, Any]],

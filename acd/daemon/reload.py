@@ -53,6 +53,7 @@ def apply_config(d: Daemon, new: Config) -> dict[str, Any]:
     changes = d.driver.engine.reconfigure(new, d.driver.now())
     d.config = new
     d.reloads += 1
+    d.metrics.declare_queues(d.driver.engine.queues)  # a queue added by the reload
     d.driver.rearm()  # the new config may move the next deadline
     log.info("config reloaded: %s", json.dumps(changes))
     return {"reloaded": True, "changes": changes}

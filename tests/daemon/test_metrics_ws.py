@@ -18,6 +18,23 @@ async def scrape(api: Api) -> str:
         return await r.text()
 
 
+async def test_every_queue_series_exists_at_zero_before_its_first_event(api: Api) -> None:
+    """rate() and increase() need a series before its first increment to count that one."""
+    text = await scrape(api)
+    for q in ("sales", "support"):
+        for line in (
+            f'acd_calls_offered_total{{queue="{q}"}} 0.0',
+            f'acd_calls_answered_total{{queue="{q}"}} 0.0',
+            f'acd_calls_abandoned_total{{queue="{q}"}} 0.0',
+            f'acd_calls_timed_out_total{{queue="{q}"}} 0.0',
+            f'acd_calls_overflowed_total{{queue="{q}"}} 0.0',
+            f'acd_calls_rejected_total{{queue="{q}",reason="full"}} 0.0',
+            f'acd_wait_seconds_count{{outcome="abandoned",queue="{q}"}} 0.0',
+            f'acd_handle_seconds_count{{queue="{q}"}} 0.0',
+        ):
+            assert line in text, line
+
+
 async def test_metrics_follow_calls_and_mirror_state(api: Api) -> None:
     driver = api.daemon.driver
     assert driver is not None
