@@ -68,6 +68,7 @@ class CallRt(Waiter):
         "hold_seconds",
         "id",
         "legs",
+        "max_wait",
         "present",
         "priority",
         "queue",
@@ -110,6 +111,7 @@ class CallRt(Waiter):
         self.hold_seconds = 0.0  # on hold, over the whole call
         self.hold_mark = 0.0  # hold_seconds when the current agent answered
         self.talk_seconds = 0.0  # connected and not on hold, over the whole call
+        self.max_wait: float | None = None  # this call's own limit (CallArrived.max_wait)
         self.counted = True
         self.present = False  # counted in queue.present (waiting or ringing)
         self.transfers = 0

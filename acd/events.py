@@ -40,6 +40,9 @@ class CallArrived:
     # Extra skills this call needs on top of the queue's (e.g. a language chosen in an IVR).
     skills: Mapping[str, int] = field(default_factory=dict)
     direction: Literal["inbound", "outbound"] = "inbound"
+    # Wait at most this long for an agent, if sooner than the queue's max_wait_seconds (a live
+    # answer whose 2-second window already began at the answer, before the AMD verdict).
+    max_wait: float | None = None
 
     def __post_init__(self) -> None:
         _need_id("call_id", self.call_id)
@@ -194,6 +197,17 @@ class SetAgentSkills:
     def __post_init__(self) -> None:
         _need_id("agent_id", self.agent_id)
         object.__setattr__(self, "skills", _skill_levels(self.skills, "agent skills"))
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundPickedUp:
+    """The called party answered (the PBX reports the answer); an answering-machine verdict
+    may follow with :class:`OutboundAnswered`. The FTC 2-second rule counts from here."""
+
+    call_id: str
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,6 +53,8 @@ class CallDetail:
     lead_id: str | None = None
     dialed: float | None = None
     abandoned_2s: bool = False
+    amd_verdict_at: float | None = None  # outbound: when the AMD verdict came (after arrived)
+    connected_to_agent_at: float | None = None  # outbound: when an agent took the live answer
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able (legs as lists), for a :class:`acd.store.batch.Batch`."""

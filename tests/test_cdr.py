@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from acd import events as ev
-from acd.commands import OfferCall, Originate
+from acd.commands import OfferCall, Originate, PlayMessage
 from acd.config.files import load_config
 from acd.errors import AcdError, IllegalTransition
 from acd.records import CallDetail
@@ -402,3 +402,38 @@ def test_every_call_gets_exactly_one_complete_record(
         assert r.wait_seconds == pytest.approx(r.ended - r.arrived - connected[cid], abs=1e-9)
         assert (r.answered is None) == (r.agent_id is None)
         assert r.wrap_seconds <= wrap or r.queue == "q1"
+
+
+def test_the_two_second_rule_counts_from_the_answer_not_the_amd_verdict() -> None:
+    """AMD took 1.5 s: 0.5 s of the window is left, and the agent who answers within it keeps
+    the call (dead air 1.5 s on the record); a verdict 2.5 s after the answer is a drop with
+    the safe-harbor message, though an agent is free."""
+    center = DialerCenter(center_cfg(), rng=Random(1), leads={"c": Numbers()})
+    cdrs: list[CallDetail] = []
+    center.cdr_sink = cdrs.append
+    (dial,) = [o for o in center.handle(ev.AgentLogin("a1"), 0.0) if isinstance(o, Originate)]
+    center.handle(ev.OutboundPickedUp(dial.call_id), 10.0)
+    offer = center.handle(ev.OutboundAnswered(dial.call_id), 11.5)  # human, after 1.5 s
+    assert [o.agent_id for o in offer if isinstance(o, OfferCall)] == ["a1"]
+    center.handle(ev.AgentAnswered(dial.call_id, "a1"), 11.9)  # 1.9 s after the answer
+    center.handle(ev.CallHungUp(dial.call_id), 40.0)
+    after: list[Any] = []
+    for t in range(50, 56):  # wrap-up over (the record), then the next pacing tick dials
+        after += center.on_timer(float(t))
+    r = next(x for x in cdrs if x.call_id == dial.call_id)
+    assert (r.outcome, r.abandoned_2s, r.arrived) == ("answered", False, 10.0)
+    assert (r.amd_verdict_at, r.connected_to_agent_at) == (11.5, 11.9)
+    assert r.wait_seconds == pytest.approx(1.9)  # dead air: the answer to the agent
+    (dial2,) = [o for o in after if isinstance(o, Originate)]
+    center.handle(ev.OutboundPickedUp(dial2.call_id), 60.0)
+    out = center.handle(ev.OutboundAnswered(dial2.call_id), 62.5)  # AMD took 2.5 s
+    out += center.on_timer(62.5)
+    assert PlayMessage(dial2.call_id, "Acme: call 555-0100.") in out
+    r = cdrs[-1]
+    assert (r.call_id, r.outcome, r.abandoned_2s, r.arrived) == (
+        dial2.call_id,
+        "timed_out",
+        True,
+        60.0,
+    )
+    assert center.campaigns["c"].fig.abandoned == 1

@@ -65,6 +65,7 @@ class CallsMixin(EngineBase):
             raise InvalidEvent(f"call {e.call_id!r} is already in the system")
         c = CallRt(e.call_id, q, e.priority, e.caller, dict(e.skills), now, self._next_seq())
         c.direction = e.direction
+        c.max_wait = e.max_wait
         self.calls[c.id] = c
         self._enter_queue(c, q, now)
 
@@ -92,8 +93,12 @@ class CallsMixin(EngineBase):
             return
         q.present += 1
         c.present = True
-        if cfg.max_wait_seconds is not None:
-            self.timers.set(("maxwait", c.id), now + cfg.max_wait_seconds)
+        limit = cfg.max_wait_seconds
+        if c.max_wait is not None:
+            limit = c.max_wait if limit is None else min(limit, c.max_wait)
+            c.max_wait = None  # its first queue only (a transfer or overflow starts afresh)
+        if limit is not None:
+            self.timers.set(("maxwait", c.id), now + limit)
         if cfg.escalation:
             self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
         if not self._route_call(c, now) and c.counted:

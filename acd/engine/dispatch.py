@@ -105,6 +105,7 @@ class Engine(
             ev.HoldCall: self._on_hold,
             ev.ResumeCall: self._on_resume,
             ev.TrunkState: self._on_trunk_state,
+            ev.OutboundPickedUp: self._on_trunk_state,
         }
         self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
             "ring": self._ring_timeout,
@@ -114,8 +115,8 @@ class Engine(
             "retry": self._retry,
         }
 
-    def _on_trunk_state(self, e: ev.TrunkState, now: float) -> None:
-        """Nothing to do for the ACD alone: calls in progress are the adapter's to reconcile."""
+    def _on_trunk_state(self, e: ev.TrunkState | ev.OutboundPickedUp, now: float) -> None:
+        """Nothing to do for the ACD alone: the PBX link and dialer answers are the dialer's."""
 
     def handle(self, event: ev.Event, now: float) -> list[Command]:
         handler = self._handlers.get(type(event))

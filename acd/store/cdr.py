@@ -46,8 +46,12 @@ FIELDS: tuple[str, ...] = (
     "abandoned_2s",
     "transfers",
     "lead_id",
+    "amd_verdict_at",
+    "connected_to_agent_at",
 )
-TIMESTAMPS = frozenset({"arrived", "offered", "answered", "ended"})
+TIMESTAMPS = frozenset(
+    {"arrived", "offered", "answered", "ended", "amd_verdict_at", "connected_to_agent_at"}
+)
 Format = Literal["csv", "jsonl"]
 
 

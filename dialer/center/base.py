@@ -52,4 +52,5 @@ class CenterBase:
     _notices: list[dict[str, Any]] | None
     _cdr_sink: Callable[[CallDetail], None] | None
     # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
-    _cdr_info: dict[str, tuple[str, str, float]]
+    _cdr_info: dict[str, tuple[str, str, float, float]]  # + when the called party answered
+    _picked_up: dict[str, float]  # outbound call -> when the called party answered (PBX)

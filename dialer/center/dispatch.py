@@ -93,7 +93,8 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         self._agent_moves: list[tuple[str, AgentState]] = []
         self._cdr_sink: Callable[[CallDetail], None] | None = None
         # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
-        self._cdr_info: dict[str, tuple[str, str, float]] = {}
+        self._cdr_info: dict[str, tuple[str, str, float, float]] = {}
+        self._picked_up: dict[str, float] = {}
         self._index_campaigns()
         for rt in self.campaigns.values():
             self.timers.set(("pace", rt.name), 0.0)
@@ -128,6 +129,10 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             if event.up:  # dial again at once, not at each campaign's next tick
                 touched.update(self.campaigns)
             out = self.engine.handle(event, now)
+        elif isinstance(event, ev.OutboundPickedUp):
+            if event.call_id in self._call_campaign:  # the verdict (OutboundAnswered) follows
+                self._picked_up[event.call_id] = now
+            out = []
         elif isinstance(event, ev.OutboundAnswered | ev.OutboundFailed):
             out = self._outbound(event, now, touched)
         elif isinstance(event, ev.PreviewDial | ev.PreviewSkip):

@@ -24,6 +24,7 @@ class OutboundMixin(CenterBase):
         rt = self._call_campaign.get(event.call_id)
         if rt is None:
             return []
+        picked_up = self._picked_up.pop(event.call_id, now)  # the PBX's answer, if it said
         # An agent-targeted call: its agent waits on the line (preview, callback).
         agent_id = rt.targeted.pop(event.call_id, None)
         item = rt.inflight.get(event.call_id)
@@ -45,16 +46,20 @@ class OutboundMixin(CenterBase):
             return out + (self.engine.dial_ended(agent_id, now) if agent_id else [])
         lead = rt.resolved(event.call_id, "human", now)
         number = lead[1] if lead else ""
+        # The 2-second rule counts from the answer, not from the AMD verdict: what AMD took
+        # comes off the connect window (all of it after a long verdict: then it is a drop).
+        window = max(0.0, rt.cfg.connect_within_seconds - (now - picked_up))
         if item is not None and self._cdr_sink is not None:
-            self._cdr_info[event.call_id] = (rt.name, item[0], item[2])  # taken by _on_cdr
+            self._cdr_info[event.call_id] = (rt.name, item[0], item[2], picked_up)
         try:
             if agent_id:  # connected at once: no wait, so no abandonment is possible
                 out = self.engine.connect_agent(event.call_id, rt.queue, agent_id, number, now)
                 rt.connected(event.call_id, agent_id, now)
                 return out
-            return self.engine.handle(
-                ev.CallArrived(event.call_id, rt.queue, caller=number, direction="outbound"), now
+            arrive = ev.CallArrived(
+                event.call_id, rt.queue, caller=number, direction="outbound", max_wait=window
             )
+            return self.engine.handle(arrive, now)
         except Exception:
             self._cdr_info.pop(event.call_id, None)
             raise
@@ -156,10 +161,20 @@ class OutboundMixin(CenterBase):
     def _on_cdr(self, cdr: CallDetail) -> None:
         info = self._cdr_info.pop(cdr.call_id, None)
         if info is not None:
-            campaign, lead_id, dialed = info
+            campaign, lead_id, dialed, picked_up = info
             dropped = cdr.outcome != Outcome.ANSWERED.value  # as _after counts it: a drop
+            # ``arrived`` is the called party's answer; the engine's arrival was the verdict, and
+            # the time between is waiting (dead air) too.
             cdr = replace(
-                cdr, campaign=campaign, lead_id=lead_id, dialed=dialed, abandoned_2s=dropped
+                cdr,
+                campaign=campaign,
+                lead_id=lead_id,
+                dialed=dialed,
+                abandoned_2s=dropped,
+                arrived=picked_up,
+                wait_seconds=cdr.wait_seconds + (cdr.arrived - picked_up),
+                amd_verdict_at=cdr.arrived,
+                connected_to_agent_at=cdr.answered,
             )
         if self._cdr_sink is not None:
             self._cdr_sink(cdr)

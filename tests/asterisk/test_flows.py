@@ -198,9 +198,13 @@ def test_capture_originate_responses(amd: bool) -> None:
     assert names(f.on_command(Originate("o1", "5550001", ring_timeout=20))) == ["Originate"]
     assert names(f.on_command(Originate("o3", "5550003", ring_timeout=20))) == ["Originate"]
     got = [e for msg in capture() for e in f.on_event(msg).events]
-    first = [ev.OutboundAnswered("o1", machine=False), ev.CallHungUp("o1", "caller")]
+    first = [
+        ev.OutboundPickedUp("o1"),
+        ev.OutboundAnswered("o1", machine=False),
+        ev.CallHungUp("o1", "caller"),
+    ]
     if amd:  # answered, gone before AMD decided
-        first = [ev.OutboundFailed("o1", "no_answer")]
+        first = [ev.OutboundPickedUp("o1"), ev.OutboundFailed("o1", "no_answer")]
     assert got == [*first, ev.OutboundFailed("o3", "failed")]
     assert not f.calls and not f.pending
 
@@ -486,7 +490,8 @@ def test_outbound_answer_waits_for_amd(how: str, status: str) -> None:
     orig = outbound(f)
     tags = {"ACD_CALL_ID": "o1", "ACD_ROLE": "outbound"}
     assert not f.on_event(chan("Newstate", LEG, LEG_UID, 5, tags))
-    assert not f.on_event(chan("Newstate", LEG, LEG_UID, 6, tags))  # answered: AMD() runs
+    # Answered: the 2-second rule starts now, while AMD() runs.
+    assert f.on_event(chan("Newstate", LEG, LEG_UID, 6, tags)).events == [ev.OutboundPickedUp("o1")]
     assert not f.on_event(originate_response(orig, True, LEG, LEG_UID))
     assert f.calls["o1"].phase is Phase.AMD
     if how == "varset":
@@ -522,7 +527,7 @@ def test_amd_off_reports_a_person_at_the_answer() -> None:
     f = flows(amd=False)
     orig = outbound(f)
     out = f.on_event(originate_response(orig, True, LEG, LEG_UID))
-    assert out.events == [ev.OutboundAnswered("o1", machine=False)]
+    assert out.events == [ev.OutboundPickedUp("o1"), ev.OutboundAnswered("o1", machine=False)]
 
 
 def test_refused_outbound_answer_hangs_up_the_leg() -> None:
@@ -654,6 +659,7 @@ def test_resync_reconciles_lost_originate_results_without_resending() -> None:
         mark,
     )
     assert out.events == [
+        ev.OutboundPickedUp("o1"),
         ev.OutboundAnswered("o1", machine=True),
         ev.OutboundFailed("o2", "failed"),
         ev.AgentAnswered(CALLER_UID, "a1"),

@@ -99,13 +99,15 @@ class ProgressMixin(FlowsBase):
     def _outbound_up(self, call: Call) -> Effects:
         if call.target:
             return self._targeted_up(call)
+        # The answer itself: the 2-second rule counts from here, not from an AMD verdict.
+        picked_up = Effects(events=[ev.OutboundPickedUp(call.call_id)])
         if not self.settings.amd:
             call.phase = Phase.WAITING
-            return Effects(events=[ev.OutboundAnswered(call.call_id, machine=False)])
+            return picked_up.add(Effects(events=[ev.OutboundAnswered(call.call_id)]))
         call.phase = Phase.AMD
         leg = self.legs.get(call.caller or "")
         status = leg.vars.get(V_AMD) if leg else None
-        return self._amd(call, status) if status else Effects()
+        return picked_up.add(self._amd(call, status)) if status else picked_up
 
     def _targeted_up(self, call: Call) -> Effects:
         """An agent-targeted call answered: the engine connects it to its agent at once (no AMD
