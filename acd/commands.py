@@ -66,6 +66,9 @@ class Originate:
     # Agent-targeted (preview, callback): this agent is on the line while the number rings and
     # is bridged to a live answer at once; empty: the answer is routed by the engine.
     agent_id: str = ""
+    # Answering-machine detection on this call (the campaign's ``amd``); off: every answer is
+    # a person, routed at once (no AMD dead air; machines reach agents).
+    amd: bool = True
 
     def __post_init__(self) -> None:
         if not self.call_id or not self.number:

@@ -243,7 +243,9 @@ class SimulatedTrunk:
         human, machine, busy, failed = self._out_cuts
         result: ev.OutboundAnswered | ev.OutboundFailed
         if u < machine and ring < cmd.ring_timeout:
-            result, at = ev.OutboundAnswered(cmd.call_id, machine=u >= human), now + ring
+            # Without detection (amd off) a machine's answer goes to an agent like a person's.
+            machine_answer = u >= human and cmd.amd
+            result, at = ev.OutboundAnswered(cmd.call_id, machine=machine_answer), now + ring
         elif human <= u < busy or (u < machine and ring >= cmd.ring_timeout):
             if u < machine:  # would have answered, but after we gave up
                 result, at = ev.OutboundFailed(cmd.call_id, "no_answer"), now + cmd.ring_timeout

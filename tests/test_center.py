@@ -402,3 +402,14 @@ def test_no_dial_and_no_attempt_while_the_pbx_link_is_down() -> None:
     cmds = d.do(ev.TrunkState(True))
     assert [c for c in cmds if isinstance(c, Originate)], "dials resume at once on reconnect"
     assert len(d.numbers) == left - len(d.dialed())
+
+
+def test_a_campaign_with_amd_off_asks_for_no_detection() -> None:
+    d = Dials(center_config(agents=1, amd=False))
+    d.do(ev.AgentLogin("a0"))
+    d.advance(1.0)
+    assert d.dialed() and all(o.amd is False for o in d.dialed())
+    d2 = Dials(center_config(agents=1))
+    d2.do(ev.AgentLogin("a0"))
+    d2.advance(1.0)
+    assert d2.dialed() and all(o.amd for o in d2.dialed())

@@ -326,6 +326,9 @@ class Campaign(Strict):
     # Hard legal maximum 3%.
     abandonment_target: Annotated[float, Field(gt=0, le=0.03), Percent] = 0.03
     safe_harbor_message: str = ""
+    # Answering-machine detection (off: compliance first, every answer goes to an agent at once
+    # with no detection delay, and agents meet the machines).
+    amd: bool = True
     machine: Literal["hang_up", "leave_message"] = "hang_up"
     machine_message: str = ""
     calling_window: Window = Window()

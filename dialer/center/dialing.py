@@ -103,5 +103,7 @@ class DialingMixin(CenterBase):
             call_id = rt.new_call_id()
             rt.dialed(call_id, lead_id, number, now)
             self._call_campaign[call_id] = rt
-            out.append(Originate(call_id, number, rt.cfg.caller_id, rt.cfg.ring_seconds))
+            out.append(
+                Originate(call_id, number, rt.cfg.caller_id, rt.cfg.ring_seconds, amd=rt.cfg.amd)
+            )
         return out

@@ -743,3 +743,14 @@ def test_a_busy_dials_leg_reported_after_its_failure_gets_no_hangup() -> None:
     for msg in late:
         assert names(f.on_event(msg)) == [], msg
     assert not f.calls and not f.legs
+
+
+def test_a_campaign_without_amd_is_routed_at_the_answer() -> None:
+    """``amd: off`` on the campaign: the Originate tells the dialplan to skip AMD(), and the
+    answer is a person at once, whatever the adapter's default."""
+    f = flows(amd=True)
+    out = f.on_command(Originate("o1", "+15551230000", ring_timeout=25, amd=False))
+    assert variables(out.actions[0])["ACD_AMD"] == "off"
+    tags = {"ACD_CALL_ID": "o1", "ACD_ROLE": "outbound"}
+    got = f.on_event(chan("Newstate", LEG, LEG_UID, 6, tags)).events
+    assert got == [ev.OutboundPickedUp("o1"), ev.OutboundAnswered("o1", machine=False)]

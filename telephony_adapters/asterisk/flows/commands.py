@@ -135,6 +135,8 @@ class CommandsMixin(ProgressMixin):
             pairs.append(("CallerID", caller_id))
         pairs.append(("Async", True))
         variables = [f"{V_CALL_ID}={cmd.call_id}", f"{V_ROLE}=outbound"]
+        if not cmd.amd:
+            variables.append("ACD_AMD=off")  # [acd-outbound] skips AMD()
         try:
             action = Action("Originate", pairs, Variable=variables, action_id=aid)
         except AmiInvalidAction as exc:
@@ -149,6 +151,7 @@ class CommandsMixin(ProgressMixin):
             action_id=aid,
             touched=self.seq,
             target=cmd.agent_id,
+            amd=cmd.amd,
         )
         return Effects(actions=[action])
 

@@ -87,6 +87,7 @@ class Call:
     playing: bool = False
     touched: int = 0
     target: str = ""  # outbound: the agent an agent-targeted call (preview, callback) is for
+    amd: bool = True  # outbound: the campaign wants answering-machine detection
 
 
 @dataclass(slots=True)

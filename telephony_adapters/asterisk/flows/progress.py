@@ -101,7 +101,7 @@ class ProgressMixin(FlowsBase):
             return self._targeted_up(call)
         # The answer itself: the 2-second rule counts from here, not from an AMD verdict.
         picked_up = Effects(events=[ev.OutboundPickedUp(call.call_id)])
-        if not self.settings.amd:
+        if not (self.settings.amd and call.amd):
             call.phase = Phase.WAITING
             return picked_up.add(Effects(events=[ev.OutboundAnswered(call.call_id)]))
         call.phase = Phase.AMD
