@@ -53,6 +53,7 @@ class Figures:
     success: int = 0
     contacts: int = 0
     first_call_close: int = 0
+    dead_air_seconds: float = 0.0  # connected live answers: from the answer to the agent
     leads_touched: set[str] = field(default_factory=set)
 
 
@@ -266,5 +267,7 @@ class CampaignRuntime:
             "conversion_rate": f.success / f.contacts if f.contacts else None,
             "contacts_per_lead": f.contacts / len(f.leads_touched) if f.leads_touched else None,
             "first_call_close": f.first_call_close / f.success if f.success else None,
+            # The silence a connected person heard: answer (AMD included) to an agent.
+            "dead_air_avg_seconds": f.dead_air_seconds / f.connected if f.connected else None,
             "in_flight": len(self.inflight),
         }

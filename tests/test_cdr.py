@@ -424,6 +424,9 @@ def test_the_two_second_rule_counts_from_the_answer_not_the_amd_verdict() -> Non
     assert (r.outcome, r.abandoned_2s, r.arrived) == ("answered", False, 10.0)
     assert (r.amd_verdict_at, r.connected_to_agent_at) == (11.5, 11.9)
     assert r.wait_seconds == pytest.approx(1.9)  # dead air: the answer to the agent
+    assert center.campaigns["c"].fig.dead_air_seconds == pytest.approx(1.9)
+    report = center.campaign_report(50.0)["c"]
+    assert report["dead_air_avg_seconds"] == pytest.approx(1.9)
     (dial2,) = [o for o in after if isinstance(o, Originate)]
     center.handle(ev.OutboundPickedUp(dial2.call_id), 60.0)
     out = center.handle(ev.OutboundAnswered(dial2.call_id), 62.5)  # AMD took 2.5 s

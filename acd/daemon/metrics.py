@@ -165,6 +165,13 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=r,
         )
+        self.dead_air = Histogram(
+            "dialer_dead_air_seconds",
+            "Silence a connected called party heard: the answer (AMD included) to an agent",
+            ["campaign"],
+            buckets=(0.25, 0.5, 1, 1.5, 2, 3, 5),
+            registry=r,
+        )
         self.reconnects = Counter(
             "acd_adapter_reconnects", "Telephony adapter reconnections", ["adapter"], registry=r
         )
@@ -197,7 +204,9 @@ class Metrics:
             if n["type"] != "call":
                 continue
             q, event = n["queue"], n["event"]
-            if event == "entered":
+            if event == "dead_air":
+                self.dead_air.labels(n["campaign"]).observe(n["seconds"])
+            elif event == "entered":
                 self.offered.labels(q).inc()
             elif event == "answered":
                 self.answered.labels(q).inc()

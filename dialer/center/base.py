@@ -54,3 +54,4 @@ class CenterBase:
     # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
     _cdr_info: dict[str, tuple[str, str, float, float]]  # + when the called party answered
     _picked_up: dict[str, float]  # outbound call -> when the called party answered (PBX)
+    _live_answer: dict[str, float]  # routed live answer -> its answer time, until an agent

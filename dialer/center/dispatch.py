@@ -95,6 +95,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         # Live answers in the engine, until their record: call -> (campaign, lead, dialed at).
         self._cdr_info: dict[str, tuple[str, str, float, float]] = {}
         self._picked_up: dict[str, float] = {}
+        self._live_answer: dict[str, float] = {}
         self._index_campaigns()
         for rt in self.campaigns.values():
             self.timers.set(("pace", rt.name), 0.0)
@@ -142,6 +143,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
                 rt = self._call_campaign.get(event.call_id)
                 if rt is not None:
                     rt.connected(event.call_id, event.agent_id, now)
+                    self._dead_air(rt, event.call_id, event.agent_id, now)
             elif isinstance(event, ev.CallArrived) and event.queue in self._arrivals:
                 self._arrivals[event.queue].append(now)
             dispo = None
@@ -153,6 +155,25 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             if isinstance(event, ev.SetAgentSkills):
                 self._index_campaigns()
         return self._finish(out, now, touched)
+
+    def _dead_air(self, rt: CampaignRuntime, call_id: str, agent_id: str, now: float) -> None:
+        answered = self._live_answer.pop(call_id, None)
+        if answered is None:
+            return
+        rt.fig.dead_air_seconds += now - answered
+        if self._notices is not None:  # the live dead-air histogram
+            self._notices.append(
+                {
+                    "type": "call",
+                    "event": "dead_air",
+                    "call_id": call_id,
+                    "queue": rt.queue,
+                    "campaign": rt.name,
+                    "agent_id": agent_id,
+                    "outcome": None,
+                    "seconds": now - answered,
+                }
+            )
 
     def on_timer(self, now: float) -> list[Command]:
         touched: set[str] = set()

@@ -56,6 +56,7 @@ class OutboundMixin(CenterBase):
                 out = self.engine.connect_agent(event.call_id, rt.queue, agent_id, number, now)
                 rt.connected(event.call_id, agent_id, now)
                 return out
+            self._live_answer[event.call_id] = picked_up  # dead air runs until an agent
             arrive = ev.CallArrived(
                 event.call_id, rt.queue, caller=number, direction="outbound", max_wait=window
             )
@@ -84,6 +85,7 @@ class OutboundMixin(CenterBase):
         or dropped: no agent within the connect window, or the called party hung up first)
         and agents that moved (a preview withdrawn, a line freed for pacing)."""
         for rec in self._ended:
+            self._live_answer.pop(rec.call_id, None)
             rt = self._call_campaign.pop(rec.call_id, None)
             if rt is None:
                 continue

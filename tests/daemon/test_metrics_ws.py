@@ -123,3 +123,28 @@ async def test_slow_consumer_is_dropped_not_waited_for(api: Api) -> None:
                 closed = True
                 break
         assert closed
+
+
+def test_dead_air_is_a_histogram_per_campaign() -> None:
+    from acd.daemon.metrics import Metrics
+
+    m = Metrics("test")
+    m.observe(
+        [
+            {
+                "type": "call",
+                "event": "dead_air",
+                "call_id": "o1",
+                "queue": "campaign:c",
+                "campaign": "c",
+                "agent_id": "a",
+                "outcome": None,
+                "seconds": 1.2,
+            },
+        ]
+    )
+    from prometheus_client import generate_latest
+
+    text = generate_latest(m.registry).decode()
+    assert 'dialer_dead_air_seconds_count{campaign="c"} 1.0' in text
+    assert 'dialer_dead_air_seconds_bucket{campaign="c",le="1.5"} 1.0' in text
