@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from random import Random
 
 from aiohttp.test_utils import TestServer
 
@@ -13,8 +12,7 @@ from acd.config.files import load_config
 from acd.daemon.app import build_app
 from acd.daemon.auth import TokenStore
 from acd.daemon.state import DAEMON
-from telephony_adapters.asterisk import CHANNEL_VARS
-from telephony_adapters.testing import AmiEmulator
+from tests.asterisk.test_daemon_asterisk import emulator
 
 CONFIG = """
 name: trunk
@@ -31,12 +29,6 @@ adapter:
     reconnect: {initial: 0.05, maximum: 0.2, jitter: 0}
     health_interval: 0.05
 """
-
-
-def emulator(port: int = 0) -> AmiEmulator:
-    return AmiEmulator(
-        port=port, users={"acd": "acdsecret"}, manager_vars=CHANNEL_VARS, rng=Random(1)
-    )
 
 
 async def until(check: object, timeout: float = 10.0) -> None:
