@@ -411,3 +411,26 @@ def test_the_wheel_ships_the_wallboard() -> None:
             f"acd/web/{name} is not in [tool.setuptools.package-data] acd = {patterns}: "
             'add "web/*" so a non-editable install (the Docker image) serves the wallboard'
         )
+
+
+def test_dashboard_colours_follow_each_queues_target_and_a_standby_is_healthy(
+    dashboard: dict[str, Any],
+) -> None:
+    panels = {p["title"]: p for p in walk_panels(dashboard["panels"])}
+    sl = panels["Service level vs own target"]
+    expr = sl["targets"][0]["expr"]
+    assert "acd_service_level_ratio" in expr and "- acd_service_level_target_ratio" in expr
+    steps = sl["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(s["color"], s["value"]) for s in steps] == [
+        ("red", None),
+        ("orange", -0.05),
+        ("green", 0),
+    ]
+    lead = panels["Active node and store"]
+    (override,) = [
+        o for o in lead["fieldConfig"]["overrides"] if o["matcher"]["options"] == "^leader .*"
+    ]
+    props = {p["id"]: p["value"] for p in override["properties"]}
+    standby = props["mappings"][0]["options"]["0"]
+    assert standby["text"] == "STANDBY" and standby["color"] != "red"
+    assert props["thresholds"]["steps"][0]["color"] != "red"
