@@ -104,8 +104,8 @@ class Engine(
             ev.TransferCall: self._on_transfer,
             ev.HoldCall: self._on_hold,
             ev.ResumeCall: self._on_resume,
-            ev.TrunkState: self._on_trunk_state,
-            ev.OutboundPickedUp: self._on_trunk_state,
+            ev.TrunkState: self._for_the_dialer,
+            ev.OutboundPickedUp: self._for_the_dialer,
         }
         self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
             "ring": self._ring_timeout,
@@ -115,7 +115,7 @@ class Engine(
             "retry": self._retry,
         }
 
-    def _on_trunk_state(self, e: ev.TrunkState | ev.OutboundPickedUp, now: float) -> None:
+    def _for_the_dialer(self, e: ev.TrunkState | ev.OutboundPickedUp, now: float) -> None:
         """Nothing to do for the ACD alone: the PBX link and dialer answers are the dialer's."""
 
     def handle(self, event: ev.Event, now: float) -> list[Command]:
