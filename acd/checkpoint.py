@@ -86,7 +86,7 @@ def day_kpis(engine: Engine, now: float, day: str) -> dict[str, Any]:
     """The day's queue and agent figures, open state intervals closed at ``now``."""
     waiting: dict[str, int] = dict.fromkeys(engine.queues, 0)
     for c in engine.calls.values():
-        if c.counted and c.present:
+        if c.present and engine.counts_today(c):
             waiting[c.queue.name] += 1
     queues = {}
     for name, q in engine.queues.items():
@@ -96,7 +96,7 @@ def day_kpis(engine: Engine, now: float, day: str) -> dict[str, Any]:
     agents = {}
     for a in engine.agents.values():
         d = a.stats.to_dict()
-        d["time_in"][a.state.value] += max(0.0, now - max(a.since, engine.stats_epoch))
+        d["time_in"][a.state.value] += max(0.0, now - a.acct)
         agents[a.id] = d
     return {"day": day, "queues": queues, "agents": agents}
 

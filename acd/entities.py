@@ -6,7 +6,8 @@ They hold state only; the engine (``acd.engine``) is what moves them.
 from __future__ import annotations
 
 from acd.config.schema import Queue as QueueConfig
-from acd.states import AgentState, CallState, Outcome
+from acd.records import Leg
+from acd.states import AgentState, CallState
 from acd.stats import AgentStats, QueueStats
 from routing.members import Member, Waiter
 from routing.pools import Pool
@@ -14,6 +15,7 @@ from routing.pools import Pool
 
 class AgentRt(Member):
     __slots__ = (
+        "acct",
         "call",
         "id",
         "last_call",
@@ -24,10 +26,13 @@ class AgentRt(Member):
         "pause_reason",
         "pending",
         "retiring",
+        "row",
+        "row_lo",
         "since",
         "state",
         "stats",
-        "wrap_queue",
+        "wrap_rows",
+        "wrap_tallies",
     )
 
     def __init__(self, ix: int, agent_id: str, name: str, skills: dict[str, int]) -> None:
@@ -42,7 +47,12 @@ class AgentRt(Member):
         # A move PENDING_MOVES deferred: ("pause", reason) or ("logout", "") (AgentMove values).
         self.pending: tuple[str, str] | None = None
         self.stats = AgentStats()
-        self.wrap_queue: QueueRt | None = None  # whose AHT the running wrap-up counts toward
+        self.acct = 0.0  # time in state counted up to here (acd.reporting.book)
+        self.row: AgentStats | None = None  # the interval row time in state goes to
+        self.row_lo = -1.0  # its start
+        # Where the running wrap-up counts: the call's queue tallies and agent rows.
+        self.wrap_tallies: tuple[QueueStats, ...] = ()
+        self.wrap_rows: tuple[AgentStats, ...] = ()
         self.last_call = ""  # the call a disposition refers to during wrap-up
         self.last_queue = ""  # queue of the last call, and its talk time (for handle-time notices)
         self.last_talk = 0.0
@@ -56,6 +66,7 @@ class CallRt(Waiter):
         "arrived",
         "caller",
         "counted",
+        "day_key",
         "direction",
         "entered",
         "esc_level",
@@ -73,9 +84,11 @@ class CallRt(Waiter):
         "priority",
         "queue",
         "ringing",
+        "row_lo",
         "seq",
         "state",
         "talk_seconds",
+        "tallies",
         "transfers",
     )
 
@@ -113,9 +126,15 @@ class CallRt(Waiter):
         self.talk_seconds = 0.0  # connected and not on hold, over the whole call
         self.max_wait: float | None = None  # this call's own limit (CallArrived.max_wait)
         self.counted = True
+        # Where this queue stay counts: its day's queue stats and its interval row (() when not
+        # counted), the row's start and the business date.
+        self.tallies: tuple[QueueStats, ...] = ()
+        self.row_lo = 0.0
+        self.day_key = ""
         self.present = False  # counted in queue.present (waiting or ringing)
         self.transfers = 0
-        self.legs: list[tuple[str, Outcome]] = []
+        # (queue, outcome, entered, left, agent id, talk, hold) per stay in a queue.
+        self.legs: list[Leg] = []
 
 
 class QueueRt:

@@ -5,12 +5,25 @@ reached a person."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from acd.states import Outcome
 
 if TYPE_CHECKING:
     from acd.entities import CallRt
+
+
+class Leg(NamedTuple):
+    """One stay of a call in a queue: when it entered and left (answered, abandoned, moved...),
+    and for an answered stay the agent and that agent's talk and hold."""
+
+    queue: str
+    outcome: str
+    entered: float
+    left: float
+    agent_id: str | None = None
+    talk_seconds: float = 0.0
+    hold_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +61,7 @@ class CallDetail:
     wrap_seconds: float = 0.0
     disposition: str | None = None
     transfers: int = 0
-    legs: tuple[tuple[str, str], ...] = ()
+    legs: tuple[Leg, ...] = ()
     campaign: str | None = None
     lead_id: str | None = None
     dialed: float | None = None
@@ -57,9 +70,9 @@ class CallDetail:
     connected_to_agent_at: float | None = None  # outbound: when an agent took the live answer
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-able (legs as lists), for a :class:`acd.store.batch.Batch`."""
+        """JSON-able (legs as objects), for a :class:`acd.store.batch.Batch`."""
         out = {name: getattr(self, name) for name in CDR_FIELDS}
-        out["legs"] = [list(leg) for leg in self.legs]
+        out["legs"] = [leg._asdict() for leg in self.legs]
         return out
 
 
@@ -84,7 +97,7 @@ def call_record(c: CallRt, outcome: Outcome, now: float, disposition: str | None
         hold_seconds=c.hold_seconds,
         disposition=disposition,
         transfers=c.transfers,
-        legs=tuple((q, o.value) for q, o in c.legs),
+        legs=tuple(c.legs),
     )
 
 

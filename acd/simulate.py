@@ -93,7 +93,7 @@ def run_scenario(
     engine = core.engine
     until = sim.hours * 3600.0
     end = driver.run(until, warmup=sim.warmup_seconds, drain=drain, progress=progress)
-    report = engine.report(end)
+    report = engine.report(end, whole_run=True)
     inbound = {q.name for q in config.queues}
     report["queues"] = {k: v for k, v in report["queues"].items() if k in inbound}
     report["totals"] = totals(engine, inbound)
@@ -154,11 +154,12 @@ def campaign_leads(
 
 def totals(engine: Engine, queues: set[str] | None = None) -> dict[str, Any]:
     """Center-wide figures: the queues' counts summed, rates from the sums (QueueStats.kpis)."""
-    picked = [q for q in engine.queues.values() if queues is None or q.name in queues]
-    names = {q.name for q in picked}
+    run, _ = engine.run_stats()
+    picked = [st for name, st in run.items() if queues is None or name in queues]
+    names = {name for name in run if queues is None or name in queues}
     waiting = sum(
-        1 for c in engine.calls.values() if c.counted and c.present and c.queue.name in names
+        1 for c in engine.calls.values() if c.present and c.queue.name in names and c.tallies
     )
-    out = QueueStats.combined([q.stats for q in picked]).kpis(waiting)
+    out = QueueStats.combined(picked).kpis(waiting)
     del out["service_level_threshold_seconds"], out["service_level_target"]  # per queue only
     return out

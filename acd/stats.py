@@ -22,7 +22,10 @@ _SUMMED = (
     "rejected_empty",
     "left_empty",
     "transferred",
+    "transferred_answered",
+    "hung_up",
     "queued",
+    "abandon_wait_sum",
     "wait_answered_sum",
     "talk_sum",
     "hold_sum",
@@ -33,11 +36,15 @@ _SUMMED = (
 
 class QueueStats:
     __slots__ = (
+        "abandon_wait_sum",
         "abandoned",
+        "abandoned_within",
         "answered",
         "answered_within",
         "handled",
         "hold_sum",
+        "hung_up",
+        "key",
         "left_empty",
         "max_wait",
         "offered",
@@ -51,11 +58,13 @@ class QueueStats:
         "thresholds",
         "timed_out",
         "transferred",
+        "transferred_answered",
         "wait_answered_sum",
         "wrap_sum",
     )
 
     def __init__(self, cfg: QueueConfig) -> None:
+        self.key: tuple[str, float, str] | None = None  # an interval row's (kind, start, name)
         self.configure(cfg)
         self.reset()
 
@@ -65,11 +74,13 @@ class QueueStats:
         self.target = cfg.service_level.target
         if len(getattr(self, "answered_within", ())) != len(self.thresholds):
             self.answered_within = [0] * len(self.thresholds)
+            self.abandoned_within = [0] * len(self.thresholds)
 
     @classmethod
     def combined(cls, parts: list[QueueStats]) -> QueueStats:
         """Counts summed over queues (each call judged by its own queue's first threshold)."""
         total = cls.__new__(cls)
+        total.key = None
         total.thresholds = (0.0,)
         total.target = None
         total.reset()
@@ -77,8 +88,20 @@ class QueueStats:
             for k in _SUMMED:
                 setattr(total, k, getattr(total, k) + getattr(st, k))
             total.answered_within[0] += st.answered_within[0]
+            total.abandoned_within[0] += st.abandoned_within[0]
             total.max_wait = max(total.max_wait, st.max_wait)
         return total
+
+    def absorb(self, other: QueueStats) -> None:
+        """Add another period's counts of the same queue (thresholds as in this one)."""
+        for k in _SUMMED:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
+        if other.thresholds == self.thresholds:
+            for i, n in enumerate(other.answered_within):
+                self.answered_within[i] += n
+            for i, n in enumerate(other.abandoned_within):
+                self.abandoned_within[i] += n
+        self.max_wait = max(self.max_wait, other.max_wait)
 
     def reset(self) -> None:
         self.offered = 0
@@ -90,9 +113,13 @@ class QueueStats:
         self.rejected_full = 0
         self.rejected_empty = 0
         self.left_empty = 0
-        self.transferred = 0  # left the queue by transfer or supervisor hang-up before answer
+        self.transferred = 0  # moved to another queue by a transfer (waiting or answered)
+        self.transferred_answered = 0  # of which an agent had answered (agent transfers)
+        self.hung_up = 0  # hung up by a supervisor or the system before answer
         self.queued = 0  # found no agent free on arrival
         self.answered_within = [0] * len(self.thresholds)
+        self.abandoned_within = [0] * len(self.thresholds)
+        self.abandon_wait_sum = 0.0
         self.wait_answered_sum = 0.0
         self.max_wait = 0.0
         self.talk_sum = 0.0  # hold excluded
@@ -104,6 +131,7 @@ class QueueStats:
         """The counts as JSON-able data (for persistence); :meth:`load_dict` reads them back."""
         out: dict[str, Any] = {k: getattr(self, k) for k in _SUMMED}
         out["answered_within"] = list(self.answered_within)
+        out["abandoned_within"] = list(self.abandoned_within)
         out["thresholds"] = list(self.thresholds)
         out["max_wait"] = self.max_wait
         return out
@@ -115,13 +143,12 @@ class QueueStats:
             if k in data:
                 setattr(self, k, type(getattr(self, k))(data[k]))
         self.max_wait = float(data.get("max_wait", 0.0))
+        same = [float(t) for t in data.get("thresholds", ())] == list(self.thresholds)
+        n = len(self.thresholds)
         within = data.get("answered_within")
-        if within is not None and [float(t) for t in data.get("thresholds", ())] == list(
-            self.thresholds
-        ):
-            self.answered_within = [int(n) for n in within]
-        else:
-            self.answered_within = [0] * len(self.thresholds)
+        self.answered_within = [int(v) for v in within] if same and within else [0] * n
+        within = data.get("abandoned_within")
+        self.abandoned_within = [int(v) for v in within] if same and within else [0] * n
 
     def answered_after(self, wait: float) -> None:
         self.answered += 1
@@ -136,6 +163,15 @@ class QueueStats:
         if wait > self.max_wait:
             self.max_wait = wait
 
+    def abandoned_after(self, wait: float, short: bool) -> None:
+        self.abandoned += 1
+        self.abandon_wait_sum += wait
+        if short:
+            self.short_abandoned += 1
+        for i, t in enumerate(self.thresholds):
+            if wait <= t:
+                self.abandoned_within[i] += 1
+
     def kpis(self, waiting: int) -> dict[str, Any]:
         ended = self.offered - waiting
         sl_base = ended - self.short_abandoned
@@ -149,12 +185,25 @@ class QueueStats:
             "rejected": self.rejected_full + self.rejected_empty,
             "left_empty": self.left_empty,
             "transferred": self.transferred,
+            "transferred_answered": self.transferred_answered,
             "waiting": waiting,
+            "hung_up": self.hung_up,
+            "handled": self.handled,
+            # Answered within T over calls ended less short abandons (the default), and calls
+            # removed from the queue within T (answered or abandoned) over calls ended.
             "service_level": _ratio(self.answered_within[0], sl_base),
+            "service_level_removed": _ratio(
+                self.answered_within[0] + self.abandoned_within[0], ended
+            ),
             "service_level_threshold_seconds": self.thresholds[0],
             "service_level_target": self.target,
             "asa_seconds": _ratio(self.wait_answered_sum, self.answered),
             "aht_seconds": _ratio(self.talk_sum + self.hold_sum + self.wrap_sum, self.handled),
+            "talk_avg_seconds": _ratio(self.talk_sum, self.handled),
+            "hold_avg_seconds": _ratio(self.hold_sum, self.handled),
+            "wrap_avg_seconds": _ratio(self.wrap_sum, self.handled),
+            "avg_abandon_seconds": _ratio(self.abandon_wait_sum, self.abandoned),
+            "transfer_rate": _ratio(self.transferred_answered, self.handled),
             "p_wait": _ratio(self.queued, self.offered),
             "abandon_rate": _ratio(self.abandoned, ended),
             "max_wait_seconds": self.max_wait,
@@ -165,28 +214,60 @@ class QueueStats:
 
 
 class AgentStats:
-    __slots__ = ("answered", "hold_seconds", "missed", "talk_seconds", "time_in", "wrap_seconds")
+    """An agent's figures over a day or an interval. Calls (answered, missed, talk, hold, wrap)
+    count where the call entered its queue; time in each state where it was spent."""
+
+    __slots__ = (
+        "answered",
+        "hold_seconds",
+        "key",
+        "missed",
+        "paused_by",
+        "talk_seconds",
+        "time_in",
+        "wrap_seconds",
+    )
 
     def __init__(self) -> None:
+        self.key: tuple[str, float, str] | None = None  # an interval row's (kind, start, name)
         self.answered = 0
         self.missed = 0
         self.talk_seconds = 0.0  # hold excluded
         self.hold_seconds = 0.0
         self.wrap_seconds = 0.0
         self.time_in = {s.value: 0.0 for s in AgentState}  # keyed by value: cheap to hash
+        self.paused_by: dict[str, float] = {}  # paused seconds by reason code
+
+    def absorb(self, other: AgentStats) -> None:
+        """Add another period's figures of the same agent."""
+        self.answered += other.answered
+        self.missed += other.missed
+        self.talk_seconds += other.talk_seconds
+        self.hold_seconds += other.hold_seconds
+        self.wrap_seconds += other.wrap_seconds
+        for k, v in other.time_in.items():
+            self.time_in[k] += v
+        for k, v in other.paused_by.items():
+            self.paused_by[k] = self.paused_by.get(k, 0.0) + v
 
     def kpis(self) -> dict[str, Any]:
         t = self.time_in
         busy = t["on_call"] + t["wrap_up"]
         available = busy + t["ready"] + t["ringing"]
+        logged_in = sum(v for k, v in t.items() if k != "logged_out")
+        handle = self.talk_seconds + self.hold_seconds + self.wrap_seconds
         return {
             "answered": self.answered,
             "missed": self.missed,
             "talk_seconds": self.talk_seconds,
             "hold_seconds": self.hold_seconds,
             "wrap_seconds": self.wrap_seconds,
+            "aht_seconds": _ratio(handle, self.answered),
             "ready_seconds": t["ready"],
             "paused_seconds": t["paused"],
+            "paused_by_reason": dict(self.paused_by),
+            "logged_in_seconds": logged_in,
+            "calls_per_logged_in_hour": _ratio(self.answered * 3600.0, logged_in),
             "occupancy": _ratio(busy, available),
         }
 
@@ -199,6 +280,7 @@ class AgentStats:
             "hold_seconds": self.hold_seconds,
             "wrap_seconds": self.wrap_seconds,
             "time_in": dict(self.time_in),
+            "paused_by": dict(self.paused_by),
         }
 
     def load_dict(self, data: dict[str, Any]) -> None:
@@ -210,6 +292,7 @@ class AgentStats:
         for k, v in (data.get("time_in") or {}).items():
             if k in self.time_in:
                 self.time_in[k] = float(v)
+        self.paused_by = {str(k): float(v) for k, v in (data.get("paused_by") or {}).items()}
 
 
 def _ratio(num: float, den: float) -> float | None:

@@ -185,7 +185,10 @@ def test_max_wait_times_out_or_overflows() -> None:
     assert cmds == [HangUp("c1", "max wait")]
     rec = c.engine.records[-1]
     assert rec.outcome == "timed_out"
-    assert list(rec.legs) == [("q1", "overflowed"), ("q2", "timed_out")]
+    assert [(leg.queue, leg.outcome, leg.entered, leg.left) for leg in rec.legs] == [
+        ("q1", "overflowed", 0.0, 30.0),
+        ("q2", "timed_out", 30.0, 90.0),
+    ]
 
 
 def test_join_and_leave_when_empty_and_max_length() -> None:

@@ -68,7 +68,9 @@ def test_handled_call_record_waits_for_the_wrap_up_and_has_every_part() -> None:
     assert (r.arrived, r.offered, r.answered, r.ended) == (0.0, 0.0, 5.0, 100.0)
     assert (r.wait_seconds, r.talk_seconds, r.hold_seconds, r.wrap_seconds) == (5, 65, 30, 30)
     assert (r.outcome, r.disposition, r.transfers, r.abandoned_2s) == ("answered", "sale", 0, False)
-    assert r.as_dict()["legs"] == [["q", "answered"]]
+    [leg] = r.as_dict()["legs"]
+    assert (leg["queue"], leg["outcome"], leg["agent_id"]) == ("q", "answered", r.agent_id)
+    assert leg["left"] == r.answered and leg["talk_seconds"] == r.talk_seconds
     # The figures follow the same convention: talk excludes hold, AHT = talk + hold + wrap.
     k = c.kpis("q")
     assert k["aht_seconds"] == pytest.approx(125.0)
@@ -154,7 +156,7 @@ def test_a_transferred_call_has_one_record_with_the_last_agent() -> None:
         30.0,
         2.0,
     )
-    assert r.legs == (("q", "answered"), ("r", "answered"))
+    assert [(leg.queue, leg.outcome) for leg in r.legs] == [("q", "answered"), ("r", "answered")]
 
 
 def test_hold_is_only_for_a_connected_call_and_a_refused_hold_changes_nothing() -> None:

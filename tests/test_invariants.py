@@ -198,6 +198,8 @@ def check(c: Center, oracle: Oracle, n_arrived: int, cmds: list[Command]) -> Non
             + k["rejected"]
             + k["left_empty"]
             + k["transferred"]
+            + k["hung_up"]
+            - k["transferred_answered"]  # answered first: counted there
         )
         assert k["offered"] == ended + k["waiting"], (name, k)
 

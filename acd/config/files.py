@@ -56,3 +56,18 @@ def error_at(path: str | Path | None, loc: Loc, message: str) -> ConfigError:
     except ConfigError:
         line = None
     return ConfigError(message, file=str(path), line=line, field=field)
+
+
+def host_zone() -> str:
+    """The host's IANA time-zone name: ``TZ``, else where ``/etc/localtime`` points, else UTC."""
+    import os
+
+    tz = os.environ.get("TZ", "").lstrip(":")
+    if tz:
+        return tz
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return "UTC"
+    marker = "zoneinfo/"
+    return target.split(marker, 1)[1] if marker in target else "UTC"

@@ -33,7 +33,7 @@ class AgentsMixin(EngineBase):
     def _move(self, a: AgentRt, move: AgentMove, now: float) -> None:
         new = self._check(a, move)
         old = a.state
-        a.stats.time_in[old._value_] += now - max(a.since, self.stats_epoch)
+        self._account(a, now)
         if old is A.READY and new is not A.READY:
             self.router.set_unready(a)
         if old is A.LOGGED_OUT:
@@ -51,6 +51,62 @@ class AgentsMixin(EngineBase):
         if self.hooks is not None:
             self.hooks.agent_state(a)
 
+    def _account(self, a: AgentRt, until: float) -> None:
+        """Count the agent's time in its current state up to ``until``: in today's figures and,
+        split where it crosses interval starts, in each interval's row (not while logged out)."""
+        t = a.acct
+        if until <= t:
+            return
+        st = a.state._value_
+        a.acct = until
+        paused = st == "paused"
+        a.stats.time_in[st] += until - t
+        if paused:
+            by = a.stats.paused_by
+            by[a.pause_reason] = by.get(a.pause_reason, 0.0) + until - t
+        if st == "logged_out":
+            return
+        book = self.book
+        cal = book.cal
+        while t < until:
+            lo = cal.interval(t)
+            end = min(until, lo + cal.length)
+            if a.row_lo != lo or a.row is None:
+                a.row, a.row_lo = book.agent_row(lo, a.id), lo
+            row = a.row
+            row.time_in[st] += end - t
+            if paused:
+                row.paused_by[a.pause_reason] = row.paused_by.get(a.pause_reason, 0.0) + end - t
+            book.dirty.add(row.key)  # type: ignore[arg-type]
+            t = end
+
+    def _interval_tick(self, _: object, now: float) -> None:
+        """An interval starts: agents' time so far goes to the interval that ended, and at the
+        start of a business day today's figures begin afresh."""
+        cal = self.book.cal
+        lo = cal.interval(now)
+        for a in self.agents.values():
+            self._account(a, lo)
+        day = cal.day(now)
+        if day != self.book.today:
+            self.roll_day(day, now)
+        self.timers.set(("ivl", 0), lo + cal.length)
+
+    def roll_day(self, day: str, now: float) -> None:
+        """Start business day ``day``: the day that ends keeps its figures in the book (calls
+        that entered it still count there as they finish)."""
+        book = self.book
+        if book.today:
+            for q in self.queues.values():
+                book.queue_days[(book.today, q.name)] = q.stats
+                q.stats = type(q.stats)(q.cfg)
+            for a in self.agents.values():
+                book.agent_days[(book.today, a.id)] = a.stats
+                a.stats = type(a.stats)()
+        book.today = day
+        book.day_end = book.cal.day_bounds(day)[1]
+        book.prune(now)
+
     def _wrap_done(self, ix: int, now: float) -> None:
         a = self.router.members[ix]
         assert isinstance(a, AgentRt)
@@ -60,11 +116,14 @@ class AgentsMixin(EngineBase):
         self.timers.cancel(("wrap", a.ix))
         if self.notices is not None:
             self._notice_handled(a, now - a.since)
-        if a.since >= self.stats_epoch:
-            a.stats.wrap_seconds += now - a.since
-            if a.wrap_queue is not None:
-                a.wrap_queue.stats.wrap_sum += now - a.since
-        a.wrap_queue = None
+        wrap = now - a.since
+        for s in a.wrap_tallies:
+            s.wrap_sum += wrap
+        for r in a.wrap_rows:
+            r.wrap_seconds += wrap
+            if r.key is not None:
+                self.book.dirty.add(r.key)
+        a.wrap_tallies = a.wrap_rows = ()
         cdr = self._wrap_cdr.pop(a.ix, None)
         if cdr is not None and self.cdr_sink is not None:
             self.cdr_sink(

@@ -14,6 +14,7 @@ from acd.commands import Command
 from acd.config.schema import Config, EscalationStep
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.records import CallDetail
+from acd.reporting.book import IntervalBook
 from acd.states import AgentMove, AgentState
 from acd.timers import Timers
 from routing.members import Alternative
@@ -75,8 +76,10 @@ class EngineBase:
     config: Config
     rng: Random
     router: Router
-    # Timer keys: ("ring", (call_id, agent ix)), ("wrap", ix), ("maxwait"|"esc"|"retry", call_id)
+    # Timer keys: ("ring", (call_id, agent ix)), ("wrap", ix), ("maxwait"|"esc"|"retry", call_id),
+    # ("ivl", 0): the next interval start
     timers: Timers
+    book: IntervalBook  # interval and day figures (acd.reporting.book)
     agents: dict[str, AgentRt]
     queues: dict[str, QueueRt]
     calls: dict[str, CallRt]  # every call in the system: waiting, ringing or connected

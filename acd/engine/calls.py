@@ -12,7 +12,9 @@ from acd.commands import CancelOffer, HangUp, MoveToQueue, OfferCall
 from acd.engine.base import MV, A, EngineBase, requirement_levels
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
+from acd.records import Leg
 from acd.states import FAST_CALL_TRANSITIONS, CallMove, CallState, Outcome
+from acd.stats import AgentStats
 from routing.members import Alternative
 from routing.pools import Pool
 from routing.strategies import Strategy
@@ -78,7 +80,7 @@ class CallsMixin(EngineBase):
         self._call_move(c, CM.ENTER)
         self._set_level(c, 0)
         if c.counted:
-            q.stats.offered += 1
+            self._tally_entry(c, q, now)
         if self.notices is not None:
             self._notice_call("entered", c, None, 0.0)
             self.notices[-1]["caller"] = c.caller
@@ -101,8 +103,35 @@ class CallsMixin(EngineBase):
             self.timers.set(("maxwait", c.id), now + limit)
         if cfg.escalation:
             self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
-        if not self._route_call(c, now) and c.counted:
-            q.stats.queued += 1
+        if not self._route_call(c, now):
+            for s in c.tallies:
+                s.queued += 1
+
+    def _tally_entry(self, c: CallRt, q: QueueRt, now: float) -> None:
+        """Count the call's stay in ``q`` in today's figures and in the interval it entered."""
+        book = self.book
+        if now >= book.day_end or not book.today:  # before the day's first tick
+            self.roll_day(book.cal.day(now), now)
+        lo = book.cal.interval(now)
+        key = (lo, q.name)
+        row = book.queue_rows.get(key) or book.queue_row(q, lo)
+        c.row_lo = lo
+        c.day_key = book.today
+        c.tallies = (q.stats, row)
+        book.dirty.add(row.key)  # type: ignore[arg-type]
+        q.stats.offered += 1
+        row.offered += 1
+
+    def _agent_tallies(self, c: CallRt, a: AgentRt) -> tuple[AgentStats, ...]:
+        """Where an agent's part of a counted call goes: its day's and the call's interval's
+        agent figures (() for a call not counted)."""
+        if not c.tallies:
+            return ()
+        book = self.book
+        row = book.agent_row(c.row_lo, a.id)
+        book.dirty.add(row.key)  # type: ignore[arg-type]
+        day = a.stats if c.day_key == book.today else book.agent_day(c.day_key, a.id)
+        return (day, row)
 
     def _route_call(self, c: CallRt, now: float) -> bool:
         """Offer a waiting call if an agent is free; otherwise make sure it waits in its pools."""
@@ -164,13 +193,12 @@ class CallsMixin(EngineBase):
         self._stop_call_timers(c)
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
-        if c.counted:
-            s = q.stats
+        if c.tallies:
+            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
+        for s in c.tallies:
             s.ended_unanswered(wait)
             if outcome is Outcome.ABANDONED:
-                s.abandoned += 1
-                if wait < q.cfg.short_abandon_seconds:
-                    s.short_abandoned += 1
+                s.abandoned_after(wait, wait < q.cfg.short_abandon_seconds)
             elif outcome is Outcome.TIMED_OUT:
                 s.timed_out += 1
             elif outcome is Outcome.OVERFLOWED:
@@ -181,9 +209,11 @@ class CallsMixin(EngineBase):
                 s.rejected_empty += 1
             elif outcome is Outcome.LEFT_EMPTY:
                 s.left_empty += 1
-            elif outcome in (Outcome.TRANSFERRED, Outcome.HUNG_UP_BY_SYSTEM):
+            elif outcome is Outcome.TRANSFERRED:
                 s.transferred += 1
-        c.legs.append((q.name, outcome))
+            elif outcome is Outcome.HUNG_UP_BY_SYSTEM:
+                s.hung_up += 1
+        c.legs.append(Leg(q.name, outcome.value, c.entered, now))
         if self.notices is not None:
             self._notice_call("left", c, outcome, wait)
         if outcome not in (Outcome.OVERFLOWED, Outcome.TRANSFERRED):
@@ -253,9 +283,11 @@ class CallsMixin(EngineBase):
         q = c.queue
         q.present -= 1
         c.present = False
-        c.legs.append((q.name, Outcome.ANSWERED))
-        if c.counted:
-            q.stats.answered_after(now - c.entered)
+        c.legs.append(Leg(q.name, "answered", c.entered, now, a.id))
+        if c.tallies:
+            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
+        for s in c.tallies:
+            s.answered_after(now - c.entered)
         if self.notices is not None:
             self._notice_call("answered", c, Outcome.ANSWERED, now - c.entered, agent_id=a.id)
         for r in released:
@@ -280,13 +312,16 @@ class CallsMixin(EngineBase):
         a.last_call = c.id
         a.last_queue = q.name
         a.last_talk = talk + hold
-        if c.counted:
-            q.stats.talk_sum += talk
-            q.stats.hold_sum += hold
-            q.stats.handled += 1
-            a.stats.answered += 1
-            a.stats.talk_seconds += talk
-            a.stats.hold_seconds += hold
+        c.legs[-1] = c.legs[-1]._replace(talk_seconds=talk, hold_seconds=hold)
+        rows = self._agent_tallies(c, a)
+        for s in c.tallies:
+            s.talk_sum += talk
+            s.hold_sum += hold
+            s.handled += 1
+        for r in rows:
+            r.answered += 1
+            r.talk_seconds += talk
+            r.hold_seconds += hold
         if end_call:
             self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)
         else:
@@ -294,7 +329,8 @@ class CallsMixin(EngineBase):
         if wrap > 0:
             self._move(a, MV.CALL_END, now)
             self.timers.set(("wrap", a.ix), now + wrap)
-            a.wrap_queue = q if c.counted else None
+            a.wrap_tallies = c.tallies
+            a.wrap_rows = rows
         else:
             if self.notices is not None:
                 self._notice_handled(a, 0.0)
@@ -319,7 +355,8 @@ class CallsMixin(EngineBase):
         del c.ringing[a.ix]
         a.call = None
         a.missed += 1
-        a.stats.missed += 1
+        for r in self._agent_tallies(c, a):
+            r.missed += 1
         c.declined.add(a.ix)
         if notify:
             self._out.append(CancelOffer(c.id, a.id, "no_answer"))

@@ -30,6 +30,8 @@ from acd.engine.views import ViewsMixin
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import InvalidEvent, UnknownEntity
 from acd.records import CallDetail
+from acd.reporting.book import IntervalBook
+from acd.reporting.calendar import BusinessCalendar, calendar_for
 from acd.timers import Timers
 from routing.router import Router
 
@@ -52,8 +54,12 @@ class Engine(
         rng: Random | None = None,
         keep_records: bool = False,
         router_cls: type[Router] = Router,
+        calendar: BusinessCalendar | None = None,
+        keep_days: float | None = None,
     ) -> None:
         self.config = config
+        # Report intervals and business days; the first tick (due at once) sets "today".
+        self.book = IntervalBook(calendar or calendar_for(config), keep_days=keep_days)
         self.rng = rng if rng is not None else Random(0)
         self.router = router_cls(self.rng)
         self.timers = Timers()
@@ -113,7 +119,9 @@ class Engine(
             "maxwait": self._max_wait,
             "esc": self._escalate,
             "retry": self._retry,
+            "ivl": self._interval_tick,
         }
+        self.timers.set(("ivl", 0), 0.0)
 
     def _for_the_dialer(self, e: ev.TrunkState | ev.OutboundPickedUp, now: float) -> None:
         """Nothing to do for the ACD alone: the PBX link and dialer answers are the dialer's."""

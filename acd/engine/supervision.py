@@ -27,6 +27,9 @@ class SupervisionMixin(EngineBase):
             raise InvalidEvent(f"call {c.id!r} is already waiting in queue {e.queue!r}")
         c.transfers += 1
         if c.state is CallState.CONNECTED:
+            for s in c.tallies:
+                s.transferred += 1
+                s.transferred_answered += 1
             self._talk_ended(c, now, end_call=False)
         else:
             self._leave(c, Outcome.TRANSFERRED, now, None)

@@ -8,6 +8,7 @@ from acd.commands import Command
 from acd.engine.base import MV, A, EngineBase
 from acd.entities import CallRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
+from acd.records import Leg
 from acd.states import CallMove, Outcome
 
 
@@ -62,8 +63,9 @@ class TargetedMixin(EngineBase):
         self._set_level(c, 0)
         self.calls[c.id] = c
         if c.counted:
-            q.stats.offered += 1
-            q.stats.answered_after(0.0)
+            self._tally_entry(c, q, now)
+            for s in c.tallies:
+                s.answered_after(0.0)
         if self.notices is not None:
             self._notice_call("entered", c, None, 0.0)
             self.notices[-1]["caller"] = caller
@@ -74,7 +76,7 @@ class TargetedMixin(EngineBase):
         c.agent = a
         c.first_offer = c.answered_at = c.first_answer = now
         c.handled_by = a.id  # the record names the agent and the answer, as for any call
-        c.legs.append((q.name, Outcome.ANSWERED))
+        c.legs.append(Leg(q.name, "answered", now, now, a.id))
         if self.notices is not None:
             self._notice_call("answered", c, Outcome.ANSWERED, 0.0, agent_id=a.id)
         return self._out

@@ -7,7 +7,8 @@ from typing import Any
 
 from acd.engine.base import A, EngineBase
 from acd.entities import AgentRt, CallRt, QueueRt
-from acd.states import AgentState, CallState, Outcome
+from acd.states import AgentState, Outcome
+from acd.stats import AgentStats, QueueStats
 
 
 class ViewsMixin(EngineBase):
@@ -15,25 +16,65 @@ class ViewsMixin(EngineBase):
         """Start counting afresh (after a warm-up); calls that entered before now do not count."""
         self.stats_epoch = now
         for q in self.queues.values():
-            q.stats.reset()
+            q.stats = type(q.stats)(q.cfg)
         for a in self.agents.values():
             a.stats = type(a.stats)()
+            a.acct = max(a.acct, now)
+            a.row, a.row_lo = None, -1.0
+            a.wrap_tallies = a.wrap_rows = ()
         for c in self.calls.values():
             c.counted = False
+            c.tallies = ()
+        book = self.book
+        for rows in (book.queue_rows, book.agent_rows, book.queue_days, book.agent_days):
+            rows.clear()
+        book.dirty.clear()
 
-    def report(self, now: float) -> dict[str, Any]:
+    def counts_today(self, c: CallRt) -> bool:
+        """The call's current queue stay is in today's figures (not a past day's, not warm-up)."""
+        return bool(c.tallies) and c.day_key == self.book.today
+
+    def run_stats(self) -> tuple[dict[str, QueueStats], dict[str, AgentStats]]:
+        """Each queue's and agent's figures over every business day the book still holds (a
+        simulation's whole run), today's included."""
+        queues = {}
+        for name, q in self.queues.items():
+            st = QueueStats(q.cfg)
+            for (_, n), past in self.book.queue_days.items():
+                if n == name:
+                    st.absorb(past)
+            st.absorb(q.stats)
+            queues[name] = st
+        agents = {}
+        for agent_id, a in self.agents.items():
+            ag = AgentStats()
+            for (_, n), past_a in self.book.agent_days.items():
+                if n == agent_id:
+                    ag.absorb(past_a)
+            ag.absorb(a.stats)
+            agents[agent_id] = ag
+        return queues, agents
+
+    def report(self, now: float, *, whole_run: bool = False) -> dict[str, Any]:
+        """Today's figures per queue and agent (``whole_run``: every day the book holds)."""
         waiting: dict[str, int] = dict.fromkeys(self.queues, 0)
         for c in self.calls.values():
-            if c.counted and c.state in (CallState.WAITING, CallState.RINGING):
+            if c.present and (c.tallies if whole_run else self.counts_today(c)):
                 waiting[c.queue.name] += 1
-        queues = {name: q.stats.kpis(waiting[name]) for name, q in self.queues.items()}
+        if whole_run:
+            qstats, astats = self.run_stats()
+        else:
+            qstats = {name: q.stats for name, q in self.queues.items()}
+            astats = {agent_id: a.stats for agent_id, a in self.agents.items()}
+        queues = {name: st.kpis(waiting[name]) for name, st in qstats.items()}
         agents = {}
         for a in self.agents.values():
             # Close the open state interval without changing the agent.
-            t = a.stats.time_in
-            open_part = now - max(a.since, self.stats_epoch)
+            ast = astats[a.id]
+            t = ast.time_in
+            open_part = max(0.0, now - a.acct)
             t[a.state.value] += open_part
-            agents[a.id] = a.stats.kpis()
+            agents[a.id] = ast.kpis()
             t[a.state.value] -= open_part
         return {"queues": queues, "agents": agents}
 
@@ -82,7 +123,7 @@ class ViewsMixin(EngineBase):
     def queue_view(self, q: QueueRt, now: float, waiting_calls: list[CallRt]) -> dict[str, Any]:
         waits = [now - c.entered for c in waiting_calls]
         base = q.levels[0][0]
-        k = q.stats.kpis(sum(1 for c in waiting_calls if c.counted))
+        k = q.stats.kpis(sum(1 for c in waiting_calls if self.counts_today(c)))
         return {
             "name": q.name,
             "strategy": q.cfg.strategy.value,

@@ -271,8 +271,8 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
     def call_view(self, c: CallRt, now: float) -> dict[str, Any]:
         return self.engine.call_view(c, now)
 
-    def report(self, now: float) -> dict[str, Any]:
-        return self.engine.report(now)
+    def report(self, now: float, *, whole_run: bool = False) -> dict[str, Any]:
+        return self.engine.report(now, whole_run=whole_run)
 
     def flush_records(self, now: float) -> int:
         return self.engine.flush_records(now)

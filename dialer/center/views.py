@@ -57,7 +57,7 @@ class ViewsMixin(CenterBase):
             logged = ready = 0.0
             for a in agents:
                 t = dict(a.stats.time_in)
-                t[a.state.value] += now - max(a.since, self.engine.stats_epoch)
+                t[a.state.value] += max(0.0, now - a.acct)
                 logged += sum(v for k, v in t.items() if k != "logged_out")
                 ready += t["ready"]
             out[rt.name] = rt.report(now, logged, ready)

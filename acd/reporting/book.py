@@ -1,0 +1,116 @@
+"""The interval book: each queue's and agent's figures per report interval and per business day.
+
+The engine fills it as events happen, O(1) per event. A call's figures in a queue belong to the
+interval (and business day) in which it entered that queue, whenever they become known (its
+answer, abandonment, talk or wrap-up may come intervals later). An agent's time in each state
+belongs to the intervals it was spent in; its calls belong to the interval the call entered.
+
+Rows are :class:`acd.stats.QueueStats` and :class:`acd.stats.AgentStats`; the day's figures of
+a queue are its ``QueueRt.stats`` (today) until the day rolls over, then kept here. ``dirty``
+holds the rows changed since a persister last drained them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from acd.reporting.calendar import BusinessCalendar
+from acd.stats import AgentStats, QueueStats
+
+if TYPE_CHECKING:
+    from acd.entities import QueueRt
+
+QueueKey = tuple[float, str]  # (interval start, queue)
+AgentKey = tuple[float, str]  # (interval start, agent id)
+
+
+class IntervalBook:
+    __slots__ = (
+        "agent_days",
+        "agent_rows",
+        "cal",
+        "day_end",
+        "dirty",
+        "keep_days",
+        "queue_days",
+        "queue_rows",
+        "today",
+    )
+
+    def __init__(self, cal: BusinessCalendar, *, keep_days: float | None = None) -> None:
+        self.cal = cal
+        self.queue_rows: dict[QueueKey, QueueStats] = {}
+        self.agent_rows: dict[AgentKey, AgentStats] = {}
+        # Past days' figures (today's live on QueueRt.stats / AgentRt.stats): (date, name).
+        self.queue_days: dict[tuple[str, str], QueueStats] = {}
+        self.agent_days: dict[tuple[str, str], AgentStats] = {}
+        self.dirty: set[tuple[str, float, str]] = set()  # ("queue"|"agent", start, name)
+        self.keep_days = keep_days  # rows kept in memory (None: all; the store keeps the rest)
+        self.today = ""  # the business date of today's figures ("" until the first tick)
+        self.day_end = 0.0  # when it ends, engine time
+
+    def queue_row(self, q: QueueRt, start: float) -> QueueStats:
+        key = (start, q.name)
+        row = self.queue_rows.get(key)
+        if row is None:
+            row = self.queue_rows[key] = QueueStats(q.cfg)
+            row.key = ("queue", start, q.name)
+        return row
+
+    def agent_row(self, start: float, agent_id: str) -> AgentStats:
+        key = (start, agent_id)
+        row = self.agent_rows.get(key)
+        if row is None:
+            row = self.agent_rows[key] = AgentStats()
+            row.key = ("agent", start, agent_id)
+        return row
+
+    def agent_day(self, day: str, agent_id: str) -> AgentStats:
+        key = (day, agent_id)
+        st = self.agent_days.get(key)
+        if st is None:
+            st = self.agent_days[key] = AgentStats()
+        return st
+
+    def prune(self, now: float) -> None:
+        """Forget rows older than ``keep_days`` (a store keeps them for reports)."""
+        if self.keep_days is None:
+            return
+        cut = now - self.keep_days * 86400.0
+        for rows in (self.queue_rows, self.agent_rows):
+            for key in [k for k in rows if k[0] < cut]:
+                del rows[key]
+        lo = self.cal.day(cut)
+        for days in (self.queue_days, self.agent_days):
+            for dkey in [k for k in days if k[0] < lo]:
+                del days[dkey]
+
+    def drain(self) -> list[dict[str, Any]]:
+        """The rows changed since the last drain, as stored rows (see :func:`row_record`)."""
+        out = []
+        for kind, start, name in sorted(self.dirty):
+            row: QueueStats | AgentStats | None
+            if kind == "queue":
+                row = self.queue_rows.get((start, name))
+            else:
+                row = self.agent_rows.get((start, name))
+            if row is not None:
+                out.append(row_record(self.cal, kind, start, name, row))
+        self.dirty.clear()
+        return out
+
+
+def row_record(
+    cal: BusinessCalendar, kind: str, start: float, name: str, row: QueueStats | AgentStats
+) -> dict[str, Any]:
+    """A row as stored: what it is, when (business date, start as Unix time and local ISO
+    time), and its counts (``to_dict``)."""
+    return {
+        "group": kind,
+        "name": name,
+        "date": cal.day(start),
+        "start": cal.unix(start),
+        "local": cal.label(start),
+        "minutes": int(cal.length // 60),
+        "counts": row.to_dict(),
+    }
