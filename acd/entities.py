@@ -27,6 +27,7 @@ class AgentRt(Member):
         "pending",
         "retiring",
         "row",
+        "row_hi",
         "row_lo",
         "since",
         "state",
@@ -49,7 +50,8 @@ class AgentRt(Member):
         self.stats = AgentStats()
         self.acct = 0.0  # time in state counted up to here (acd.reporting.book)
         self.row: AgentStats | None = None  # the interval row time in state goes to
-        self.row_lo = -1.0  # its start
+        self.row_lo = -1.0  # its start and end
+        self.row_hi = -1.0
         # Where the running wrap-up counts: the call's queue tallies and agent rows.
         self.wrap_tallies: tuple[QueueStats, ...] = ()
         self.wrap_rows: tuple[AgentStats, ...] = ()

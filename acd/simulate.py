@@ -36,6 +36,7 @@ def build(
     pacers: dict[str, Any] | None = None,
     base_dir: Path | None = None,
     source: str | Path | None = None,
+    intervals: bool = True,
 ) -> tuple[Core, SimulatedTrunk, SimulationDriver]:
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
@@ -57,10 +58,16 @@ def build(
             dnc=dnc,
             lead_epoch=sim_epoch(sim),
             calendar=calendar,
+            intervals=intervals,
         )
     else:
         core = Engine(
-            config, rng=rng, keep_records=keep_records, router_cls=router_cls, calendar=calendar
+            config,
+            rng=rng,
+            keep_records=keep_records,
+            router_cls=router_cls,
+            calendar=calendar,
+            intervals=intervals,
         )
     trunk = SimulatedTrunk(config, sim, seed=seed)
     for a in config.agents:
@@ -80,8 +87,10 @@ def run_scenario(
     pacers: dict[str, Any] | None = None,
     base_dir: Path | None = None,
     source: str | Path | None = None,
+    intervals: bool = True,
 ) -> dict[str, Any]:
-    """Simulate the scenario's day; return the KPI report (without wall-clock figures)."""
+    """Simulate the scenario's day; return the KPI report (without wall-clock figures).
+    ``intervals`` off keeps day figures only (to measure what interval rows cost)."""
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
     if hours is not None:
@@ -93,7 +102,13 @@ def run_scenario(
     sim = config.simulation
     assert sim is not None
     core, trunk, driver = build(
-        config, seed=seed, router_cls=router_cls, pacers=pacers, base_dir=base_dir, source=source
+        config,
+        seed=seed,
+        router_cls=router_cls,
+        pacers=pacers,
+        base_dir=base_dir,
+        source=source,
+        intervals=intervals,
     )
     engine = core.engine
     until = sim.hours * 3600.0

@@ -33,7 +33,17 @@ class AgentsMixin(EngineBase):
     def _move(self, a: AgentRt, move: AgentMove, now: float) -> None:
         new = self._check(a, move)
         old = a.state
-        self._account(a, now)
+        t = a.acct
+        if now > t:  # time in the old state: today's figures and the interval row (inline: hot)
+            dt = now - t
+            st = old._value_
+            a.acct = now
+            a.stats.time_in[st] += dt
+            row = a.row
+            if row is None or st == "paused" or t < a.row_lo or now > a.row_hi:
+                self._account_rest(a, t, now, st)
+            else:
+                row.time_in[st] += dt
         if old is A.READY and new is not A.READY:
             self.router.set_unready(a)
         if old is A.LOGGED_OUT:
@@ -52,19 +62,24 @@ class AgentsMixin(EngineBase):
             self.hooks.agent_state(a)
 
     def _account(self, a: AgentRt, until: float) -> None:
-        """Count the agent's time in its current state up to ``until``: in today's figures and,
-        split where it crosses interval starts, in each interval's row (not while logged out)."""
+        """Count the agent's time in its current state up to ``until`` (as ``_move`` does)."""
         t = a.acct
         if until <= t:
             return
         st = a.state._value_
         a.acct = until
-        paused = st == "paused"
         a.stats.time_in[st] += until - t
+        self._account_rest(a, t, until, st)
+
+    def _account_rest(self, a: AgentRt, t: float, until: float, st: str) -> None:
+        """The rest of counting [t, until) in state ``st`` once today's time_in has it: pause
+        reasons, and interval rows split where the time crosses interval starts (none while
+        logged out)."""
+        paused = st == "paused"
         if paused:
             by = a.stats.paused_by
             by[a.pause_reason] = by.get(a.pause_reason, 0.0) + until - t
-        if st == "logged_out":
+        if st == "logged_out" or not self.intervals:
             return
         book = self.book
         cal = book.cal
@@ -72,12 +87,11 @@ class AgentsMixin(EngineBase):
             lo = cal.interval(t)
             end = min(until, lo + cal.length)
             if a.row_lo != lo or a.row is None:
-                a.row, a.row_lo = book.agent_row(lo, a.id), lo
+                a.row, a.row_lo, a.row_hi = book.agent_row(lo, a.id), lo, lo + cal.length
             row = a.row
             row.time_in[st] += end - t
             if paused:
                 row.paused_by[a.pause_reason] = row.paused_by.get(a.pause_reason, 0.0) + end - t
-            book.dirty.add(row.key)  # type: ignore[arg-type]
             t = end
 
     def _interval_tick(self, _: object, now: float) -> None:
@@ -121,8 +135,6 @@ class AgentsMixin(EngineBase):
             s.wrap_sum += wrap
         for r in a.wrap_rows:
             r.wrap_seconds += wrap
-            if r.key is not None:
-                self.book.dirty.add(r.key)
         a.wrap_tallies = a.wrap_rows = ()
         cdr = self._wrap_cdr.pop(a.ix, None)
         if cdr is not None and self.cdr_sink is not None:

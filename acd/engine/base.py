@@ -80,6 +80,7 @@ class EngineBase:
     # ("ivl", 0): the next interval start
     timers: Timers
     book: IntervalBook  # interval and day figures (acd.reporting.book)
+    intervals: bool  # interval rows kept (day figures always are)
     agents: dict[str, AgentRt]
     queues: dict[str, QueueRt]
     calls: dict[str, CallRt]  # every call in the system: waiting, ringing or connected

@@ -112,13 +112,16 @@ class CallsMixin(EngineBase):
         book = self.book
         if now >= book.day_end or not book.today:  # before the day's first tick
             self.roll_day(book.cal.day(now), now)
+        c.day_key = book.today
+        if not self.intervals:
+            c.tallies = (q.stats,)
+            q.stats.offered += 1
+            return
         lo = book.cal.interval(now)
         key = (lo, q.name)
         row = book.queue_rows.get(key) or book.queue_row(q, lo)
         c.row_lo = lo
-        c.day_key = book.today
         c.tallies = (q.stats, row)
-        book.dirty.add(row.key)  # type: ignore[arg-type]
         q.stats.offered += 1
         row.offered += 1
 
@@ -128,9 +131,12 @@ class CallsMixin(EngineBase):
         if not c.tallies:
             return ()
         book = self.book
-        row = book.agent_row(c.row_lo, a.id)
-        book.dirty.add(row.key)  # type: ignore[arg-type]
         day = a.stats if c.day_key == book.today else book.agent_day(c.day_key, a.id)
+        if not self.intervals:
+            return (day,)
+        row = (
+            a.row if a.row_lo == c.row_lo and a.row is not None else book.agent_row(c.row_lo, a.id)
+        )
         return (day, row)
 
     def _route_call(self, c: CallRt, now: float) -> bool:
@@ -193,8 +199,6 @@ class CallsMixin(EngineBase):
         self._stop_call_timers(c)
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
-        if c.tallies:
-            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
         for s in c.tallies:
             s.ended_unanswered(wait)
             if outcome is Outcome.ABANDONED:
@@ -284,8 +288,6 @@ class CallsMixin(EngineBase):
         q.present -= 1
         c.present = False
         c.legs.append(Leg(q.name, "answered", c.entered, now, a.id))
-        if c.tallies:
-            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
         for s in c.tallies:
             s.answered_after(now - c.entered)
         if self.notices is not None:

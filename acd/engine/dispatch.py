@@ -56,8 +56,10 @@ class Engine(
         router_cls: type[Router] = Router,
         calendar: BusinessCalendar | None = None,
         keep_days: float | None = None,
+        intervals: bool = True,
     ) -> None:
         self.config = config
+        self.intervals = intervals  # off only to measure what interval rows cost (benchmarks)
         # Report intervals and business days; the first tick (due at once) sets "today".
         self.book = IntervalBook(calendar or calendar_for(config), keep_days=keep_days)
         self.rng = rng if rng is not None else Random(0)

@@ -20,7 +20,7 @@ class ViewsMixin(EngineBase):
         for a in self.agents.values():
             a.stats = type(a.stats)()
             a.acct = max(a.acct, now)
-            a.row, a.row_lo = None, -1.0
+            a.row, a.row_lo, a.row_hi = None, -1.0, -1.0
             a.wrap_tallies = a.wrap_rows = ()
         for c in self.calls.values():
             c.counted = False
@@ -29,6 +29,22 @@ class ViewsMixin(EngineBase):
         for rows in (book.queue_rows, book.agent_rows, book.queue_days, book.agent_days):
             rows.clear()
         book.dirty.clear()
+
+    def open_rows(self) -> list[QueueStats | AgentStats]:
+        """Interval rows that calls in the engine or running wrap-ups may still change."""
+        out: list[QueueStats | AgentStats] = []
+        rows = self.book.agent_rows
+        for c in self.calls.values():
+            if len(c.tallies) > 1:
+                out.append(c.tallies[1])
+                if c.agent is not None:
+                    r = rows.get((c.row_lo, c.agent.id))
+                    if r is not None:
+                        out.append(r)
+        for a in self.agents.values():
+            out.extend(a.wrap_tallies[1:])
+            out.extend(a.wrap_rows[1:])
+        return out
 
     def counts_today(self, c: CallRt) -> bool:
         """The call's current queue stay is in today's figures (not a past day's, not warm-up)."""

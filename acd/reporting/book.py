@@ -6,12 +6,17 @@ answer, abandonment, talk or wrap-up may come intervals later). An agent's time 
 belongs to the intervals it was spent in; its calls belong to the interval the call entered.
 
 Rows are :class:`acd.stats.QueueStats` and :class:`acd.stats.AgentStats`; the day's figures of
-a queue are its ``QueueRt.stats`` (today) until the day rolls over, then kept here. ``dirty``
-holds the rows changed since a persister last drained them.
+a queue are its ``QueueRt.stats`` (today) until the day rolls over, then kept here.
+
+Nothing on the hot path marks rows as changed. A row can change only while it is the current
+or the previous interval's (time in state, arrivals), or through a call still in the engine or an
+agent still in its wrap-up: :meth:`drain` takes those (the engine names the last two), plus the
+rows in ``dirty``, where a change from outside (a late score, a correction) is recorded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from acd.reporting.calendar import BusinessCalendar
@@ -28,6 +33,7 @@ class IntervalBook:
     __slots__ = (
         "agent_days",
         "agent_rows",
+        "by_start",
         "cal",
         "day_end",
         "dirty",
@@ -44,6 +50,7 @@ class IntervalBook:
         # Past days' figures (today's live on QueueRt.stats / AgentRt.stats): (date, name).
         self.queue_days: dict[tuple[str, str], QueueStats] = {}
         self.agent_days: dict[tuple[str, str], AgentStats] = {}
+        self.by_start: dict[float, list[QueueStats | AgentStats]] = {}  # rows by interval
         self.dirty: set[tuple[str, float, str]] = set()  # ("queue"|"agent", start, name)
         self.keep_days = keep_days  # rows kept in memory (None: all; the store keeps the rest)
         self.today = ""  # the business date of today's figures ("" until the first tick)
@@ -55,6 +62,7 @@ class IntervalBook:
         if row is None:
             row = self.queue_rows[key] = QueueStats(q.cfg)
             row.key = ("queue", start, q.name)
+            self.by_start.setdefault(start, []).append(row)
         return row
 
     def agent_row(self, start: float, agent_id: str) -> AgentStats:
@@ -63,6 +71,7 @@ class IntervalBook:
         if row is None:
             row = self.agent_rows[key] = AgentStats()
             row.key = ("agent", start, agent_id)
+            self.by_start.setdefault(start, []).append(row)
         return row
 
     def agent_day(self, day: str, agent_id: str) -> AgentStats:
@@ -80,15 +89,26 @@ class IntervalBook:
         for rows in (self.queue_rows, self.agent_rows):
             for key in [k for k in rows if k[0] < cut]:
                 del rows[key]
+        for start in [s for s in self.by_start if s < cut]:
+            del self.by_start[start]
         lo = self.cal.day(cut)
         for days in (self.queue_days, self.agent_days):
             for dkey in [k for k in days if k[0] < lo]:
                 del days[dkey]
 
-    def drain(self) -> list[dict[str, Any]]:
-        """The rows changed since the last drain, as stored rows (see :func:`row_record`)."""
+    def drain(
+        self, now: float, open_rows: Iterable[QueueStats | AgentStats] = ()
+    ) -> list[dict[str, Any]]:
+        """The rows that may have changed since the last drain, as stored rows (see
+        :func:`row_record`): the current and previous interval's, ``open_rows`` (the rows of
+        calls in the engine and of running wrap-ups: ``Engine.open_rows``) and ``dirty``."""
+        lo = self.cal.interval(now)
+        keys = set(self.dirty)
+        for start in (lo - self.cal.length, lo):
+            keys.update(r.key for r in self.by_start.get(start, ()) if r.key is not None)
+        keys.update(r.key for r in open_rows if r.key is not None)
         out = []
-        for kind, start, name in sorted(self.dirty):
+        for kind, start, name in sorted(keys):
             row: QueueStats | AgentStats | None
             if kind == "queue":
                 row = self.queue_rows.get((start, name))

@@ -10,6 +10,7 @@ leaves it.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -55,10 +56,11 @@ class BusinessCalendar:
         """The start (engine time) of the interval holding ``t``."""
         if self._lo <= t < self._hi:
             return self._lo
-        local = datetime.fromtimestamp(t + self.epoch, self.zone)
-        off = local.utcoffset()
-        wall = t + self.epoch + (off.total_seconds() if off is not None else 0.0)
-        lo = t - wall % self.length
+        u = t + self.epoch
+        off = datetime.fromtimestamp(u, self.zone).utcoffset()
+        shift = off.total_seconds() if off is not None else 0.0
+        # Whole seconds: the start is the same float for every t in the interval.
+        lo = math.floor((u + shift) / self.length) * self.length - shift - self.epoch
         if t >= self._lo:  # moving forward: cache the new interval
             self._lo, self._hi = lo, lo + self.length
         return lo

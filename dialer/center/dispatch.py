@@ -55,6 +55,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         lead_epoch: float = 0.0,
         call_prefix: str = "",
         calendar: BusinessCalendar | None = None,
+        intervals: bool = True,
     ) -> None:
         queues = [*config.queues, *(campaign_queue(c) for c in config.campaigns)]
         self.config = config
@@ -64,6 +65,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             keep_records=keep_records,
             router_cls=router_cls,
             calendar=calendar,
+            intervals=intervals,
         )
         self.engine.hooks = self
         self._notices: list[dict[str, Any]] | None = None
