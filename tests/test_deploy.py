@@ -200,7 +200,7 @@ def test_dashboard_has_the_rows_and_panels(dashboard: dict[str, Any]) -> None:
     assert 36 <= dashboard["schemaVersion"] <= 41
     panels = list(walk_panels(dashboard["panels"]))
     rows = [p["title"] for p in panels if p["type"] == "row"]
-    assert rows == ["Queues", "Agents", "Dialer", "Daemon health"]
+    assert rows == ["Queues", "Intervals and occupancy", "Agents", "Dialer", "Daemon health"]
     titles = {p["title"] for p in panels}
     for title in (
         "Callers waiting",
@@ -215,6 +215,9 @@ def test_dashboard_has_the_rows_and_panels(dashboard: dict[str, Any]) -> None:
         "Telephony adapter",
         "Adapter reconnects",
         "Routing decision latency",
+        "Last interval's service level vs target",
+        "ASA: today and last interval",
+        "Occupancy today",
     ):
         assert title in titles
     ids = [p["id"] for p in panels]

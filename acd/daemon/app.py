@@ -358,11 +358,20 @@ def build_app(
     def campaigns() -> list[dict[str, Any]]:
         return d.driver.engine.campaigns_view(d.driver.now()) if d.driver else []
 
+    def figures() -> dict[str, Any]:
+        if d.driver is None:
+            return {}
+        fig = d.driver.engine.engine.interval_figures(d.driver.now())
+        inbound = {q.name for q in d.config.queues}  # not the campaigns' internal queues
+        fig["queues"] = {k: v for k, v in fig["queues"].items() if k in inbound}
+        return fig
+
     metrics.attach(
         lambda: d.driver.engine.snapshot(d.driver.now()) if d.driver else _empty_snapshot(),
         lambda: dict(d.adapters),
         campaigns,
         lambda: {"role": d.role, **d.store_health()},
+        figures,
     )
     api.add_routes(app, config.daemon)
     app.cleanup_ctx.append(engine_ctx)

@@ -23,11 +23,13 @@ class SnapshotCollector(Collector):
         adapters: Callable[[], dict[str, bool]],
         campaigns: Callable[[], list[dict[str, Any]]] = list,
         health: Callable[[], dict[str, Any]] = dict,
+        figures: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         self._snapshot = snapshot
         self._adapters = adapters
         self._campaigns = campaigns
         self._health = health
+        self._figures = figures
 
     def collect(self) -> Iterable[Metric]:
         snap = self._snapshot()
@@ -52,6 +54,9 @@ class SnapshotCollector(Collector):
             "qa": GaugeMetricFamily(
                 "acd_queue_agents", "Agents who can serve the queue", labels=["queue", "state"]
             ),
+            "asa": GaugeMetricFamily(
+                "acd_asa_seconds", "Average speed of answer today", labels=["queue"]
+            ),
         }
         for q in snap["queues"]:
             name = q["name"]
@@ -64,7 +69,10 @@ class SnapshotCollector(Collector):
             g["lw"].add_metric([name], q["longest_wait_seconds"])
             g["qa"].add_metric([name, "logged_in"], q["agents"]["logged_in"])
             g["qa"].add_metric([name, "ready"], q["agents"]["ready"])
+            if q.get("asa_seconds") is not None:
+                g["asa"].add_metric([name], q["asa_seconds"])
         yield from g.values()
+        yield from self._interval_metrics(self._figures())
         agents = GaugeMetricFamily("acd_agents", "Agents by state", labels=["state"])
         for state, n in snap["agent_states"].items():
             agents.add_metric([state], n)
@@ -117,6 +125,39 @@ class SnapshotCollector(Collector):
                 "acd_store_spooled_batches",
                 "Batches in the local spool waiting for Redis",
                 value=float(h.get("spooled", 0)),
+            )
+
+    @staticmethod
+    def _interval_metrics(fig: dict[str, Any]) -> Iterable[Metric]:
+        """The last closed interval per queue, and today's occupancy center-wide."""
+        if not fig:
+            return
+        sl = GaugeMetricFamily(
+            "acd_interval_service_level_ratio",
+            "Service level of the last closed report interval",
+            labels=["queue"],
+        )
+        asa = GaugeMetricFamily(
+            "acd_interval_asa_seconds", "ASA of the last closed report interval", labels=["queue"]
+        )
+        offered = GaugeMetricFamily(
+            "acd_interval_offered", "Calls offered in the last closed interval", labels=["queue"]
+        )
+        for name, k in fig["queues"].items():
+            offered.add_metric([name], k["offered"])
+            if k["service_level"] is not None:
+                sl.add_metric([name], k["service_level"])
+            if k["asa_seconds"] is not None:
+                asa.add_metric([name], k["asa_seconds"])
+        yield from (sl, asa, offered)
+        # Center-wide only: labels stay bounded (no agent ids; per agent: the API and the wall).
+        busy = sum(t["busy"] for t in fig["agents"].values())
+        available = sum(t["available"] for t in fig["agents"].values())
+        if available > 0:
+            yield GaugeMetricFamily(
+                "acd_occupancy_ratio",
+                "Today, all agents: on a call or in wrap-up over that plus ready and ringing",
+                value=busy / available,
             )
 
 
@@ -196,8 +237,9 @@ class Metrics:
         adapters: Callable[[], dict[str, bool]],
         campaigns: Callable[[], list[dict[str, Any]]] = list,
         health: Callable[[], dict[str, Any]] = dict,
+        figures: Callable[[], dict[str, Any]] = dict,
     ) -> None:
-        self.registry.register(SnapshotCollector(snapshot, adapters, campaigns, health))
+        self.registry.register(SnapshotCollector(snapshot, adapters, campaigns, health, figures))
 
     def observe(self, notices: list[dict[str, Any]]) -> None:
         for n in notices:

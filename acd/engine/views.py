@@ -30,6 +30,29 @@ class ViewsMixin(EngineBase):
             rows.clear()
         book.dirty.clear()
 
+    def interval_figures(self, now: float) -> dict[str, Any]:
+        """The last closed interval's figures per queue (its start, local label and length),
+        and each agent's occupancy today: what metrics and alerts watch between reports."""
+        cal = self.book.cal
+        start = cal.interval(now) - cal.length
+        queues = {}
+        for name, q in self.queues.items():
+            row = self.book.queue_rows.get((start, name))
+            queues[name] = (row if row is not None else QueueStats(q.cfg)).kpis(0)
+        agents = {}
+        for a in self.agents.values():
+            t = dict(a.stats.time_in)
+            t[a.state.value] += max(0.0, now - a.acct)
+            busy = t["on_call"] + t["wrap_up"]
+            agents[a.id] = {"busy": busy, "available": busy + t["ready"] + t["ringing"]}
+        return {
+            "start": cal.unix(start),
+            "local": cal.label(start),
+            "minutes": int(cal.length // 60),
+            "queues": queues,
+            "agents": agents,
+        }
+
     def open_rows(self) -> list[QueueStats | AgentStats]:
         """Interval rows that calls in the engine or running wrap-ups may still change."""
         out: list[QueueStats | AgentStats] = []
