@@ -141,6 +141,7 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     )
     d.driver, d.trunk, d.adapter, d.persistence = driver, trunk, adapter, persistence
     d.metrics.declare_queues(engine.queues)
+    d.metrics.declare_campaigns(engine.campaigns)
     if adapter is not None:
         driver.submit(ev.TrunkState(False))  # until the adapter has connected and resynced
     if persistence is not None:

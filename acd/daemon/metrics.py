@@ -231,6 +231,11 @@ class Metrics:
                 self.wait.labels(q, outcome)
             self.handle.labels(q)
 
+    def declare_campaigns(self, campaigns: Iterable[str]) -> None:
+        """The campaigns' labelled series at 0 from the start (as :meth:`declare_queues`)."""
+        for c in campaigns:
+            self.dead_air.labels(c)
+
     def attach(
         self,
         snapshot: Callable[[], dict[str, Any]],

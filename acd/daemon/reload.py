@@ -54,6 +54,7 @@ def apply_config(d: Daemon, new: Config) -> dict[str, Any]:
     d.config = new
     d.reloads += 1
     d.metrics.declare_queues(d.driver.engine.queues)  # a queue added by the reload
+    d.metrics.declare_campaigns(d.driver.engine.campaigns)
     d.driver.rearm()  # the new config may move the next deadline
     log.info("config reloaded: %s", json.dumps(changes))
     return {"reloaded": True, "changes": changes}

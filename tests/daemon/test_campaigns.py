@@ -80,3 +80,13 @@ async def test_campaigns_listed_paused_resumed_and_measured(capi: Api) -> None:
     assert 'dialer_calls_total{campaign="renewals",outcome="busy"} 1.0' in text
     assert 'dialer_abandonment_ratio{campaign="renewals",window="24h"} 0.0' in text
     assert 'dialer_dial_ratio{campaign="renewals"}' in text
+
+
+async def test_every_campaign_series_exists_at_zero_before_its_first_call(capi: Api) -> None:
+    """rate() and increase() need the series before the first increment to count it."""
+    async with capi.session.get(capi.url("/metrics")) as r:
+        text = await r.text()
+    for outcome in ("human", "machine", "no_answer", "busy", "failed", "abandoned"):
+        line = f'dialer_calls_total{{campaign="renewals",outcome="{outcome}"}} 0.0'
+        assert line in text, line
+    assert 'dialer_dead_air_seconds_count{campaign="renewals"} 0.0' in text
