@@ -140,12 +140,14 @@ class CallRt(Waiter):
 
 
 class QueueRt:
-    __slots__ = ("cfg", "closed", "levels", "name", "present", "stats")
+    __slots__ = ("cfg", "closed", "levels", "name", "present", "row", "row_hi", "row_lo", "stats")
 
     def __init__(self, cfg: QueueConfig) -> None:
         self.cfg = cfg
         self.name = cfg.name
         self.stats = QueueStats(cfg)
+        self.row: QueueStats | None = None  # the current interval's row, cached: [row_lo, row_hi)
+        self.row_lo = self.row_hi = 0.0
         self.present = 0  # calls in the queue: waiting or ringing
         self.closed = False  # removed from the config: takes no new calls, drains
         # Per escalation level (0 = on entry): the pools a call without extra skills uses.

@@ -213,6 +213,9 @@ class QueueStats:
         return out
 
 
+_NO_TIME = {s.value: 0.0 for s in AgentState}
+
+
 class AgentStats:
     """An agent's figures over a day or an interval. Calls (answered, missed, talk, hold, wrap)
     count where the call entered its queue; time in each state where it was spent."""
@@ -235,7 +238,7 @@ class AgentStats:
         self.talk_seconds = 0.0  # hold excluded
         self.hold_seconds = 0.0
         self.wrap_seconds = 0.0
-        self.time_in = {s.value: 0.0 for s in AgentState}  # keyed by value: cheap to hash
+        self.time_in = dict(_NO_TIME)  # keyed by state value: cheap to hash
         self.paused_by: dict[str, float] = {}  # paused seconds by reason code
 
     def absorb(self, other: AgentStats) -> None:

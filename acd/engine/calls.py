@@ -117,10 +117,12 @@ class CallsMixin(EngineBase):
             c.tallies = (q.stats,)
             q.stats.offered += 1
             return
-        lo = book.cal.interval(now)
-        key = (lo, q.name)
-        row = book.queue_rows.get(key) or book.queue_row(q, lo)
-        c.row_lo = lo
+        row = q.row
+        if row is None or not q.row_lo <= now < q.row_hi:
+            lo = book.cal.interval(now)
+            row = book.queue_row(q, lo)
+            q.row, q.row_lo, q.row_hi = row, lo, lo + book.cal.length
+        c.row_lo = q.row_lo
         c.tallies = (q.stats, row)
         q.stats.offered += 1
         row.offered += 1

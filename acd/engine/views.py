@@ -17,6 +17,7 @@ class ViewsMixin(EngineBase):
         self.stats_epoch = now
         for q in self.queues.values():
             q.stats = type(q.stats)(q.cfg)
+            q.row = None
         for a in self.agents.values():
             a.stats = type(a.stats)()
             a.acct = max(a.acct, now)
