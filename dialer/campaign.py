@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from acd.config.schema import Campaign, Queue
+from acd.reporting.book import IntervalBook
 from dialer.abandonment import DAY, AbandonLedger
+from dialer.figures import CampaignStats
 from dialer.leadsource import LeadSource
 from dialer.pacing import Estimates, Pacer, Power, Predictive, Progressive
 
@@ -90,6 +92,12 @@ class CampaignRuntime:
         self.day_drops = 0
         self.dial_times: deque[float] = deque()
         self.started = -1.0
+        # Interval rows (dialer.figures): the engine's book, set by the Center; each attempt's
+        # row (the interval it was dialed in) until the attempt is settled.
+        self.book: IntervalBook | None = None
+        self.call_rows: dict[str, CampaignStats] = {}
+        self.day_key = ""
+        self.day_leads: set[str] = set()
 
     def new_call_id(self) -> str:
         self.seq += 1
@@ -110,6 +118,13 @@ class CampaignRuntime:
         self.inflight[call_id] = (lead_id, number, now)
         self.fig.dialed += 1
         self.fig.leads_touched.add(lead_id)
+        if self.book is not None:
+            if self.book.today != self.day_key:  # distinct leads per business day
+                self.day_key, self.day_leads = self.book.today, set()
+            self.day_leads.add(lead_id)
+            row = self.book.campaign_row(self.book.cal.interval(now), self.name, CampaignStats)
+            row.dials += 1
+            self.call_rows[call_id] = row
         self.attempts[lead_id] = self.attempts.get(lead_id, 0) + 1
 
     def resolved(self, call_id: str, outcome: str, now: float) -> tuple[str, str] | None:
@@ -120,6 +135,11 @@ class CampaignRuntime:
         lead_id, number, dialed_at = item
         est = self.est
         setattr(self.fig, outcome, getattr(self.fig, outcome) + 1)
+        row = (
+            self.call_rows.get(call_id) if outcome == "human" else self.call_rows.pop(call_id, None)
+        )
+        if row is not None:
+            setattr(row, outcome, getattr(row, outcome) + 1)
         est.p_human.observe(outcome == "human")
         est.p_machine.observe(outcome == "machine")
         est.p_no_answer.observe(outcome == "no_answer")
@@ -138,6 +158,8 @@ class CampaignRuntime:
     def connected(self, call_id: str, agent_id: str, now: float) -> None:
         if call_id in self.answered:
             self.fig.connected += 1
+            if (row := self.call_rows.get(call_id)) is not None:
+                row.connected += 1
             self.connect_at[agent_id] = now
             self.agent_call[agent_id] = call_id
             self._recent(now, drop=False)
@@ -149,6 +171,8 @@ class CampaignRuntime:
             return
         self.numbers.pop(call_id, None)
         self.fig.abandoned += 1
+        if (row := self.call_rows.pop(call_id, None)) is not None:
+            row.abandoned += 1
         self.ledger.abandon(now)
         self.day_drops += 1
         self._recent(now, drop=True)
@@ -160,6 +184,9 @@ class CampaignRuntime:
             return
         self.fig.talk_seconds += talk
         self.fig.contacts += 1
+        if (row := self.call_rows.get(call_id)) is not None:
+            row.talk_seconds += talk
+            row.contacts += 1
         dispo = self.dispo.pop(call_id, None)
         if dispo is not None:
             self._settle(call_id, item[0], dispo, now)
@@ -200,10 +227,14 @@ class CampaignRuntime:
 
     def _settle(self, call_id: str, lead_id: str, dispo: object, now: float) -> None:
         kind = getattr(dispo, "kind", "contact")
+        row = self.call_rows.pop(call_id, None)
         if kind == "success":
             self.fig.success += 1
-            if self.attempts.get(lead_id, 0) == 1:
-                self.fig.first_call_close += 1
+            first = self.attempts.get(lead_id, 0) == 1
+            self.fig.first_call_close += first
+            if row is not None:
+                row.success += 1
+                row.first_call_close += first
         self.numbers.pop(call_id, None)
         callback = self.callback_req.pop(call_id, None)
         if callback:
@@ -218,6 +249,8 @@ class CampaignRuntime:
             self.est.handles += 1
             self.fig.handle_seconds += now - at
         call_id = self.agent_call.pop(agent_id, None)
+        if at is not None and call_id is not None and (row := self.call_rows.get(call_id)):
+            row.handle_seconds += now - at
         if call_id is not None and call_id in self.awaiting:
             # Wrap-up over with no disposition: the person was reached, so a contact.
             self._settle(call_id, self.awaiting.pop(call_id), "human", now)

@@ -16,7 +16,7 @@ rows in ``dirty``, where a change from outside (a late score, a correction) is r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from acd.reporting.calendar import BusinessCalendar
@@ -35,6 +35,7 @@ class IntervalBook:
         "agent_rows",
         "by_start",
         "cal",
+        "campaign_rows",
         "day_end",
         "dirty",
         "keep_days",
@@ -47,6 +48,8 @@ class IntervalBook:
         self.cal = cal
         self.queue_rows: dict[QueueKey, QueueStats] = {}
         self.agent_rows: dict[AgentKey, AgentStats] = {}
+        # The dialer's rows (dialer.figures.CampaignStats; this layer does not import it).
+        self.campaign_rows: dict[tuple[float, str], Any] = {}
         # Past days' figures (today's live on QueueRt.stats / AgentRt.stats): (date, name).
         self.queue_days: dict[tuple[str, str], QueueStats] = {}
         self.agent_days: dict[tuple[str, str], AgentStats] = {}
@@ -74,6 +77,15 @@ class IntervalBook:
             self.by_start.setdefault(start, []).append(row)
         return row
 
+    def campaign_row(self, start: float, name: str, factory: Callable[[], Any]) -> Any:
+        key = (start, name)
+        row = self.campaign_rows.get(key)
+        if row is None:
+            row = self.campaign_rows[key] = factory()
+            row.key = ("campaign", start, name)
+            self.by_start.setdefault(start, []).append(row)
+        return row
+
     def agent_day(self, day: str, agent_id: str) -> AgentStats:
         key = (day, agent_id)
         st = self.agent_days.get(key)
@@ -86,7 +98,7 @@ class IntervalBook:
         if self.keep_days is None:
             return
         cut = now - self.keep_days * 86400.0
-        for rows in (self.queue_rows, self.agent_rows):
+        for rows in (self.queue_rows, self.agent_rows, self.campaign_rows):
             for key in [k for k in rows if k[0] < cut]:
                 del rows[key]
         for start in [s for s in self.by_start if s < cut]:
@@ -112,8 +124,10 @@ class IntervalBook:
             row: QueueStats | AgentStats | None
             if kind == "queue":
                 row = self.queue_rows.get((start, name))
-            else:
+            elif kind == "agent":
                 row = self.agent_rows.get((start, name))
+            else:
+                row = self.campaign_rows.get((start, name))
             if row is not None:
                 out.append(row_record(self.cal, kind, start, name, row))
         self.dirty.clear()

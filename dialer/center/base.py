@@ -41,6 +41,7 @@ class CenterBase:
     lead_imports: int  # lead imports over the API (unique ids for rows without one)
     _call_campaign: dict[str, CampaignRuntime]  # outbound call -> its campaign, until it ends
     _agent_campaigns: dict[str, list[CampaignRuntime]]  # agent -> the campaigns it serves
+    _ivl_seen: float  # the current report interval's start, as last seen
     _inbound_for: dict[str, list[QueueRt]]  # campaign -> inbound queues its agents serve
     _by_queue: dict[str, CampaignRuntime]  # campaign queue name -> campaign
     _arrivals: dict[str, deque[float]]  # inbound queue -> arrival times (the reserve's rate)

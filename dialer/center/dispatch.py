@@ -79,8 +79,10 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         self.call_prefix = call_prefix
         for rt in self.campaigns.values():
             rt.id_prefix = call_prefix
+            rt.book = self.engine.book
         self._call_campaign: dict[str, CampaignRuntime] = {}
         self._agent_campaigns: dict[str, list[CampaignRuntime]] = {}
+        self._ivl_seen = -1.0  # the interval whose campaign rows get their agent time next
         self._inbound_for: dict[str, list[QueueRt]] = {}
         self._arrivals: dict[str, deque[float]] = {q.name: deque() for q in config.queues}
         self._previewing: dict[str, CampaignRuntime] = {}  # agent -> campaign it previews for
@@ -183,6 +185,8 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
     def on_timer(self, now: float) -> list[Command]:
         touched: set[str] = set()
         out = self.engine.on_timer(now)
+        if self.campaigns and self.engine.book.cal.interval(now) != self._ivl_seen:
+            self._close_campaign_rows(now)
         while (key := self.timers.pop_due(now)) is not None:
             kind, ident = key  # type: ignore[misc]
             if kind == "preview":  # the campaign's auto-dial time-out

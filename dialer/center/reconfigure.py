@@ -59,6 +59,7 @@ class ReconfigureMixin(CenterBase):
                     else book_leads(c, self.dnc, self.lead_epoch)
                 )
                 rt = CampaignRuntime(c, leads)
+                rt.book = self.engine.book
                 rt.id_prefix = self.call_prefix
                 changes["added"].append(f"campaign {c.name}")
             elif rt.cfg != c or c.name not in self.campaigns:

@@ -7,6 +7,7 @@ from typing import Any
 from acd.entities import AgentRt
 from acd.errors import UnknownEntity
 from dialer.center.base import CenterBase
+from dialer.figures import CampaignStats
 from dialer.leads import lead_to_dict
 from dialer.leadsource import BookLeads, book_leads
 
@@ -48,6 +49,49 @@ class ViewsMixin(CenterBase):
             rt.leads = book_leads(rt.cfg, self.dnc, self.lead_epoch)
         return rt.leads if isinstance(rt.leads, BookLeads) else None
 
+    def _campaign_agent_seconds(self, start: float) -> dict[str, float]:
+        """Logged-in seconds of each campaign's agents in the interval at ``start`` (the
+        engine's agent rows)."""
+        rows = self.engine.book.agent_rows
+        out = dict.fromkeys(self.campaigns, 0.0)
+        for agent_id, served in self._agent_campaigns.items():
+            row = rows.get((start, agent_id))
+            if row is None:
+                continue
+            logged = sum(v for k, v in row.time_in.items() if k != "logged_out")
+            for rt in served:
+                out[rt.name] += logged
+        return out
+
+    def _close_campaign_rows(self, now: float) -> None:
+        """An interval ended: its campaign rows get their agents' logged-in time."""
+        book = self.engine.book
+        lo = book.cal.interval(now)
+        if self._ivl_seen >= 0:
+            for name, seconds in self._campaign_agent_seconds(self._ivl_seen).items():
+                book.campaign_row(self._ivl_seen, name, CampaignStats).agent_seconds = seconds
+        self._ivl_seen = lo
+
+    def campaign_day(self, now: float) -> dict[str, dict[str, Any]]:
+        """Each campaign's figures today: the sum of its rows of the business day (attempts by
+        the interval they were dialed in), the open interval's agent time included."""
+        book = self.engine.book
+        lo, hi = book.cal.day_bounds(book.today) if book.today else (now, now)
+        live = self._campaign_agent_seconds(book.cal.interval(now))
+        out = {}
+        for name in self.campaigns:
+            day = CampaignStats()
+            for (start, n), row in book.campaign_rows.items():
+                if n == name and lo <= start < hi:
+                    day.absorb(row)
+            day.agent_seconds += live[name]
+            out[name] = day.kpis()
+            rt = self.campaigns[name]
+            leads = len(rt.day_leads) if rt.day_key == book.today else 0
+            out[name]["leads_dialed"] = leads
+            out[name]["contacts_per_lead"] = day.contacts / leads if leads else None
+        return out
+
     def campaign_report(self, now: float) -> dict[str, dict[str, Any]]:
         out = {}
         for rt in self.campaigns.values():
@@ -61,6 +105,8 @@ class ViewsMixin(CenterBase):
                 logged += sum(v for k, v in t.items() if k != "logged_out")
                 ready += t["ready"]
             out[rt.name] = rt.report(now, logged, ready)
+        for name, day in self.campaign_day(now).items():
+            out[name]["today"] = day
         return out
 
 
