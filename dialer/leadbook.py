@@ -170,6 +170,10 @@ class LeadBook:
     def __contains__(self, lead_id: object) -> bool:
         return lead_id in self._index
 
+    def open_count(self) -> int:
+        """Leads not closed: queued (due now or later, callbacks included) or dialing. O(1)."""
+        return self._queued + self._dialing
+
     def __iter__(self) -> Iterator[Lead]:
         return iter(self._leads)
 

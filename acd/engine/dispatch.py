@@ -174,6 +174,10 @@ class Engine(
     def preview_view(self, agent_id: str, now: float) -> None:
         return None
 
+    def agent_work(self, now: float) -> dict[str, str]:
+        """The campaign each agent works for: none without campaigns."""
+        return {}
+
     def _agent(self, agent_id: str) -> AgentRt:
         a = self.agents.get(agent_id)
         if a is None:

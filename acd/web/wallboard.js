@@ -7,9 +7,12 @@
  *
  * Stable hooks for tests and for anyone scraping the page:
  *   body[data-status]          starting | no-token | connecting | connected | disconnected
- *   tr[data-queue=NAME]        one row per queue; td/span[data-field=...] hold the figures
- *   li[data-agent=ID]          one tile per agent; [data-field=state|state_time|pause_reason]
- *   tr[data-campaign=NAME]     one row per campaign; #campaigns-section is hidden when empty
+ *   body[data-snapshot-time]   the `time` of the snapshot shown
+ *   [data-queue=NAME]          one tile per queue, [data-sl] and [data-sl-interval] its colours;
+ *                              [data-field=...] hold the figures (see createQueueTile)
+ *   li[data-agent=ID]          one tile per agent; [data-field=state|state_time|pause_reason|
+ *                              work|calls_today|aht|occupancy]
+ *   [data-campaign=NAME]       one tile per campaign; #campaigns-section is hidden when empty
  *   [data-state-count=STATE]   header counts by agent state
  * All text is set with textContent: names from the config are never parsed as HTML.
  */
@@ -135,56 +138,162 @@
   }
 
   // ---- rendering -------------------------------------------------------------------------
-  var ticking = []; // {node, seconds, at} for figures that advance between snapshots
+  var ticking = []; // {node, seconds, at, down} for figures that move between snapshots
   var agentTicks = {}; // agent id -> {seconds, at}
+  var lastAgents = {}; // agent id -> the agent as the last snapshot gave it
+  // States in which an agent works on a queue's call or for a campaign.
+  var WORKING = { ringing: 1, on_call: 1, wrap_up: 1, reserved: 1, dialing: 1 };
 
-  function createQueueRow() {
-    var tr = el("tr", "queue");
-    tr.appendChild(el("th", "name", "name")).setAttribute("scope", "row");
-    tr.appendChild(el("td", "num waiting", "waiting"));
-    tr.appendChild(el("td", "num longest", "longest_wait"));
-    var sl = el("td", "num sl");
-    sl.appendChild(el("span", "big", "service_level"));
-    var target = el("span", "target");
-    target.appendChild(document.createTextNode("target "));
-    target.appendChild(el("span", "", "service_level_target"));
-    sl.appendChild(target);
-    tr.appendChild(sl);
-    tr.appendChild(el("td", "num abandon", "abandon_rate"));
-    var agents = el("td", "num staff");
-    agents.appendChild(el("span", "", "agents_logged_in"));
-    agents.appendChild(el("span", "sep")).textContent = " / ";
-    agents.appendChild(el("span", "ready", "agents_ready"));
-    tr.appendChild(agents);
-    return tr;
+  /** A labelled figure: <div class="fig"><span class="label">..</span><span data-field>..</span></div> */
+  function figure(cls, label, name) {
+    var d = el("div", "fig " + cls);
+    d.appendChild(el("span", "label")).textContent = label;
+    d.appendChild(el("span", "value", name));
+    return d;
   }
 
-  function updateQueueRow(tr, q, at) {
+  /** "2026-03-02T09:00:00-05:00" and 15 -> "09:00–09:15" (the center's own clock). */
+  function intervalLabel(iv) {
+    if (!iv || typeof iv.local !== "string" || !isNum(iv.minutes)) return "";
+    var m = /T(\d\d):(\d\d)/.exec(iv.local);
+    if (!m) return "";
+    var start = Number(m[1]) * 60 + Number(m[2]);
+    var end = (start + iv.minutes) % 1440;
+    return m[1] + ":" + m[2] + DASH + pad2(Math.floor(end / 60)) + ":" + pad2(end % 60);
+  }
+
+  function createQueueTile() {
+    var tile = el("article", "queue");
+    var head = el("header", "q-head");
+    head.appendChild(el("h3", "q-name", "name"));
+    var target = el("span", "q-target");
+    target.appendChild(document.createTextNode("target "));
+    target.appendChild(el("span", "", "service_level_target"));
+    target.appendChild(document.createTextNode(" in "));
+    target.appendChild(el("span", "", "service_level_threshold"));
+    head.appendChild(target);
+    tile.appendChild(head);
+
+    var big = el("div", "q-big");
+    big.appendChild(figure("waiting", "Waiting", "waiting"));
+    big.appendChild(figure("longest", "Longest", "longest_wait"));
+    big.appendChild(figure("sl", "SL today", "service_level"));
+    var iv = figure("sl-interval", "SL interval", "interval_service_level");
+    var of = el("span", "sub");
+    of.appendChild(el("span", "", "interval_offered"));
+    of.appendChild(document.createTextNode(" offered"));
+    iv.appendChild(of);
+    big.appendChild(iv);
+    tile.appendChild(big);
+
+    var small = el("div", "q-small");
+    small.appendChild(figure("", "Offered", "offered"));
+    small.appendChild(figure("", "Answered", "answered"));
+    small.appendChild(figure("abandon", "Abandoned", "abandon_rate"));
+    small.appendChild(figure("", "ASA", "asa_seconds"));
+    small.appendChild(figure("", "AHT", "aht_seconds"));
+    var staff = figure("staff", "In / ready", "staff");
+    staff.querySelector(".value").appendChild(el("span", "", "agents_logged_in"));
+    var ready = el("span", "ready-n");
+    ready.appendChild(document.createTextNode(" / "));
+    ready.appendChild(el("span", "", "agents_ready"));
+    staff.querySelector(".value").appendChild(ready);
+    small.appendChild(staff);
+    tile.appendChild(small);
+
+    var why = el("p", "q-why", "why");
+    why.appendChild(el("span", "why-text", "why_text"));
+    var detail = el("span", "why-detail");
+    detail.appendChild(el("span", "", "ready_not_eligible"));
+    detail.appendChild(document.createTextNode(" ready, not eligible"));
+    function part(name, text, extra) {
+      var p = el("span", "why-part", name + "_part");
+      p.appendChild(document.createTextNode(" \u00b7 "));
+      p.appendChild(el("span", "", name));
+      p.appendChild(document.createTextNode(text));
+      if (extra) p.appendChild(extra);
+      return p;
+    }
+    var next = el("span", "why-next");
+    next.appendChild(document.createTextNode(" in "));
+    next.appendChild(el("span", "countdown", "next_escalation"));
+    detail.appendChild(part("awaiting_escalation", " at the next escalation step", next));
+    detail.appendChild(part("below_level", " below the skill level"));
+    detail.appendChild(part("missing_skill", " missing a skill"));
+    detail.appendChild(part("missed_offer", " let it ring out"));
+    why.appendChild(detail);
+    tile.appendChild(why);
+    return tile;
+  }
+
+  function setCount(root, name, n) {
+    setText(field(root, name), count(n));
+    var part = field(root, name + "_part");
+    if (part) part.hidden = !(n > 0);
+  }
+
+  function updateQueueTile(tile, q, at) {
     var agents = q.agents || {};
-    setText(field(tr, "name"), String(q.name));
-    var waiting = field(tr, "waiting");
-    setText(waiting, count(q.waiting));
-    setStatusClass(waiting, "level-", q.waiting > 0 ? "active" : "idle");
-    var longest = field(tr, "longest_wait");
-    setText(longest, duration(q.longest_wait_seconds));
+    var last = q.last_interval || {};
+    var why = q.why_waiting || {};
+    setText(field(tile, "name"), String(q.name));
+    setText(field(tile, "service_level_target"), percent(q.service_level_target, 0));
     var threshold = q.service_level_threshold_seconds;
+    setText(field(tile, "service_level_threshold"), isNum(threshold) ? threshold + " s" : DASH);
+
+    var waiting = field(tile, "waiting");
+    setText(waiting, count(q.waiting));
+    setStatusClass(waiting.parentNode, "level-", q.waiting > 0 ? "active" : "idle");
+    var longest = field(tile, "longest_wait");
+    setText(longest, duration(q.longest_wait_seconds));
     var over = q.waiting > 0 && isNum(threshold) && q.longest_wait_seconds > threshold;
-    setStatusClass(longest, "level-", over ? "over" : q.waiting > 0 ? "normal" : "idle");
+    setStatusClass(longest.parentNode, "level-", over ? "over" : q.waiting > 0 ? "normal" : "idle");
     if (q.waiting > 0 && isNum(q.longest_wait_seconds)) {
       ticking.push({ node: longest, seconds: q.longest_wait_seconds, at: at });
     }
+
     var status = slStatus(q.service_level, q.service_level_target);
-    setStatusClass(tr.querySelector("td.sl"), "sl-", status);
-    tr.setAttribute("data-sl", status);
-    setText(field(tr, "service_level"), percent(q.service_level, 0));
-    setText(field(tr, "service_level_target"), percent(q.service_level_target, 0));
-    setText(field(tr, "abandon_rate"), percent(q.abandon_rate, 1));
-    setText(field(tr, "agents_logged_in"), count(agents.logged_in));
-    setText(field(tr, "agents_ready"), count(agents.ready));
-    tr.title =
+    setStatusClass(tile, "sl-", status);
+    tile.setAttribute("data-sl", status);
+    setText(field(tile, "service_level"), percent(q.service_level, 0));
+    var ivStatus = slStatus(last.service_level, q.service_level_target);
+    var iv = field(tile, "interval_service_level");
+    setStatusClass(iv.parentNode, "sl-", ivStatus);
+    tile.setAttribute("data-sl-interval", ivStatus);
+    setText(iv, percent(last.service_level, 0));
+    setText(field(tile, "interval_offered"), count(last.offered));
+
+    setText(field(tile, "offered"), count(q.offered));
+    setText(field(tile, "answered"), count(q.answered));
+    setText(field(tile, "abandon_rate"), percent(q.abandon_rate, 1));
+    setText(field(tile, "asa_seconds"), duration(q.asa_seconds));
+    setText(field(tile, "aht_seconds"), duration(q.aht_seconds));
+    setText(field(tile, "agents_logged_in"), count(agents.logged_in));
+    setText(field(tile, "agents_ready"), count(agents.ready));
+
+    // Why callers wait: nothing to say, busy agents, or ready agents the calls cannot go to.
+    var explain = q.waiting > 0 && (why.ready_not_eligible > 0 || why.missed_offer > 0);
+    var whyNode = field(tile, "why");
+    setStatusClass(whyNode, "why-", q.waiting > 0 ? (explain ? "alert" : "busy") : "idle");
+    var text = "No caller waiting";
+    if (q.waiting > 0) text = explain ? "" : "Callers wait: every eligible agent is busy";
+    setText(field(tile, "why_text"), text);
+    tile.querySelector(".why-detail").hidden = !explain;
+    setText(field(tile, "ready_not_eligible"), count(why.ready_not_eligible));
+    setCount(tile, "awaiting_escalation", why.awaiting_escalation);
+    setCount(tile, "below_level", why.below_level);
+    setCount(tile, "missing_skill", why.missing_skill);
+    setCount(tile, "missed_offer", why.missed_offer);
+    var next = field(tile, "next_escalation");
+    setText(next, duration(why.next_escalation_seconds));
+    tile.querySelector(".why-next").hidden = !isNum(why.next_escalation_seconds);
+    if (explain && isNum(why.next_escalation_seconds)) {
+      ticking.push({ node: next, seconds: why.next_escalation_seconds, at: at, down: true });
+    }
+    tile.title =
       "Offered " + count(q.offered) + ", answered " + count(q.answered) +
-      ", abandoned " + count(q.abandoned) + ", ASA " + duration(q.asa_seconds) +
-      ", SL threshold " + (isNum(threshold) ? threshold + " s" : DASH);
+      ", abandoned " + count(q.abandoned) + "; last interval: offered " + count(last.offered) +
+      ", answered " + count(last.answered) + ", ASA " + duration(last.asa_seconds);
   }
 
   function createAgentTile() {
@@ -192,10 +301,22 @@
     var head = el("div", "agent-row");
     head.appendChild(el("span", "agent-name", "name"));
     head.appendChild(el("span", "agent-reason", "pause_reason"));
+    head.appendChild(el("span", "agent-work", "work"));
     li.appendChild(head);
-    var foot = el("div", "agent-row");
-    foot.appendChild(el("span", "agent-state", "state"));
-    foot.appendChild(el("span", "agent-time", "state_time"));
+    var mid = el("div", "agent-row");
+    mid.appendChild(el("span", "agent-state", "state"));
+    mid.appendChild(el("span", "agent-time", "state_time"));
+    li.appendChild(mid);
+    var foot = el("div", "agent-figs");
+    function small(label, name) {
+      var s = el("span", "agent-fig");
+      s.appendChild(el("span", "", name));
+      s.appendChild(el("span", "label")).textContent = label;
+      return s;
+    }
+    foot.appendChild(small(" calls", "calls_today"));
+    foot.appendChild(small(" AHT", "aht"));
+    foot.appendChild(small(" occ.", "occupancy"));
     li.appendChild(foot);
     return li;
   }
@@ -222,30 +343,56 @@
     setText(field(li, "name"), String(a.name || a.id));
     setText(field(li, "state"), STATE_LABELS[state] || state);
     setText(field(li, "pause_reason"), state === "paused" && a.pause_reason ? String(a.pause_reason) : "");
+    var working = WORKING[state] === 1;
+    var work = field(li, "work");
+    var campaign = working && a.campaign ? String(a.campaign) : "";
+    setText(work, campaign || (working && a.queue ? String(a.queue) : ""));
+    setStatusClass(work, "work-", campaign ? "campaign" : "queue");
+    setText(field(li, "calls_today"), count(a.calls_today));
+    setText(field(li, "aht"), duration(a.aht_seconds));
+    setText(field(li, "occupancy"), percent(a.occupancy, 0));
     var time = field(li, "state_time");
     setText(time, duration(a.state_seconds));
     if (isNum(a.state_seconds)) agentTicks[a.id] = { seconds: a.state_seconds, at: at };
     else delete agentTicks[a.id];
   }
 
-  function createCampaignRow() {
-    var tr = el("tr", "campaign");
-    tr.appendChild(el("th", "name", "name")).setAttribute("scope", "row");
-    tr.appendChild(el("td", "mode", "mode"));
-    tr.appendChild(el("td", "num abandon24", "abandonment_24h"));
-    tr.appendChild(el("td", "num", "connects_per_hour"));
-    return tr;
+  function createCampaignTile() {
+    var tile = el("article", "campaign");
+    var head = el("header", "c-head");
+    head.appendChild(el("h3", "c-name", "name"));
+    head.appendChild(el("span", "c-mode", "mode"));
+    var paused = el("span", "c-paused", "paused");
+    paused.textContent = "Paused";
+    head.appendChild(paused);
+    tile.appendChild(head);
+    var figs = el("div", "c-figs");
+    figs.appendChild(figure("", "Dialed", "dialed"));
+    figs.appendChild(figure("", "Hit rate", "hit_rate"));
+    figs.appendChild(figure("", "Connects/agent-h", "connects_per_hour"));
+    figs.appendChild(figure("ab", "Abandoned 24 h", "abandonment_24h"));
+    figs.appendChild(figure("ab", "Abandoned 30 d", "abandonment_30d"));
+    figs.appendChild(figure("", "Leads left", "leads_left"));
+    tile.appendChild(figs);
+    return tile;
   }
 
-  function updateCampaignRow(tr, c) {
-    setText(field(tr, "name"), String(c.name));
-    setText(field(tr, "mode"), c.mode ? String(c.mode) : DASH);
-    var ab = field(tr, "abandonment_24h");
-    setText(ab, percent(c.abandonment_24h, 1));
-    var status = abandonStatus(c.abandonment_24h);
-    setStatusClass(ab, "ab-", status);
-    tr.setAttribute("data-abandonment", status);
-    setText(field(tr, "connects_per_hour"), count(c.connects_per_hour));
+  function updateCampaignTile(tile, c) {
+    setText(field(tile, "name"), String(c.name));
+    setText(field(tile, "mode"), c.mode ? String(c.mode) : DASH);
+    field(tile, "paused").hidden = c.paused !== true;
+    tile.classList.toggle("is-paused", c.paused === true);
+    setText(field(tile, "dialed"), count(c.dialed));
+    setText(field(tile, "hit_rate"), percent(c.hit_rate, 0));
+    setText(field(tile, "connects_per_hour"), isNum(c.connects_per_hour) ? c.connects_per_hour.toFixed(1) : DASH);
+    setText(field(tile, "leads_left"), count(c.leads_left));
+    ["abandonment_24h", "abandonment_30d"].forEach(function (name) {
+      var node = field(tile, name);
+      setText(node, percent(c[name], 1));
+      var status = abandonStatus(c[name]);
+      setStatusClass(node.parentNode, "ab-", status);
+      if (name === "abandonment_24h") tile.setAttribute("data-abandonment", status);
+    });
   }
 
   /** Agents in the snapshot's order, those logged out last. */
@@ -266,33 +413,47 @@
     }
     setText($("#center"), snap.center ? String(snap.center) : "acd-dialer");
     document.title = (snap.center ? snap.center + " · " : "") + "Wallboard";
+    document.body.setAttribute("data-snapshot-time", String(snap.time));
+    var iv = intervalLabel(snap.interval);
+    setText($("#interval"), iv ? "last interval " + iv : "");
 
     var queues = Array.isArray(snap.queues) ? snap.queues : [];
-    sync($("#queues tbody"), queues, "data-queue", function (q) { return q.name; },
-      createQueueRow, function (tr, q) { updateQueueRow(tr, q, at); });
+    sync($("#queues"), queues, "data-queue", function (q) { return q.name; },
+      createQueueTile, function (tile, q) { updateQueueTile(tile, q, at); });
     $("#queues-empty").hidden = queues.length > 0;
 
     var agents = Array.isArray(snap.agents) ? snap.agents : [];
     agentTicks = {};
+    lastAgents = {};
+    agents.forEach(function (a) { lastAgents[a.id] = a; });
     sync($("#agents"), agentOrder(agents), "data-agent", function (a) { return a.id; },
       createAgentTile, function (li, a) { updateAgentTile(li, a, at); });
     $("#agents-empty").hidden = agents.length > 0;
     var loggedIn = agents.filter(function (a) { return a.state !== "logged_out"; }).length;
     setText($("#agents-count"), agents.length ? loggedIn + " of " + agents.length + " logged in" : "");
+    // Many agents: smaller tiles, so the whole roster stays on the screen.
+    var board = $("#board");
+    board.classList.toggle("many-agents", loggedIn > 30);
+    board.classList.toggle("crowd", loggedIn > 60);
 
     var states = snap.agent_states || {};
     renderStateCounts(states);
 
     var campaigns = Array.isArray(snap.campaigns) ? snap.campaigns : [];
-    sync($("#campaigns tbody"), campaigns, "data-campaign", function (c) { return c.name; },
-      createCampaignRow, updateCampaignRow);
+    sync($("#campaigns"), campaigns, "data-campaign", function (c) { return c.name; },
+      createCampaignTile, updateCampaignTile);
     $("#campaigns-section").hidden = campaigns.length === 0;
     document.body.classList.toggle("with-campaigns", campaigns.length > 0);
   }
 
+  /** An agent message between snapshots: its state now, its figures as the last snapshot had
+   * them (what it works on is only shown in the states that have work). */
   function updateAgent(a) {
     var li = document.querySelector('#agents [data-agent="' + cssEscape(String(a.id)) + '"]');
-    if (li) updateAgentTile(li, a, performance.now());
+    if (!li) return;
+    var merged = Object.assign({}, lastAgents[a.id] || {}, a);
+    lastAgents[a.id] = merged;
+    updateAgentTile(li, merged, performance.now());
   }
 
   function cssEscape(s) {
@@ -309,7 +470,8 @@
     }
     if (conn.status !== "connected") return; // figures freeze while we cannot see the daemon
     ticking.forEach(function (t) {
-      setText(t.node, duration(t.seconds + (now - t.at) / 1000));
+      var moved = (now - t.at) / 1000;
+      setText(t.node, duration(t.down ? Math.max(0, t.seconds - moved) : t.seconds + moved));
     });
     Object.keys(agentTicks).forEach(function (id) {
       var t = agentTicks[id];

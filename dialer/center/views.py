@@ -6,10 +6,14 @@ from typing import Any
 
 from acd.entities import AgentRt
 from acd.errors import UnknownEntity
+from acd.states import AgentState
 from dialer.center.base import CenterBase
 from dialer.figures import CampaignStats
 from dialer.leads import lead_to_dict
 from dialer.leadsource import BookLeads, book_leads
+
+# The states in which an agent has a call of a queue: ringing, talking, wrapping it up.
+WORKING = (AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP)
 
 
 class ViewsMixin(CenterBase):
@@ -27,12 +31,31 @@ class ViewsMixin(CenterBase):
                     "abandonment_24h": a24,
                     "abandonment_30d": r["abandonment_rate_30d"],
                     "connects_per_hour": r["connects_per_agent_hour"],
+                    "hit_rate": r["hit_rate"],
+                    # Leads not closed (None: synthetic numbers, never exhausted).
+                    "leads_left": (
+                        rt.leads.book.open_count() if isinstance(rt.leads, BookLeads) else None
+                    ),
                     "in_flight": len(rt.inflight),
                     "logged_in": self.engine.queues[rt.queue].levels[0][0].logged_in,
                     **{k: r[k] for k in ("dialed", "live_answers", "connected", "abandoned")},
                     "report": r,
                 }
             )
+        return out
+
+    def agent_work(self, now: float) -> dict[str, str]:
+        """The campaign each agent works for now: held for its preview or callback, dialing,
+        ringing, talking or in wrap-up on a campaign call (agents working no campaign: absent)."""
+        out = {aid: rt.name for aid, rt in self._previewing.items()}
+        for rt in [*self.campaigns.values(), *self._draining.values()]:
+            for aid in rt.targeted.values():
+                out[aid] = rt.name
+        by_queue = self._by_queue
+        for a in self.engine.agents.values():
+            queue = a.call.queue.name if a.call is not None else a.last_queue
+            if a.state in WORKING and queue in by_queue:
+                out[a.id] = by_queue[queue].name
         return out
 
     def lead_book(self, name: str, *, create: bool = False) -> BookLeads | None:

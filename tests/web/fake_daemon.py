@@ -50,9 +50,15 @@ def demo_snapshot(seq: int, now: float) -> Snapshot:
             "answered": 0,
             "abandoned": 0,
             "asa_seconds": None,
+            "aht_seconds": None,
             "agents": {"logged_in": 0, "ready": 0},
+            "last_interval": _interval(0, None),
+            "why_waiting": _why(0),
         },
     ]
+    # tech: two ready agents below its level, eligible at the next escalation step.
+    why = {**_why(2), "awaiting_escalation": 2, "next_escalation_seconds": 40.0}
+    queues[1]["why_waiting"] = why
     agents = []
     for i in range(1, 15):
         state = AGENT_STATES[(i + seq // 5) % len(AGENT_STATES)]
@@ -64,6 +70,11 @@ def demo_snapshot(seq: int, now: float) -> Snapshot:
                 "state_seconds": float(7 * i + seq % 5),
                 "pause_reason": "lunch" if state == "paused" else "",
                 "call_id": f"c{i}" if state in ("ringing", "on_call") else None,
+                "queue": "billing" if state in ("ringing", "on_call", "wrap_up") else None,
+                "campaign": "renewals" if state in ("reserved", "dialing") else None,
+                "calls_today": i + seq // 3,
+                "aht_seconds": 150.0 + i,
+                "occupancy": 0.5 + i / 100,
             }
         )
     states = dict.fromkeys(AGENT_STATES, 0)
@@ -77,20 +88,49 @@ def demo_snapshot(seq: int, now: float) -> Snapshot:
         "agents": agents,
         "agent_states": states,
         "agent_state_labels": STATE_LABELS,
+        "interval": {"start": 1772460000.0, "local": "2026-03-02T09:00:00-05:00", "minutes": 15},
         "campaigns": [
-            {
-                "name": "renewals",
-                "mode": "predictive",
-                "abandonment_24h": 0.012,
-                "connects_per_hour": 41.0 + seq,
-            },
-            {
-                "name": "winback",
-                "mode": "progressive",
-                "abandonment_24h": 0.034,
-                "connects_per_hour": 18.0,
-            },
+            _campaign("renewals", "predictive", 0.012, 41.0 + seq),
+            {**_campaign("winback", "progressive", 0.034, 18.0), "paused": True},
         ],
+    }
+
+
+def _campaign(name: str, mode: str, a24: float | None, cph: float | None) -> Any:
+    return {
+        "name": name,
+        "mode": mode,
+        "paused": False,
+        "dialed": 1200,
+        "hit_rate": 0.31,
+        "abandonment_24h": a24,
+        "abandonment_30d": 0.021,
+        "connects_per_hour": cph,
+        "leads_left": 3400,
+    }
+
+
+def _interval(offered: int, sl: float | None) -> Any:
+    return {
+        "offered": offered,
+        "answered": offered,
+        "abandoned": 0,
+        "service_level": sl,
+        "asa_seconds": 9.0 if offered else None,
+        "aht_seconds": 180.0 if offered else None,
+        "abandon_rate": 0.0 if offered else None,
+        "max_wait_seconds": 30.0,
+    }
+
+
+def _why(ready_not_eligible: int) -> Any:
+    return {
+        "ready_not_eligible": ready_not_eligible,
+        "awaiting_escalation": 0,
+        "below_level": 0,
+        "missing_skill": 0,
+        "missed_offer": 0,
+        "next_escalation_seconds": None,
     }
 
 
@@ -109,7 +149,10 @@ def _queue(name: str, seq: int, *, waiting: int, sl: float, target: float, thres
         "answered": offered - abandoned - waiting,
         "abandoned": abandoned,
         "asa_seconds": 11.0 + seq % 7,
+        "aht_seconds": 185.0,
         "agents": {"logged_in": 9, "ready": seq % 4},
+        "last_interval": _interval(30 + seq % 3, sl - 0.1),
+        "why_waiting": _why(0),
     }
 
 

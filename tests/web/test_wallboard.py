@@ -54,7 +54,7 @@ async def open_board(page: Page, daemon: FakeDaemon) -> None:
 def q(queue: str, name: str) -> str:
     """JS: the text of one figure of a queue row."""
     return (
-        f'document.querySelector(\'#queues tr[data-queue="{queue}"] '
+        f'document.querySelector(\'#queues [data-queue="{queue}"] '
         f'[data-field="{name}"]\')?.textContent'
     )
 
@@ -79,7 +79,7 @@ async def test_board_shows_the_queues_of_the_snapshot(
 ) -> None:
     await open_board(page, daemon)
     names = await page.evaluate(
-        "[...document.querySelectorAll('#queues tbody tr')].map(r => r.dataset.queue)"
+        "[...document.querySelectorAll('#queues [data-queue]')].map(r => r.dataset.queue)"
     )
     assert names == ["billing", "tech", "general", "spanish"]
     assert await page.evaluate(q("billing", "name")) == "billing"
@@ -135,7 +135,7 @@ async def test_rows_follow_the_snapshot(page: Page, daemon: FakeDaemon) -> None:
         return snap
 
     daemon.make_snapshot = reshaped
-    rows = "[...document.querySelectorAll('#queues tbody tr')].map(r => r.dataset.queue).join()"
+    rows = "[...document.querySelectorAll('#queues [data-queue]')].map(r => r.dataset.queue).join()"
     await page.wait_for(f"{rows} === 'vip,billing'")
     assert await page.evaluate("document.querySelectorAll('#agents [data-agent]').length") == 3
 
@@ -172,6 +172,11 @@ def colour_snapshot(seq: int, now: float) -> Snapshot:
         {**base, "name": name, "service_level": sl, "service_level_target": 0.8}
         for name, sl in cases.items()
     ]
+    # The same 82% on two queues: green against an 80% target, red against 90%.
+    snap["queues"] += [
+        {**base, "name": "own_80", "service_level": 0.82, "service_level_target": 0.8},
+        {**base, "name": "own_90", "service_level": 0.82, "service_level_target": 0.9},
+    ]
     snap["agents"][0]["name"] = "<b>not bold</b>"
     snap["campaigns"] = [
         {"name": "ok", "mode": "predictive", "abandonment_24h": 0.012, "connects_per_hour": 4.0},
@@ -188,26 +193,34 @@ async def test_service_level_colour_follows_the_target_rule(
     daemon.make_snapshot = colour_snapshot
     await open_board(page, daemon)
     status = await page.evaluate(
-        "Object.fromEntries([...document.querySelectorAll('#queues tbody tr')].map(r => "
-        "[r.dataset.queue, [r.querySelector('td.sl').className, "
+        "Object.fromEntries([...document.querySelectorAll('#queues [data-queue]')].map(r => "
+        "[r.dataset.queue, [r.dataset.sl, "
         "r.querySelector('[data-field=\"service_level\"]').textContent]]))"
     )
     assert status == {
-        "above": ["num sl sl-ok", "95%"],
-        "at": ["num sl sl-ok", "80%"],
-        "five_below": ["num sl sl-warn", "75%"],
-        "just_under_five": ["num sl sl-bad", "74%"],
-        "far_below": ["num sl sl-bad", "41%"],
-        "none": ["num sl sl-none", DASH],
+        "above": ["ok", "95%"],
+        "at": ["ok", "80%"],
+        "five_below": ["warn", "75%"],
+        "just_under_five": ["bad", "74%"],
+        "far_below": ["bad", "41%"],
+        "none": ["none", DASH],
+        "own_80": ["ok", "82%"],
+        "own_90": ["bad", "82%"],
     }
+    # each tile wears its own colour: the band across its top follows its own target
+    tops = await page.evaluate(
+        "['own_80', 'own_90', 'five_below'].map(n => getComputedStyle(document.querySelector("
+        '`#queues [data-queue="${n}"]`)).borderTopColor)'
+    )
+    assert len(set(tops)) == 3, tops
     # the colours the classes stand for really differ on screen
     colours = await page.evaluate(
         "['above', 'five_below', 'far_below'].map(n => getComputedStyle(document.querySelector("
-        '`#queues tr[data-queue="${n}"] [data-field="service_level"]`)).backgroundColor)'
+        '`#queues [data-queue="${n}"] [data-field="service_level"]`)).backgroundColor)'
     )
     assert len(set(colours)) == 3, colours
     abandonment = await page.evaluate(
-        "Object.fromEntries([...document.querySelectorAll('#campaigns tbody tr')].map(r => "
+        "Object.fromEntries([...document.querySelectorAll('#campaigns [data-campaign]')].map(r => "
         "[r.dataset.campaign, [r.dataset.abandonment, "
         "r.querySelector('[data-field=\"abandonment_24h\"]').textContent]]))"
     )
@@ -314,7 +327,7 @@ async def test_against_the_real_daemon(page: Page, tmp_path: Path) -> None:
         await page.goto(str(server.make_url("/")) + "#token=wall-sup")
         await page.wait_for("document.body.dataset.status === 'connected'")
         names = await page.evaluate(
-            "[...document.querySelectorAll('#queues tbody tr')].map(r => r.dataset.queue)"
+            "[...document.querySelectorAll('#queues [data-queue]')].map(r => r.dataset.queue)"
         )
         assert names == ["billing", "tech", "general"]
         assert await page.evaluate("document.querySelectorAll('#agents [data-agent]').length") == 20
