@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from acd.errors import InvalidEvent
 
@@ -16,6 +16,8 @@ class OfferCall:
     ring_timeout: float
     # The agent's line answers at once (a dialer's agents sit on an open line or auto-answer).
     auto_answer: bool = False
+    # The call's queue, for adapters that care (the simulated agents' wrap-up codes).
+    queue: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if self.ring_timeout <= 0:
@@ -69,6 +71,8 @@ class Originate:
     # Answering-machine detection on this call (the campaign's ``amd``); off: every answer is
     # a person, routed at once (no AMD dead air; machines reach agents).
     amd: bool = True
+    # The campaign's queue of an agent-targeted call (the simulated agents' wrap-up codes).
+    queue: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if not self.call_id or not self.number:

@@ -29,7 +29,7 @@ from telephony_adapters.distributions import sampler
 DAY = 86400.0
 
 # Kinds of scheduled trunk happenings (small ints compare fast in the heap).
-ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND, WRAP_ENDS, PREVIEW_DIAL = range(7)
+ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND, WRAP_ENDS, PREVIEW_DIAL, CODE = range(8)
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
 
@@ -112,6 +112,17 @@ class SimulatedTrunk:
         # Preview mode: simulated agents dial a shown lead after a think time.
         self._think = sampler(sim.agents.preview_think, stream("agents:preview"))
         self._out_talk = _Talk(sampler(out.talk_time, stream("outbound:talk")))  # type: ignore[arg-type]
+        # Wrap-up codes by queue (a campaign's by its internal queue): (codes, weights).
+        self._codes = {
+            (f"campaign:{n}" if n in {c.name for c in config.campaigns} else n): (
+                list(w),
+                list(w.values()),
+            )
+            for n, w in sim.agents.dispositions.items()
+        }
+        self._code_rng = stream("agents:dispositions")
+        self._offer_queue: dict[tuple[str, str], str] = {}  # live offers' queues (codes only)
+        self._out_queue: dict[str, str] = {}  # agent-targeted originates' queues (codes only)
         self.arrivals = 0
         self.accepting = True
         for g in self._queues.values():
@@ -148,6 +159,12 @@ class SimulatedTrunk:
             return t, ev.CallArrived(call_id, g.name, g.priority)
         if kind == WRAP_ENDS:
             return t, ev.EndWrapUp(payload)  # type: ignore[arg-type]
+        if kind == CODE:
+            call_id, agent_id, code = payload  # type: ignore[misc]
+            live = self._calls.get(call_id)
+            if live is None or live.state != TALKING or live.agent_id != agent_id:
+                return t, None  # the call ended or moved first
+            return t, ev.SetDisposition(agent_id, code)
         if kind == PREVIEW_DIAL:
             agent, lead = payload  # type: ignore[misc]
             return t, ev.PreviewDial(agent, lead)  # ignored if no longer shown to the agent
@@ -164,7 +181,13 @@ class SimulatedTrunk:
                 if agent_id:
                     call.state = TALKING
                     call.agent_id = agent_id
-                    self._push(t + self._out_talk.handle(), TALK_ENDS, result.call_id)
+                    end = t + self._out_talk.handle()
+                    self._code(
+                        self._out_queue.pop(result.call_id, ""), result.call_id, agent_id, t, end
+                    )
+                    self._push(end, TALK_ENDS, result.call_id)
+            else:
+                self._out_queue.pop(result.call_id, None)
             return t, result
         call_id, agent_id = payload if kind == AGENT_ANSWERS else (payload, "")  # type: ignore[misc]
         call = self._calls.get(call_id)
@@ -185,7 +208,9 @@ class SimulatedTrunk:
             self._live_offers.discard(key)
             call.state = TALKING
             call.agent_id = agent_id
-            self._push(t + call.gen.handle(), TALK_ENDS, call_id)
+            end = t + call.gen.handle()
+            self._code(self._offer_queue.pop(key, ""), call_id, agent_id, t, end)
+            self._push(end, TALK_ENDS, call_id)
             return t, ev.AgentAnswered(call_id, agent_id)
         if call.state != TALKING:
             return t, None  # transferred or hung up by our side meanwhile
@@ -194,6 +219,15 @@ class SimulatedTrunk:
         if self._wrap is not None and call.agent_id:
             self._push(t + self._wrap(), WRAP_ENDS, call.agent_id)
         return t, ev.CallHungUp(call_id, "caller")
+
+    def _code(self, queue: str, call_id: str, agent_id: str, start: float, end: float) -> None:
+        """The agent codes the call just before it ends (while still on it), if its queue has
+        simulated codes."""
+        codes = self._codes.get(queue)
+        if codes is None:
+            return
+        code = self._code_rng.choices(codes[0], codes[1])[0]
+        self._push(max(start, end - min(1.0, (end - start) / 2)), CODE, (call_id, agent_id, code))
 
     def stop_arrivals(self) -> None:
         """Take no new inbound calls (drain before shutdown); calls in progress go on."""
@@ -207,6 +241,8 @@ class SimulatedTrunk:
     def execute(self, command: Command, now: float) -> None:
         if isinstance(command, OfferCall):
             key = (command.call_id, command.agent_id)
+            if self._codes:
+                self._offer_queue[key] = command.queue
             if command.auto_answer:
                 self._live_offers.add(key)
                 self._push(now, AGENT_ANSWERS, key)
@@ -218,10 +254,13 @@ class SimulatedTrunk:
             self._push(now + delay, AGENT_ANSWERS, key)
         elif isinstance(command, CancelOffer):
             self._live_offers.discard((command.call_id, command.agent_id))
+            self._offer_queue.pop((command.call_id, command.agent_id), None)
         elif isinstance(command, Originate):
             self._originate(command, now)
             if command.agent_id:
                 self._out_agent[command.call_id] = command.agent_id
+                if self._codes:
+                    self._out_queue[command.call_id] = command.queue
         elif isinstance(command, ShowPreview):
             if self._think is not None:
                 at = now + self._think()
@@ -229,6 +268,7 @@ class SimulatedTrunk:
         elif isinstance(command, HangUp):
             self._out_pending.discard(command.call_id)
             self._out_agent.pop(command.call_id, None)
+            self._out_queue.pop(command.call_id, None)
             call = self._calls.get(command.call_id)
             if call is not None:
                 call.state = DONE  # a pending patience expiry must not fire

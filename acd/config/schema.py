@@ -157,6 +157,9 @@ class SimAgents(Strict):
     # Preview mode: simulated agents dial a previewed lead after this think time (none: they
     # never dial by themselves; the campaign's preview_timeout_seconds or the API does).
     preview_think: Distribution | None = None
+    # Wrap-up codes simulated agents set on their calls, by queue or campaign name: code ->
+    # weight (a campaign's codes must be its own, and not callbacks: those need a time).
+    dispositions: dict[str, dict[str, Annotated[float, Field(gt=0)]]] = Field(default_factory=dict)
 
 
 class SimOutbound(Strict):
@@ -447,6 +450,7 @@ class Config(Strict):
             unknown = sorted(set(self.simulation.traffic) - set(names))
             if unknown:
                 raise ValueError(f"simulation.traffic names unknown queues: {unknown}")
+            _check_sim_dispositions(self)
         return self
 
     def queue(self, name: str) -> Queue:
@@ -454,3 +458,21 @@ class Config(Strict):
             if q.name == name:
                 return q
         raise KeyError(name)
+
+
+def _check_sim_dispositions(cfg: Config) -> None:
+    """Simulated agents' codes: for a queue or a campaign; a campaign's own, and no callbacks."""
+    assert cfg.simulation is not None
+    camps = {c.name: c for c in cfg.campaigns}
+    queues = {q.name for q in cfg.queues}
+    for name, codes in cfg.simulation.agents.dispositions.items():
+        where = ("simulation", "agents", "dispositions", name)
+        if name in camps:
+            kinds = {d.name: d.kind for d in camps[name].dispositions}
+            for code in codes:
+                if code not in kinds:
+                    raise FieldProblem(where, f"campaign {name!r} has no disposition {code!r}")
+                if kinds[code] == "callback":
+                    raise FieldProblem(where, f"{code!r} is a callback: it needs a time")
+        elif name not in queues:
+            raise FieldProblem(where, f"{name!r} is neither a queue nor a campaign")

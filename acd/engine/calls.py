@@ -168,7 +168,9 @@ class CallsMixin(EngineBase):
             a.call = c
             c.ringing[a.ix] = a
             self.timers.set(("ring", (c.id, a.ix)), due)
-            self._out.append(OfferCall(c.id, a.id, cfg.ring_timeout_seconds, cfg.auto_answer))
+            self._out.append(
+                OfferCall(c.id, a.id, cfg.ring_timeout_seconds, cfg.auto_answer, queue=cfg.name)
+            )
             if self.notices is not None:
                 self._notice_call("offered", c, None, now - c.entered, agent_id=a.id)
 

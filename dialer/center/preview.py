@@ -71,7 +71,14 @@ class PreviewMixin(CenterBase):
         self._call_campaign[call_id] = rt
         rt.targeted[call_id] = agent_id
         out.append(
-            Originate(call_id, number, rt.cfg.caller_id, rt.cfg.ring_seconds, agent_id=agent_id)
+            Originate(
+                call_id,
+                number,
+                rt.cfg.caller_id,
+                rt.cfg.ring_seconds,
+                agent_id=agent_id,
+                queue=rt.queue,
+            )
         )
         return out
 
