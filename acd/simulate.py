@@ -17,6 +17,7 @@ from acd.drivers.virtual import SimulationDriver
 from acd.engine import Engine
 from acd.errors import ConfigError
 from acd.leadfiles import import_leads, load_registry
+from acd.reporting.calendar import calendar_for
 from acd.stats import QueueStats
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
@@ -41,6 +42,7 @@ def build(
     sim = config.simulation
     seed = sim.seed if seed is None else seed
     rng = Random(f"{seed}:routing")
+    calendar = calendar_for(config, epoch=sim_epoch(sim))  # business days in the scenario's dates
     core: Core
     if config.campaigns:
         leads, dnc = campaign_leads(config, base_dir, sim_epoch(sim), source)
@@ -54,9 +56,12 @@ def build(
             leads=leads,
             dnc=dnc,
             lead_epoch=sim_epoch(sim),
+            calendar=calendar,
         )
     else:
-        core = Engine(config, rng=rng, keep_records=keep_records, router_cls=router_cls)
+        core = Engine(
+            config, rng=rng, keep_records=keep_records, router_cls=router_cls, calendar=calendar
+        )
     trunk = SimulatedTrunk(config, sim, seed=seed)
     for a in config.agents:
         for cmd in core.handle(ev.AgentLogin(a.id), 0.0):

@@ -417,6 +417,12 @@ class Config(Strict):
             raise ValueError("give at least one queue or campaign")
         if self.ha.enabled and self.store.url is None:
             raise ValueError("ha.enabled needs store.url: the lease lives in Redis")
+        if hhmm_seconds(self.center.day_starts) % (self.reporting.interval_minutes * 60):
+            raise FieldProblem(
+                ("center", "day_starts"),
+                f"the day must start on an interval start ({self.reporting.interval_minutes}"
+                f"-minute intervals), got {self.center.day_starts!r}",
+            )
         ids = [a.id for a in self.agents]
         for i in _duplicates(ids)[:1]:
             raise FieldProblem(("agents", i, "id"), f"duplicate agent id {ids[i]!r}")

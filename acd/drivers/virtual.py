@@ -37,7 +37,7 @@ class SimulationDriver:
         warm_pending = warmup > 0
         stop = float("inf") if drain else until
         events = 0
-        now = self.now
+        now = last = self.now
         while True:
             td = next_deadline()
             te = next_time()
@@ -46,7 +46,10 @@ class SimulationDriver:
             timer_first = td is not None and (te is None or td <= te)
             now = td if timer_first else te  # type: ignore[assignment]
             if now > stop or (now > until and drain and not engine.in_progress()):
-                break  # past the day and nothing left in progress
+                # Past the day and nothing left in progress: the run ends at the day's end or
+                # its last happening, not at the next one (an interval tick, say).
+                now = max(last, until)
+                break
             if warm_pending and now >= warmup:
                 engine.reset_stats(warmup)
                 warm_pending = False
@@ -59,6 +62,7 @@ class SimulationDriver:
                 commands = handle(event, now)
             for cmd in commands:
                 execute(cmd, now)
+            last = now
             events += 1
             if progress is not None and not events & 0x3FFF:
                 progress(now)

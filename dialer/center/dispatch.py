@@ -25,6 +25,7 @@ from acd.config.schema import Config
 from acd.engine import Engine
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.records import CallDetail
+from acd.reporting.calendar import BusinessCalendar
 from acd.states import AgentState
 from acd.timers import Timers
 from dialer.campaign import CampaignRuntime, campaign_queue
@@ -53,6 +54,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         router_cls: type[Router] = Router,
         lead_epoch: float = 0.0,
         call_prefix: str = "",
+        calendar: BusinessCalendar | None = None,
     ) -> None:
         queues = [*config.queues, *(campaign_queue(c) for c in config.campaigns)]
         self.config = config
@@ -61,6 +63,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             rng=rng,
             keep_records=keep_records,
             router_cls=router_cls,
+            calendar=calendar,
         )
         self.engine.hooks = self
         self._notices: list[dict[str, Any]] | None = None
