@@ -48,7 +48,7 @@ API_PAGE = DOCS / "api.md"
 # Descriptions of keys that carry no comment in the schema's source (YAML path -> text).
 NOTES: dict[str, str] = {
     "name": "A name for this center, in the logs and reports.",
-    "center": "Where \"today\" is: the business day's zone and start (see Reports).",
+    "center": 'Where "today" is: the business day\'s zone and start (see Reports).',
     "center.time_zone": (
         "IANA zone of the business day (default: the host's zone; a scenario's in a simulation)."
     ),

@@ -119,6 +119,8 @@ class AgentsMixin(EngineBase):
         wrap = now - a.since
         for s in a.wrap_tallies:
             s.wrap_sum += wrap
+            if s.key is not None:  # the interval row (the day's figures have no key)
+                self.book.dirty.add(s.key)
         for r in a.wrap_rows:
             r.wrap_seconds += wrap
             if r.key is not None:

@@ -55,10 +55,14 @@ class BusinessCalendar:
         """The start (engine time) of the interval holding ``t``."""
         if self._lo <= t < self._hi:
             return self._lo
-        local = datetime.fromtimestamp(t + self.epoch, self.zone)
+        u = t + self.epoch
+        local = datetime.fromtimestamp(u, self.zone)
         off = local.utcoffset()
-        wall = t + self.epoch + (off.total_seconds() if off is not None else 0.0)
-        lo = t - wall % self.length
+        wall = u + (off.total_seconds() if off is not None else 0.0)
+        # The start in Unix time is exact (a whole second), so every t of an interval gets the
+        # same start in engine time; t - wall % length would differ in the last bits with a
+        # simulation's epoch, and one interval would make two rows.
+        lo = (u - wall % self.length) - self.epoch
         if t >= self._lo:  # moving forward: cache the new interval
             self._lo, self._hi = lo, lo + self.length
         return lo

@@ -18,6 +18,8 @@ Keys (``p`` is the prefix, default ``acd:``)::
     p acamps              set of campaigns that have buckets
     p kpis:<YYYY-MM-DD>   the day's KPIs (JSON);  p kpis:last  the latest day written
     p campaigns           hash campaign -> JSON
+    p iv:<YYYY-MM-DD>     hash "group|name|start" -> interval row JSON, one per business date
+    p ivdates             zset (all scores 0, ordered by name) of the dates that have rows
 
 Lead and state sit in two hashes so that a state-only change is one HSET of a string, with no
 JSON decoding (nor cjson's 14-digit floats) inside Redis.
@@ -48,7 +50,7 @@ from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from acd.errors import StaleLeader, StoreUnavailable
-from acd.store.base import ABANDON_KEEP_SECONDS, due_at
+from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
 from acd.store.cdr import record_time
 
@@ -125,6 +127,17 @@ while i <= n do
     local cur = redis.call('GET', p .. 'kpis:last')
     if (not cur) or ARGV[i + 1] > cur then redis.call('SET', p .. 'kpis:last', ARGV[i + 1]) end
     i = i + 3
+  elseif op == 'I' then
+    redis.call('HSET', p .. 'iv:' .. ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+    redis.call('ZADD', p .. 'ivdates', 0, ARGV[i + 1])
+    i = i + 4
+  elseif op == 'i' then
+    local cutoff = '(' .. ARGV[i + 1]
+    for _, d in ipairs(redis.call('ZRANGEBYLEX', p .. 'ivdates', '-', cutoff)) do
+      redis.call('DEL', p .. 'iv:' .. d)
+    end
+    redis.call('ZREMRANGEBYLEX', p .. 'ivdates', '-', cutoff)
+    i = i + 2
   elseif op == 'C' then
     redis.call('HSET', p .. 'campaigns', ARGV[i + 1], ARGV[i + 2])
     i = i + 3
@@ -180,6 +193,10 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
         args += ("K", str(batch.kpis["day"]), _dumps(batch.kpis))
     for camp, state in batch.campaigns.items():
         args += ("C", camp, _dumps(state))
+    for row in batch.intervals:
+        args += ("I", str(row["date"]), row_field(row), _dumps(row))
+    if batch.intervals_from is not None:
+        args += ("i", batch.intervals_from)
     return args
 
 
@@ -321,6 +338,8 @@ class RedisStore:
                     a, b = v.split(b":")
                     buckets.append((float(f), int(a), int(b)))
                 abandon[camp] = sorted(buckets)
+            latest = await c.zrevrangebylex(self._k("ivdates"), "+", "-", start=0, num=1)
+            rows = await self._rows(latest[0].decode()) if latest else []
             day = await c.get(self._k("kpis:last"))
             kpis_raw = await c.get(self._k("kpis:" + day.decode())) if day else None
             return StoredState(
@@ -331,7 +350,22 @@ class RedisStore:
                 abandon=abandon,
                 kpis=json.loads(kpis_raw) if kpis_raw else None,
                 campaigns=await self._hash(self._k("campaigns")),
+                intervals=rows,
             )
+
+    async def _rows(self, day: str) -> list[dict[str, Any]]:
+        rows = list((await self._hash(self._k("iv:" + day))).values())
+        return sorted(rows, key=lambda r: (r["group"], r["name"], float(r["start"])))
+
+    async def load_intervals(self, first: str, last: str) -> list[dict[str, Any]]:
+        if last < first:
+            return []
+        out: list[dict[str, Any]] = []
+        with _mapped(self.url):
+            days = await self.client.zrangebylex(self._k("ivdates"), f"[{first}", f"[{last}")
+            for d in days:
+                out += await self._rows(d.decode())
+        return out
 
     async def records(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]:
         c = self.client
