@@ -23,11 +23,11 @@ from aiohttp import web
 
 from acd import events as ev
 from acd.checkpoint import Collector, restore
-from acd.config.files import host_zone
 from acd.config.schema import Config, Simulation
 from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore
+from acd.daemon.days import calendar_line, daemon_calendar
 from acd.daemon.durable_steps import Persistence
 from acd.daemon.logs import notice_line
 from acd.daemon.metrics import Metrics
@@ -37,7 +37,6 @@ from acd.daemon.version import package_version
 from acd.drivers.live import LiveDriver
 from acd.engine import Engine
 from acd.errors import AcdError
-from acd.reporting.calendar import BusinessCalendar, calendar_for
 from acd.simulate import campaign_leads
 from acd.store import MemoryStore, node_name, open_store, spool_path
 from acd.store.batch import Batch, StoredState
@@ -78,22 +77,6 @@ def call_prefix() -> str:
 
 
 BOOK_DAYS = 2.0  # interval rows the engine keeps in memory (the store keeps them all)
-
-
-def daemon_calendar(cfg: Config) -> BusinessCalendar:
-    """The business days and report intervals of the daemon. Engine time is Unix time (epoch 0),
-    in the embedded demo and with a simulated trunk too. The zone is ``center.time_zone``, else
-    the host's: a scenario's ``simulation.time_zone`` names the zone of *simulated* time, which
-    a daemon does not run on (its simulated callers follow the host's clock)."""
-    live = cfg.model_copy(update={"simulation": None})
-    return calendar_for(live, host_zone=host_zone())
-
-
-def calendar_line(cal: BusinessCalendar) -> str:
-    return (
-        f"business day in {cal.zone_name}, starts {cal.day_starts:%H:%M}, "
-        f"intervals of {int(cal.length // 60)} min"
-    )
 
 
 def build_core(d: Daemon, prefix: str) -> Core:

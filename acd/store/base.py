@@ -55,9 +55,11 @@ class Store(Protocol):
 
     async def load(self) -> StoredState: ...
 
-    async def load_intervals(self, first: str, last: str) -> list[dict[str, Any]]:
+    async def load_intervals(
+        self, first: str, last: str, *, group: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
         """The interval rows of business dates ``first`` to ``last`` (YYYY-MM-DD, included),
-        ordered by date, then group, name and start."""
+        of ``group`` and ``name`` if given, ordered by date, then group, name and start."""
         ...
 
     async def next_lead(self, campaign: str, now: float) -> str | None: ...

@@ -141,10 +141,16 @@ class MemoryStore:
     def _latest_rows(self) -> list[dict[str, Any]]:
         return _ordered(self._intervals[max(self._intervals)]) if self._intervals else []
 
-    async def load_intervals(self, first: str, last: str) -> list[dict[str, Any]]:
+    async def load_intervals(
+        self, first: str, last: str, *, group: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for day in sorted(d for d in self._intervals if first <= d <= last):
-            out += _ordered(self._intervals[day])
+            out += [
+                r
+                for r in _ordered(self._intervals[day])
+                if (group is None or r["group"] == group) and (name is None or r["name"] == name)
+            ]
         copied: list[dict[str, Any]] = json.loads(json.dumps(out))
         return copied
 

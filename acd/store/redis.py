@@ -200,6 +200,15 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
     return args
 
 
+def _glob(text: str) -> str:
+    """``text`` matched literally by a Redis glob pattern."""
+    return "".join("\\" + ch if ch in "*?[]\\^-" else ch for ch in text)
+
+
+def _wanted(row: dict[str, Any], group: str | None, name: str | None) -> bool:
+    return (group is None or row["group"] == group) and (name is None or row["name"] == name)
+
+
 def _stream_id(raw: bytes) -> tuple[int, int]:
     ms, n = raw.split(b"-")
     return int(ms), int(n)
@@ -301,11 +310,11 @@ class RedisStore:
             )
         return ids[0].decode() if ids else None
 
-    async def _hash(self, key: str) -> dict[str, Any]:
+    async def _hash(self, key: str, match: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         cursor = 0
         while True:
-            cursor, chunk = await self.client.hscan(key, cursor, count=SCAN_COUNT)
+            cursor, chunk = await self.client.hscan(key, cursor, match=match, count=SCAN_COUNT)
             if chunk:
                 # One JSON document per chunk: a third of the cost of one json.loads per value.
                 values = json.loads(b"[" + b",".join(chunk.values()) + b"]")
@@ -353,18 +362,23 @@ class RedisStore:
                 intervals=rows,
             )
 
-    async def _rows(self, day: str) -> list[dict[str, Any]]:
-        rows = list((await self._hash(self._k("iv:" + day))).values())
+    async def _rows(self, day: str, match: str | None = None) -> list[dict[str, Any]]:
+        rows = list((await self._hash(self._k("iv:" + day), match)).values())
         return sorted(rows, key=lambda r: (r["group"], r["name"], float(r["start"])))
 
-    async def load_intervals(self, first: str, last: str) -> list[dict[str, Any]]:
+    async def load_intervals(
+        self, first: str, last: str, *, group: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
         if last < first:
             return []
+        # Filtered by Redis (HSCAN MATCH on the field), so only the rows asked for travel.
+        match = f"{_glob(group) if group else '*'}|{_glob(name) if name else '*'}|*"
         out: list[dict[str, Any]] = []
         with _mapped(self.url):
             days = await self.client.zrangebylex(self._k("ivdates"), f"[{first}", f"[{last}")
             for d in days:
-                out += await self._rows(d.decode())
+                rows = await self._rows(d.decode(), None if match == "*|*|*" else match)
+                out += [r for r in rows if _wanted(r, group, name)]
         return out
 
     async def records(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]:

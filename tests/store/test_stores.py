@@ -255,6 +255,19 @@ async def test_interval_rows_are_kept_per_date_replaced_whole_and_pruned(store: 
         assert not await store.client.exists(store.prefix + "iv:" + d1)
 
 
+async def test_interval_rows_are_read_by_group_and_exact_name(store: Store) -> None:
+    day = "2026-10-26"
+    names = ["a*b", "axb", "a?b", "[ab]", "a", "a|b"]
+    rows = [ivrow(g, n, day, T0 + i) for i, n in enumerate(names) for g in ("queue", "agent")]
+    await store.apply(Batch(seq=1, intervals=rows))
+    for n in names:
+        got = await store.load_intervals(day, day, group="queue", name=n)
+        assert [(r["group"], r["name"]) for r in got] == [("queue", n)], n
+    agents = await store.load_intervals(day, day, group="agent")
+    assert sorted(r["name"] for r in agents) == sorted(names)
+    assert len(await store.load_intervals(day, day, name="a")) == 2
+
+
 async def test_interval_rows_in_a_replayed_batch_are_applied_once(store: Store) -> None:
     b = Batch(seq=1, intervals=[ivrow("queue", "q", "2026-10-26", T0, offered=1)])
     assert await store.apply(b)
