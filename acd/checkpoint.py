@@ -39,7 +39,7 @@ from acd.core import Core
 from acd.engine import Engine
 from acd.entities import AgentRt
 from acd.records import CallDetail
-from acd.reporting.book import IntervalBook, row_record
+from acd.reporting.book import IntervalBook
 from acd.states import AgentState
 from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
@@ -200,27 +200,11 @@ def interval_rows(engine: Engine) -> list[dict[str, Any]]:
 def book_rows(engine: Engine, first: str, last: str) -> list[dict[str, Any]]:
     """Every row the interval book holds of business dates ``first`` to ``last`` (included),
     queue rows with ``waiting``, as a store would return them."""
-    book = engine.book
-    cal = book.cal
     waiting: dict[tuple[str, float, str], int] = {}
     for c in engine.calls.values():
         if c.present and c.tallies and c.tallies[1].key is not None:
             waiting[c.tallies[1].key] = waiting.get(c.tallies[1].key, 0) + 1
-    out = []
-    groups: tuple[tuple[str, dict[tuple[float, str], Any]], ...] = (
-        ("agent", book.agent_rows),
-        ("queue", book.queue_rows),
-    )
-    for group, rows in groups:
-        for (start, name), row in rows.items():
-            day = cal.day(start)
-            if first <= day <= last:
-                rec = row_record(cal, group, start, name, row)
-                if group == "queue":
-                    rec["waiting"] = waiting.get(("queue", start, name), 0)
-                out.append(rec)
-    out.sort(key=lambda r: (r["date"], r["group"], r["name"], r["start"]))
-    return out
+    return engine.book.records(first, last, waiting)
 
 
 def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:

@@ -80,8 +80,10 @@ def run_scenario(
     pacers: dict[str, Any] | None = None,
     base_dir: Path | None = None,
     source: str | Path | None = None,
+    rows: bool = False,
 ) -> dict[str, Any]:
-    """Simulate the scenario's day; return the KPI report (without wall-clock figures)."""
+    """Simulate the scenario's day; return the KPI report (without wall-clock figures); with
+    ``rows``, also ``intervals``: every interval row of the run, as a store keeps them."""
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
     if hours is not None:
@@ -111,6 +113,8 @@ def run_scenario(
         "events": engine.events_handled,
         "arrivals": trunk.arrivals,
     }
+    if rows:
+        report["intervals"] = engine.book.records()
     return report
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from acd.config.files import host_zone
 from acd.config.schema import Config
-from acd.daemon.state import Daemon
 from acd.reporting.calendar import BusinessCalendar, calendar_for
+
+if TYPE_CHECKING:  # the report command reads the calendar without the server's modules
+    from acd.daemon.state import Daemon
 
 
 def daemon_calendar(cfg: Config) -> BusinessCalendar:
