@@ -111,3 +111,15 @@ async def test_reports_need_a_supervisor(api: Api) -> None:
     assert (await api.call("GET", "/v1/reports/day", role="admin"))[0] == 200
     status, body = await api.call("GET", "/v1/reports/day?date=2026-03-02x", role="admin")
     assert status == 400 and body["error"]["message"].startswith("date: ")
+
+
+async def test_a_reload_that_moves_the_business_day_needs_a_restart(api: Api) -> None:
+    text = api.config_path.read_text()
+    api.config_path.write_text("center: {day_starts: '06:00'}\n" + text)
+    status, body = await api.call("POST", "/v1/admin/reload")
+    assert status == 409 and body["error"]["code"] == "restart_required", body
+    api.config_path.write_text("reporting: {interval_minutes: 30}\n" + text)
+    status, body = await api.call("POST", "/v1/admin/reload")
+    assert status == 409 and "interval_minutes" in body["error"]["message"]
+    api.config_path.write_text("reporting: {retention_days: 30}\n" + text)
+    assert (await api.call("POST", "/v1/admin/reload"))[0] == 200  # applies live
