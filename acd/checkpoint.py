@@ -5,10 +5,11 @@ The daemon makes one :class:`Collector` for its core (an :class:`~acd.engine.Eng
 :class:`~dialer.center.Center`) and calls :meth:`Collector.collect` after each step (or every few
 milliseconds); each call costs O(what changed since the last one): call detail records emitted,
 agents whose session changed (the engine's dirty set), leads the books logged, do-not-call
-changes, abandonment buckets counted in, campaign state that moved, and, when asked, the day's
-KPIs. The first batch carries every agent's session, every lead of the lead files and every
-do-not-call number loaded at start (what a fresh store lacks); after a :func:`restore` only what
-the store did not have.
+changes, abandonment buckets counted in, campaign state that moved, the interval rows that
+changed (the interval book's dirty set, each queue row with the calls of it still in the queue),
+and, when asked, the day's KPIs. The first batch carries every agent's session, every lead of
+the lead files and every do-not-call number loaded at start (what a fresh store lacks); after a
+:func:`restore` only what the store did not have.
 
 :func:`restore` rebuilds a freshly built core (nothing has happened in it yet) from what a store
 returned at start. Sessions are replayed as events (login, skills, pause), so the engine's indexes
@@ -17,15 +18,20 @@ reason "recovered"**: the call may still be up on the PBX (the adapter reconcile
 separately), and a supervisor would not want a new call offered over it; the agent presses ready.
 An agent whose phone was ringing comes back ready (the offer is gone). A pause or log-out asked
 for during a call is applied. A skill change made live is kept unless the config file has changed
-that agent's skills since (the file wins over an older live change). The day's KPIs come back only
-if they are of the same day; calls that were in progress at the crash are taken out of them
-(the adapter's reconciliation enters again those still up).
+that agent's skills since (the file wins over an older live change).
+
+Days are the engine's business days (``engine.book.cal``: the center's zone and ``day_starts``).
+Today's figures come back only on the same business date: today's interval rows go back into the
+interval book, and each queue's and agent's day figures are rebuilt as the sum of those rows (the
+rows are written with every batch, the day's KPIs only every few seconds, so the rows are the
+fresher of the two; without rows the stored day KPIs are taken). Calls that were in progress at
+the crash are taken out of the figures (the adapter's reconciliation enters again those still
+up), and the rows so corrected are written again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import date, timedelta
 from typing import Any
 
 from acd import events as ev
@@ -33,19 +39,17 @@ from acd.core import Core
 from acd.engine import Engine
 from acd.entities import AgentRt
 from acd.records import CallDetail
+from acd.reporting.book import IntervalBook
 from acd.states import AgentState
+from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
 from dialer.dnc import DoNotCallList
+from dialer.figures import CampaignStats
 from dialer.leadbook import LeadBook
 from dialer.leadsource import BookLeads
 
 A = AgentState
 RECOVERED = "recovered"  # pause reason of agents who were busy when the daemon stopped
-
-
-def utc_day(now: float) -> str:
-    """The default day key: the UTC calendar date of ``now`` (Unix seconds)."""
-    return datetime.fromtimestamp(now, UTC).date().isoformat()
 
 
 def _books(core: Core) -> dict[str, tuple[LeadBook, float]]:
@@ -105,13 +109,14 @@ class Collector:
     """Gathers what changed in a core since the last :meth:`collect`, as a Batch.
 
     It takes over the core's CDR sink and the engine's dirty-agent set (one collector per core).
-    ``day`` maps a time to its day key (default: the UTC date).
+    Days are the engine's business dates.
     """
 
-    def __init__(self, core: Core, *, day: Callable[[float], str] = utc_day) -> None:
+    def __init__(self, core: Core) -> None:
         self.core = core
         self.engine = core.engine
-        self.day = day
+        self.day = core.engine.book.cal.day
+        self._kept_for: tuple[str, int] = ("", 0)  # (day, retention) of the last intervals_from
         self._cdrs: list[CallDetail] = []
         core.cdr_sink = self._cdrs.append
         self.engine.dirty_agents = set(self.engine.agents)  # the first batch has every session
@@ -156,18 +161,54 @@ class Collector:
             if self._campaigns_sent.get(name) != cur:
                 b.campaigns[name] = cur
                 self._campaigns_sent[name] = cur
+        if kpis:  # with the day's figures: a drain holds every agent's current row
+            b.intervals = interval_rows(engine, now)
+        kept = (day, engine.config.reporting.retention_days)
+        if kept != self._kept_for:  # a new day (or a reload changed the retention)
+            self._kept_for = kept
+            b.intervals_from = first_kept(*kept)
         if kpis:
-            b.kpis = day_kpis(engine, now, self.day(now))
+            b.kpis = day_kpis(engine, now, day)
         return b
 
 
-def restore(
-    core: Core,
-    state: StoredState,
-    now: float,
-    *,
-    day: Callable[[float], str] = utc_day,
-) -> dict[str, int]:
+def first_kept(day: str, retention_days: int) -> str:
+    """The first business date whose rows a store keeps: today and ``retention_days`` days
+    before it."""
+    return (date.fromisoformat(day) - timedelta(days=retention_days)).isoformat()
+
+
+def interval_rows(engine: Engine, now: float) -> list[dict[str, Any]]:
+    """The interval rows that may have changed since the last call (the book's ``drain``);
+    each queue row with ``waiting``: its calls still in the queue (waiting or ringing), which a
+    restore takes out."""
+    book = engine.book
+    rows = book.drain(now, engine.open_rows())
+    if not any(r["group"] == "queue" for r in rows):
+        return rows
+    unix = book.cal.unix
+    waiting: dict[tuple[str, float], int] = {}  # (queue, start as in the row record) -> calls
+    for c in engine.calls.values():
+        if c.present and c.tallies:
+            key = (c.queue.name, unix(c.row_lo))
+            waiting[key] = waiting.get(key, 0) + 1
+    for r in rows:
+        if r["group"] == "queue":
+            r["waiting"] = waiting.get((r["name"], r["start"]), 0)
+    return rows
+
+
+def book_rows(engine: Engine, first: str, last: str) -> list[dict[str, Any]]:
+    """Every row the interval book holds of business dates ``first`` to ``last`` (included),
+    queue rows with ``waiting``, as a store would return them."""
+    waiting: dict[tuple[str, float, str], int] = {}
+    for c in engine.calls.values():
+        if c.present and c.tallies and c.tallies[1].key is not None:
+            waiting[c.tallies[1].key] = waiting.get(c.tallies[1].key, 0) + 1
+    return engine.book.records(first, last, waiting)
+
+
+def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
     """Rebuild a freshly built core from a store's state (see the module docstring for the
     rules). Returns counts of what was restored."""
     engine = core.engine
@@ -182,6 +223,7 @@ def restore(
             "recovered",
             "abandon_buckets",
             "kpis",
+            "intervals",
             "campaigns",
             "skipped",
         ),
@@ -203,7 +245,9 @@ def restore(
         counts["callbacks"] += got["callbacks"]
         counts["leads_kept"] += got["kept"]
         counts["skipped"] += got["skipped"]
-    today = day(now)
+    today = engine.book.cal.day(now)
+    # Today's rows first: the sessions replayed below account agents' time into them.
+    counts["intervals"] = _load_rows(engine, state.intervals, today)
     for name, buckets in state.abandon.items():
         rt = core.campaigns.get(name)
         if rt is None:
@@ -230,10 +274,68 @@ def restore(
             continue
         counts["recovered"] += _replay_session(engine, a, s, file_skills.get(agent_id), now)
         counts["sessions"] += 1
-    if state.kpis is not None and state.kpis.get("day") == today:
+    if counts["intervals"]:
+        _day_from_rows(engine)
+        counts["kpis"] = 1
+    elif state.kpis is not None and state.kpis.get("day") == today:
         _load_kpis(engine, state.kpis)
         counts["kpis"] = 1
     return counts
+
+
+def _load_rows(engine: Engine, rows: list[dict[str, Any]], today: str) -> int:
+    """Put today's stored rows back into the interval book; the calls a queue row still had
+    waiting are taken out of it (and the row is marked to be written again). Returns how many
+    rows were loaded."""
+    book: IntervalBook = engine.book
+    epoch = book.cal.epoch
+    n = 0
+    for r in rows:
+        if r.get("date") != today:
+            continue
+        # The interval's start as the engine computes it (engine time).
+        start = book.cal.interval(float(r["start"]) - epoch + 1.0)
+        name = str(r["name"])
+        counts = r.get("counts") or {}
+        if r.get("group") == "queue":
+            q = engine.queues.get(name)
+            if q is None:
+                continue
+            row = book.queue_row(q, start)
+            row.load_dict(counts)
+            waiting = int(r.get("waiting", 0))
+            if waiting:
+                row.offered = max(0, row.offered - waiting)
+                row.queued = max(0, row.queued - min(waiting, row.queued))
+                book.dirty.add(("queue", start, name))
+        elif r.get("group") == "agent":
+            if name not in engine.agents:
+                continue
+            book.agent_row(start, name).load_dict(counts)
+        elif r.get("group") == "campaign":
+            if name not in {c.name for c in engine.config.campaigns}:
+                continue
+            book.campaign_row(start, name, CampaignStats).load_dict(counts)
+        else:
+            continue
+        n += 1
+    return n
+
+
+def _day_from_rows(engine: Engine) -> None:
+    """Today's queue and agent figures as the sum of today's rows (all the book holds)."""
+    queues = {name: QueueStats(q.cfg) for name, q in engine.queues.items()}
+    for (_, name), qrow in engine.book.queue_rows.items():
+        if name in queues:
+            queues[name].absorb(qrow)
+    for name, st in queues.items():
+        engine.queues[name].stats = st
+    agents = {agent_id: AgentStats() for agent_id in engine.agents}
+    for (_, agent_id), arow in engine.book.agent_rows.items():
+        if agent_id in agents:
+            agents[agent_id].absorb(arow)
+    for agent_id, ag in agents.items():
+        engine.agents[agent_id].stats = ag
 
 
 def _replay_session(

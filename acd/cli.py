@@ -87,8 +87,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         progress=progress,
         base_dir=base,
         source=args.scenario or demo_path(),
+        rows=args.interval is not None,
     )
     wall = time.perf_counter() - t0
+    if args.interval is not None:
+        report["intervals"] = _interval_rows(cfg, report.pop("intervals"), args.interval)
     if progress is not None:
         progress.close()
     report["sim"]["wall_seconds"] = wall
@@ -98,7 +101,32 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         print(json.dumps(report, allow_nan=False))
     else:
         print(format_report(report))
+        if args.interval is not None:
+            from acd.reporting.formats import table
+
+            queues = [r for r in report["intervals"] if r["group"] == "queue"]
+            print(f"\nQueues per {args.interval}-minute interval\n\n{table(queues)}")
     return 0
+
+
+def _interval_rows(cfg: Any, rows: list[dict[str, Any]], minutes: int) -> list[dict[str, Any]]:
+    """A run's interval rows in ``minutes``-long intervals, inbound queues and agents (their
+    sums are the report's totals)."""
+    from acd.reporting.report import ReportError, interval_report, select
+
+    inbound = [q.name for q in cfg.queues]
+    targets = {q.name: q.service_level.target for q in cfg.queues}
+    try:
+        return interval_report(
+            select(rows, inbound=inbound),
+            minutes=minutes,
+            targets=targets,
+            day_starts=cfg.center.day_start_time(),
+        )
+    except ReportError as exc:
+        raise ConfigError(
+            f"{exc.message} (the scenario's reporting.interval_minutes)", field="--interval"
+        ) from None
 
 
 def _fmt(v: Any, kind: str = "") -> str:
@@ -231,6 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, help="override the scenario's seed")
     s.add_argument("--hours", type=float, help="override the hours of arrivals")
     s.add_argument("--json", action="store_true", help="print one JSON object")
+    s.add_argument(
+        "--interval",
+        type=int,
+        choices=(15, 30, 60),
+        help="also the figures per interval of this many minutes (JSON: intervals)",
+    )
     s.set_defaults(func=cmd_simulate)
 
     c = sub.add_parser("check-config", help="validate a config or scenario file")
@@ -243,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     from acd.cdr_cli import register as register_cdr
 
     register_cdr(sub)
+    from acd.report_cli import register as register_report
+
+    register_report(sub)
     return p
 
 

@@ -87,9 +87,11 @@ def run_scenario(
     pacers: dict[str, Any] | None = None,
     base_dir: Path | None = None,
     source: str | Path | None = None,
+    rows: bool = False,
     intervals: bool = True,
 ) -> dict[str, Any]:
-    """Simulate the scenario's day; return the KPI report (without wall-clock figures).
+    """Simulate the scenario's day; return the KPI report (without wall-clock figures); with
+    ``rows``, also ``intervals``: every interval row of the run, as a store keeps them.
     ``intervals`` off keeps day figures only (to measure what interval rows cost)."""
     if config.simulation is None:
         raise ConfigError("the file has no simulation: section; it is a config, not a scenario")
@@ -126,6 +128,8 @@ def run_scenario(
         "events": engine.events_handled,
         "arrivals": trunk.arrivals,
     }
+    if rows:
+        report["intervals"] = engine.book.records()
     return report
 
 

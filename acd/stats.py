@@ -92,6 +92,18 @@ class QueueStats:
             total.max_wait = max(total.max_wait, st.max_wait)
         return total
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, target: float | None = None) -> QueueStats:
+        """Counts saved by :meth:`to_dict` (an interval row, say), judged by the thresholds
+        saved with them; ``target`` is the service-level target to report beside them."""
+        st = cls.__new__(cls)
+        st.key = None
+        st.thresholds = tuple(float(t) for t in data.get("thresholds") or (0.0,))
+        st.target = target
+        st.reset()
+        st.load_dict(data)
+        return st
+
     def absorb(self, other: QueueStats) -> None:
         """Add another period's counts of the same queue (thresholds as in this one)."""
         for k in _SUMMED:

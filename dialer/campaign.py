@@ -99,6 +99,11 @@ class CampaignRuntime:
         self.day_key = ""
         self.day_leads: set[str] = set()
 
+    def _touch(self, row: CampaignStats) -> None:
+        """A row changed: the next drain of the book writes it."""
+        if self.book is not None and row.key is not None:
+            self.book.dirty.add(row.key)
+
     def new_call_id(self) -> str:
         self.seq += 1
         return f"{self.id_prefix}{self.name}-{self.seq}"
@@ -124,6 +129,7 @@ class CampaignRuntime:
             self.day_leads.add(lead_id)
             row = self.book.campaign_row(self.book.cal.interval(now), self.name, CampaignStats)
             row.dials += 1
+            self._touch(row)
             self.call_rows[call_id] = row
         self.attempts[lead_id] = self.attempts.get(lead_id, 0) + 1
 
@@ -140,6 +146,7 @@ class CampaignRuntime:
         )
         if row is not None:
             setattr(row, outcome, getattr(row, outcome) + 1)
+            self._touch(row)
         est.p_human.observe(outcome == "human")
         est.p_machine.observe(outcome == "machine")
         est.p_no_answer.observe(outcome == "no_answer")
@@ -160,6 +167,7 @@ class CampaignRuntime:
             self.fig.connected += 1
             if (row := self.call_rows.get(call_id)) is not None:
                 row.connected += 1
+                self._touch(row)
             self.connect_at[agent_id] = now
             self.agent_call[agent_id] = call_id
             self._recent(now, drop=False)
@@ -173,6 +181,7 @@ class CampaignRuntime:
         self.fig.abandoned += 1
         if (row := self.call_rows.pop(call_id, None)) is not None:
             row.abandoned += 1
+            self._touch(row)
         self.ledger.abandon(now)
         self.day_drops += 1
         self._recent(now, drop=True)
@@ -187,6 +196,7 @@ class CampaignRuntime:
         if (row := self.call_rows.get(call_id)) is not None:
             row.talk_seconds += talk
             row.contacts += 1
+            self._touch(row)
         dispo = self.dispo.pop(call_id, None)
         if dispo is not None:
             self._settle(call_id, item[0], dispo, now)
@@ -235,6 +245,7 @@ class CampaignRuntime:
             if row is not None:
                 row.success += 1
                 row.first_call_close += first
+                self._touch(row)
         self.numbers.pop(call_id, None)
         callback = self.callback_req.pop(call_id, None)
         if callback:
@@ -251,6 +262,7 @@ class CampaignRuntime:
         call_id = self.agent_call.pop(agent_id, None)
         if at is not None and call_id is not None and (row := self.call_rows.get(call_id)):
             row.handle_seconds += now - at
+            self._touch(row)
         if call_id is not None and call_id in self.awaiting:
             # Wrap-up over with no disposition: the person was reached, so a contact.
             self._settle(call_id, self.awaiting.pop(call_id), "human", now)

@@ -50,12 +50,14 @@ NOTES: dict[str, str] = {
     "name": "A name for this center, in the logs and reports.",
     "center": 'Where "today" is: the business day\'s zone and start (see Reports).',
     "center.time_zone": (
-        "IANA zone of the business day (default: the host's zone; a scenario's in a simulation)."
+        "IANA zone of the business day (default: the host's zone in the daemon, the "
+        "scenario's in a simulation)."
     ),
     "center.day_starts": "Local time the business day starts, on a quarter hour.",
     "reporting": "Interval figures: their length and how long the store keeps them.",
     "reporting.interval_minutes": "Length of a report interval: 15, 30 or 60 minutes.",
-    "reporting.retention_days": "Days the store keeps interval rows.",
+    "reporting.retention_days": "The store keeps the interval rows of today and of this many "
+    "days before it.",
     "agents": "The agents: each with an id and its skills.",
     "queues": "The inbound queues.",
     "campaigns": "The dialer's campaigns (see the dialer pages).",

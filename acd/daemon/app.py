@@ -27,6 +27,7 @@ from acd.config.schema import Config, Simulation
 from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore
+from acd.daemon.days import calendar_line, daemon_calendar
 from acd.daemon.durable_steps import Persistence
 from acd.daemon.logs import notice_line
 from acd.daemon.metrics import Metrics
@@ -75,14 +76,21 @@ def call_prefix() -> str:
     return f"{out}{os.getpid() % 1296:03x}."
 
 
+BOOK_DAYS = 2.0  # interval rows the engine keeps in memory (the store keeps them all)
+
+
 def build_core(d: Daemon, prefix: str) -> Core:
     cfg = d.config
+    cal = daemon_calendar(cfg)
+    log.info("%s", calendar_line(cal))
     if cfg.campaigns:
         base = d.config_path.parent if d.config_path is not None else Path.cwd()
         # Live: engine time is Unix time.
         leads, dnc = campaign_leads(cfg, base, 0.0, d.config_path)
-        return Center(cfg, rng=Random(), leads=leads, dnc=dnc, call_prefix=prefix)
-    return Engine(cfg, rng=Random())
+        center = Center(cfg, rng=Random(), leads=leads, dnc=dnc, call_prefix=prefix, calendar=cal)
+        center.engine.book.keep_days = BOOK_DAYS
+        return center
+    return Engine(cfg, rng=Random(), calendar=cal, keep_days=BOOK_DAYS)
 
 
 async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) -> None:

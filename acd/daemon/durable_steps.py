@@ -129,6 +129,7 @@ class Persistence:
         if self._task is None:
             return
         self._closing = True
+        self._next_kpis = 0.0  # the last batch carries the day's KPIs as they end
         self._wake.set()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task

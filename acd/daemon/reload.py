@@ -48,6 +48,14 @@ def apply_config(d: Daemon, new: Config) -> dict[str, Any]:
                 "restart_required",
                 f"the {section}: section changed; restart the daemon to apply it",
             )
+    # The engine's calendar (business days, interval length) is built at start.
+    if new.center != d.config.center or (
+        new.reporting.interval_minutes != d.config.reporting.interval_minutes
+    ):
+        raise ReloadRefused(
+            "restart_required",
+            "center: or reporting.interval_minutes changed; restart the daemon to apply it",
+        )
     if d.driver is None:
         raise ReloadRefused("not_ready", "the engine is not running", 503)
     changes = d.driver.engine.reconfigure(new, d.driver.now())

@@ -133,8 +133,12 @@ class AgentsMixin(EngineBase):
         wrap = now - a.since
         for s in a.wrap_tallies:
             s.wrap_sum += wrap
+            if s.key is not None:  # the interval row (the day's figures have no key)
+                self.book.dirty.add(s.key)
         for r in a.wrap_rows:
             r.wrap_seconds += wrap
+            if r.key is not None:
+                self.book.dirty.add(r.key)
         a.wrap_tallies = a.wrap_rows = ()
         cdr = self._wrap_cdr.pop(a.ix, None)
         if cdr is not None and self.cdr_sink is not None:

@@ -203,6 +203,8 @@ class CallsMixin(EngineBase):
         self._stop_call_timers(c)
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
+        if len(c.tallies) > 1:  # the row is no longer open through this call
+            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
         for s in c.tallies:
             s.ended_unanswered(wait)
             if outcome is Outcome.ABANDONED:
@@ -328,6 +330,10 @@ class CallsMixin(EngineBase):
             r.answered += 1
             r.talk_seconds += talk
             r.hold_seconds += hold
+            if r.key is not None:
+                self.book.dirty.add(r.key)
+        if len(c.tallies) > 1:
+            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
         if end_call:
             self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)
         else:

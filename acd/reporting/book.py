@@ -133,6 +133,32 @@ class IntervalBook:
         self.dirty.clear()
         return out
 
+    def records(
+        self,
+        first: str = "0000-01-01",
+        last: str = "9999-12-31",
+        waiting: dict[tuple[str, float, str], int] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every row the book holds of business dates ``first`` to ``last`` (included), as
+        stored rows ordered by date, group, name and start; queue rows with ``waiting``
+        (``waiting``: row key -> calls of it still in the queue; none if not given)."""
+        cal = self.cal
+        out = []
+        groups: tuple[tuple[str, dict[tuple[float, str], Any]], ...] = (
+            ("agent", self.agent_rows),
+            ("campaign", self.campaign_rows),
+            ("queue", self.queue_rows),
+        )
+        for kind, rows in groups:
+            for (start, name), row in rows.items():
+                if first <= cal.day(start) <= last:
+                    rec = row_record(cal, kind, start, name, row)
+                    if kind == "queue":
+                        rec["waiting"] = (waiting or {}).get(("queue", start, name), 0)
+                    out.append(rec)
+        out.sort(key=lambda r: (r["date"], r["group"], r["name"], r["start"]))
+        return out
+
 
 def row_record(
     cal: BusinessCalendar, kind: str, start: float, name: str, row: QueueStats | AgentStats

@@ -9,6 +9,9 @@ Semantics every store keeps (the shared tests in tests/store check both):
 * Leads: a lead entry without ``"lead"`` updates only the state; a lead is *due* at
   ``state.next_attempt_at`` unless that is None or ``state.done``; ``next_lead`` returns the due
   lead with the smallest time (ties: the smaller id) from an index, never a scan.
+* Interval rows are kept per business date (``row["date"]``), one per (group, name, start):
+  a row in a batch replaces the stored one. A batch's ``intervals_from`` drops the dates before
+  it. ``load`` returns the rows of the latest date; ``load_intervals`` those of a date range.
 * Call records are filed by :func:`acd.store.cdr.record_time` (``ended``); ``records`` yields
   those in ``[start, end)`` ordered by that time, then by arrival at the store.
 """
@@ -21,6 +24,11 @@ from typing import Any, Protocol
 from acd.store.batch import Batch, StoredState
 
 ABANDON_KEEP_SECONDS = 30 * 86400.0  # abandonment buckets older than the newest by this go
+
+
+def row_field(row: dict[str, Any]) -> str:
+    """An interval row's key within its date: ``group|name|start`` (start: Unix seconds)."""
+    return f"{row['group']}|{row['name']}|{float(row['start'])!r}"
 
 
 def due_at(entry: dict[str, Any]) -> float | None:
@@ -46,6 +54,13 @@ class Store(Protocol):
         ...
 
     async def load(self) -> StoredState: ...
+
+    async def load_intervals(
+        self, first: str, last: str, *, group: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The interval rows of business dates ``first`` to ``last`` (YYYY-MM-DD, included),
+        of ``group`` and ``name`` if given, ordered by date, then group, name and start."""
+        ...
 
     async def next_lead(self, campaign: str, now: float) -> str | None: ...
 

@@ -36,6 +36,13 @@ class Batch:
     kpis: dict[str, Any] | None = None
     # campaign -> {"paused": bool, ...}: campaign state that is not in the config file.
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Interval rows that changed, whole (acd.reporting.book.row_record: group, name, date,
+    # start, local, minutes, counts; queue rows also "waiting"): each replaces the stored row
+    # of the same (date, group, name, start).
+    intervals: list[dict[str, Any]] = field(default_factory=list)
+    # The first business date whose interval rows are kept (reporting.retention_days): a store
+    # drops the rows of earlier dates.
+    intervals_from: str | None = None
 
     def empty(self) -> bool:
         return not (
@@ -46,6 +53,8 @@ class Batch:
             or self.abandon
             or self.kpis
             or self.campaigns
+            or self.intervals
+            or self.intervals_from
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -58,6 +67,8 @@ class Batch:
             "abandon": {c: [list(b) for b in bs] for c, bs in self.abandon.items()},
             "kpis": self.kpis,
             "campaigns": self.campaigns,
+            "intervals": self.intervals,
+            "intervals_from": self.intervals_from,
         }
 
     @classmethod
@@ -74,6 +85,8 @@ class Batch:
             },
             kpis=data.get("kpis"),
             campaigns=dict(data.get("campaigns") or {}),
+            intervals=list(data.get("intervals") or []),
+            intervals_from=data.get("intervals_from"),
         )
 
 
@@ -88,3 +101,4 @@ class StoredState:
     abandon: dict[str, list[Bucket]] = field(default_factory=dict)
     kpis: dict[str, Any] | None = None  # the latest day's figures
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    intervals: list[dict[str, Any]] = field(default_factory=list)  # the latest date's rows

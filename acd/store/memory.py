@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from acd.errors import StaleLeader
-from acd.store.base import ABANDON_KEEP_SECONDS, due_at
+from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
 from acd.store.cdr import record_time
 
@@ -30,6 +30,7 @@ class MemoryStore:
         self._abandon: dict[str, dict[float, tuple[int, int]]] = {}
         self._kpis: dict[str, dict[str, Any]] = {}
         self._campaigns: dict[str, dict[str, Any]] = {}
+        self._intervals: dict[str, dict[str, dict[str, Any]]] = {}  # date -> field -> row
         self._records: list[tuple[float, int, dict[str, Any]]] = []
         self._n = 0
 
@@ -94,6 +95,11 @@ class MemoryStore:
         if b.kpis is not None:
             self._kpis[str(b.kpis["day"])] = b.kpis
         self._campaigns.update(b.campaigns)
+        for row in b.intervals:
+            self._intervals.setdefault(str(row["date"]), {})[row_field(row)] = row
+        if b.intervals_from is not None:
+            for day in [d for d in self._intervals if d < b.intervals_from]:
+                del self._intervals[day]
         return True
 
     async def apply_many(self, batches: Iterable[Batch], token: int | None = None) -> int:
@@ -105,7 +111,14 @@ class MemoryStore:
     async def load(self) -> StoredState:
         copy: Any = json.loads(
             json.dumps(
-                [self._leads, self._dnc, self._sessions, self._campaigns, self._latest_kpis()]
+                [
+                    self._leads,
+                    self._dnc,
+                    self._sessions,
+                    self._campaigns,
+                    self._latest_kpis(),
+                    self._latest_rows(),
+                ]
             )
         )
         abandon: dict[str, list[Bucket]] = {
@@ -119,10 +132,27 @@ class MemoryStore:
             abandon=abandon,
             kpis=copy[4],
             campaigns=copy[3],
+            intervals=copy[5],
         )
 
     def _latest_kpis(self) -> dict[str, Any] | None:
         return self._kpis[max(self._kpis)] if self._kpis else None
+
+    def _latest_rows(self) -> list[dict[str, Any]]:
+        return _ordered(self._intervals[max(self._intervals)]) if self._intervals else []
+
+    async def load_intervals(
+        self, first: str, last: str, *, group: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for day in sorted(d for d in self._intervals if first <= d <= last):
+            out += [
+                r
+                for r in _ordered(self._intervals[day])
+                if (group is None or r["group"] == group) and (name is None or r["name"] == name)
+            ]
+        copied: list[dict[str, Any]] = json.loads(json.dumps(out))
+        return copied
 
     async def next_lead(self, campaign: str, now: float) -> str | None:
         heap = self._heaps.get(campaign)
@@ -145,3 +175,8 @@ class MemoryStore:
         i = bisect.bisect_left(self._records, (before, -1))
         del self._records[:i]
         return i
+
+
+def _ordered(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A date's rows by group, name and start."""
+    return sorted(rows.values(), key=lambda r: (r["group"], r["name"], float(r["start"])))

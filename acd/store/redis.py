@@ -18,6 +18,8 @@ Keys (``p`` is the prefix, default ``acd:``)::
     p acamps              set of campaigns that have buckets
     p kpis:<YYYY-MM-DD>   the day's KPIs (JSON);  p kpis:last  the latest day written
     p campaigns           hash campaign -> JSON
+    p iv:<YYYY-MM-DD>     hash "group|name|start" -> interval row JSON, one per business date
+    p ivdates             zset (all scores 0, ordered by name) of the dates that have rows
 
 Lead and state sit in two hashes so that a state-only change is one HSET of a string, with no
 JSON decoding (nor cjson's 14-digit floats) inside Redis.
@@ -48,7 +50,7 @@ from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from acd.errors import StaleLeader, StoreUnavailable
-from acd.store.base import ABANDON_KEEP_SECONDS, due_at
+from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
 from acd.store.cdr import record_time
 
@@ -125,6 +127,17 @@ while i <= n do
     local cur = redis.call('GET', p .. 'kpis:last')
     if (not cur) or ARGV[i + 1] > cur then redis.call('SET', p .. 'kpis:last', ARGV[i + 1]) end
     i = i + 3
+  elseif op == 'I' then
+    redis.call('HSET', p .. 'iv:' .. ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+    redis.call('ZADD', p .. 'ivdates', 0, ARGV[i + 1])
+    i = i + 4
+  elseif op == 'i' then
+    local cutoff = '(' .. ARGV[i + 1]
+    for _, d in ipairs(redis.call('ZRANGEBYLEX', p .. 'ivdates', '-', cutoff)) do
+      redis.call('DEL', p .. 'iv:' .. d)
+    end
+    redis.call('ZREMRANGEBYLEX', p .. 'ivdates', '-', cutoff)
+    i = i + 2
   elseif op == 'C' then
     redis.call('HSET', p .. 'campaigns', ARGV[i + 1], ARGV[i + 2])
     i = i + 3
@@ -180,7 +193,20 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
         args += ("K", str(batch.kpis["day"]), _dumps(batch.kpis))
     for camp, state in batch.campaigns.items():
         args += ("C", camp, _dumps(state))
+    for row in batch.intervals:
+        args += ("I", str(row["date"]), row_field(row), _dumps(row))
+    if batch.intervals_from is not None:
+        args += ("i", batch.intervals_from)
     return args
+
+
+def _glob(text: str) -> str:
+    """``text`` matched literally by a Redis glob pattern."""
+    return "".join("\\" + ch if ch in "*?[]\\^-" else ch for ch in text)
+
+
+def _wanted(row: dict[str, Any], group: str | None, name: str | None) -> bool:
+    return (group is None or row["group"] == group) and (name is None or row["name"] == name)
 
 
 def _stream_id(raw: bytes) -> tuple[int, int]:
@@ -284,11 +310,11 @@ class RedisStore:
             )
         return ids[0].decode() if ids else None
 
-    async def _hash(self, key: str) -> dict[str, Any]:
+    async def _hash(self, key: str, match: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         cursor = 0
         while True:
-            cursor, chunk = await self.client.hscan(key, cursor, count=SCAN_COUNT)
+            cursor, chunk = await self.client.hscan(key, cursor, match=match, count=SCAN_COUNT)
             if chunk:
                 # One JSON document per chunk: a third of the cost of one json.loads per value.
                 values = json.loads(b"[" + b",".join(chunk.values()) + b"]")
@@ -321,6 +347,8 @@ class RedisStore:
                     a, b = v.split(b":")
                     buckets.append((float(f), int(a), int(b)))
                 abandon[camp] = sorted(buckets)
+            latest = await c.zrevrangebylex(self._k("ivdates"), "+", "-", start=0, num=1)
+            rows = await self._rows(latest[0].decode()) if latest else []
             day = await c.get(self._k("kpis:last"))
             kpis_raw = await c.get(self._k("kpis:" + day.decode())) if day else None
             return StoredState(
@@ -331,7 +359,27 @@ class RedisStore:
                 abandon=abandon,
                 kpis=json.loads(kpis_raw) if kpis_raw else None,
                 campaigns=await self._hash(self._k("campaigns")),
+                intervals=rows,
             )
+
+    async def _rows(self, day: str, match: str | None = None) -> list[dict[str, Any]]:
+        rows = list((await self._hash(self._k("iv:" + day), match)).values())
+        return sorted(rows, key=lambda r: (r["group"], r["name"], float(r["start"])))
+
+    async def load_intervals(
+        self, first: str, last: str, *, group: str | None = None, name: str | None = None
+    ) -> list[dict[str, Any]]:
+        if last < first:
+            return []
+        # Filtered by Redis (HSCAN MATCH on the field), so only the rows asked for travel.
+        match = f"{_glob(group) if group else '*'}|{_glob(name) if name else '*'}|*"
+        out: list[dict[str, Any]] = []
+        with _mapped(self.url):
+            days = await self.client.zrangebylex(self._k("ivdates"), f"[{first}", f"[{last}")
+            for d in days:
+                rows = await self._rows(d.decode(), None if match == "*|*|*" else match)
+                out += [r for r in rows if _wanted(r, group, name)]
+        return out
 
     async def records(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]:
         c = self.client

@@ -53,6 +53,8 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
                 raise ApiError(422, "invalid_field", f"{where}: {first['msg']}") from None
         handler_: Handler = route.handler  # type: ignore[assignment]
         result = await handler_(request, d, body)
+        if isinstance(result, web.StreamResponse):  # a route that answers CSV, say
+            return result
         if route.method != "GET" and d.persistence is not None:
             d.persistence.touch()  # lead and DNC edits change the core outside a step
         return web.json_response(result, status=route.status, dumps=_dumps)

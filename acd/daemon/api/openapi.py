@@ -32,19 +32,21 @@ ERROR = {
 ERR = {"description": "error", "content": {"application/json": {"schema": ERROR}}}
 
 
-def _responses(status: int, secured: bool, has_body: bool) -> dict[str, Any]:
+def _responses(
+    status: int, secured: bool, has_body: bool, *, query: bool = False, csv: bool = False
+) -> dict[str, Any]:
     err = ERR
+    content: dict[str, Any] = {"application/json": {"schema": {"type": "object"}}}
+    if csv:
+        content["text/csv"] = {"schema": {"type": "string"}}
     out: dict[str, Any] = {
-        str(status): {
-            "description": "OK",
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        },
+        str(status): {"description": "OK", "content": content},
         "404": err,
         "409": err,
         "422": err,
         "503": err,
     }
-    if has_body:
+    if has_body or query:
         out["400"] = err
         out["422"] = err
     if secured:
@@ -71,7 +73,11 @@ def document(routes: Sequence[Route], version: str) -> dict[str, Any]:
             "operationId": r.handler.__name__,
             "parameters": params,
             "responses": _responses(
-                r.status, r.role != "open", r.body is not None or r.raw_body is not None
+                r.status,
+                r.role != "open",
+                r.body is not None or r.raw_body is not None,
+                query=bool(r.query),
+                csv=r.csv,
             ),
         }
         if r.responses is not None:  # a raw route states its own, and the auth errors

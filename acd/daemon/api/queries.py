@@ -155,3 +155,40 @@ EVENTS_QUERY: Query = (
         False,
     ),
 )
+
+REPORT_QUERY: Query = (
+    (
+        "from",
+        "first business date (the center's zone; default today)",
+        {"type": "string", "format": "date"},
+        False,
+    ),
+    (
+        "to",
+        "last business date, included (default: from); at most 92 days after from",
+        {"type": "string", "format": "date"},
+        False,
+    ),
+    (
+        "group",
+        "whose rows (default queue)",
+        {"type": "string", "enum": ["queue", "agent", "campaign"]},
+        False,
+    ),
+    ("name", "only this queue, agent or campaign", {"type": "string"}, False),
+    (
+        "interval",
+        "minutes per row (default: as kept); 30 and 60 sum the 15-minute rows; shorter than "
+        "kept is refused",
+        {"type": "integer", "enum": [15, 30, 60]},
+        False,
+    ),
+)
+DAY_QUERY: Query = (
+    (
+        "date",
+        "the business date (the center's zone; default today)",
+        {"type": "string", "format": "date"},
+        False,
+    ),
+)

@@ -66,12 +66,15 @@ from acd.daemon.api.openapi import openapi_doc
 from acd.daemon.api.queries import (
     CDR_QUERY,
     CSV_OR_JSON,
+    DAY_QUERY,
     ERLANG_QUERY,
     EVENTS_QUERY,
     LEADS_QUERY,
     PAGE_QUERY,
+    REPORT_QUERY,
     Query,
 )
+from acd.daemon.api.reports import report_day, report_intervals
 from acd.daemon.state import Daemon
 
 Handler = Callable[[web.Request, Daemon, Any], Awaitable[Any]]
@@ -98,6 +101,7 @@ class Route:
     raw: bool = False
     responses: dict[str, Any] | None = None
     open_setting: str | None = None  # a ``daemon:`` setting that, when true, opens the route
+    csv: bool = False  # also answers text/csv (for Accept: text/csv)
     documented: bool = True  # False: the wallboard's files, which are pages, not the API
 
 
@@ -287,6 +291,26 @@ ROUTES: list[Route] = [
         "supervisor",
         "Call detail records ended in a date range (bulk export: acd-dialer cdr export)",
         query=CDR_QUERY,
+    ),
+    Route(
+        "GET",
+        "/v1/reports/intervals",
+        report_intervals,
+        "supervisor",
+        "Figures per interval of a queue, agent or campaign over business dates (JSON, or CSV "
+        "with Accept: text/csv); rows summed to 30 or 60 minutes on request",
+        query=REPORT_QUERY,
+        csv=True,
+    ),
+    Route(
+        "GET",
+        "/v1/reports/day",
+        report_day,
+        "supervisor",
+        "Every queue's, agent's and campaign's totals of a business date: the sum of its "
+        "intervals (JSON, or CSV with Accept: text/csv)",
+        query=DAY_QUERY,
+        csv=True,
     ),
     Route("GET", "/v1/dnc", dnc_list, "supervisor", "The do-not-call list", query=PAGE_QUERY),
     Route(
