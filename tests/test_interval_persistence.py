@@ -100,9 +100,7 @@ def test_collected_rows_say_how_many_calls_still_wait_and_a_restore_takes_them_o
     # The corrected row is written again, without the cut calls.
     again = Collector(fresh).collect(2, c.now + 300, kpis=True)
     queue_again = [r for r in again.intervals if r["group"] == "queue"]
-    assert [(r["name"], r["counts"]["offered"], r["waiting"]) for r in queue_again] == [
-        ("q", 2, 0)
-    ]
+    assert [(r["name"], r["counts"]["offered"], r["waiting"]) for r in queue_again] == [("q", 2, 0)]
 
 
 def test_today_is_the_centers_business_day_not_the_utc_date() -> None:
