@@ -307,7 +307,7 @@ def _load_rows(engine: Engine, rows: list[dict[str, Any]], today: str) -> int:
             if waiting:
                 row.offered = max(0, row.offered - waiting)
                 row.queued = max(0, row.queued - min(waiting, row.queued))
-                book.dirty.add(("queue", start, name))
+                book.dirty.add(row)
         elif r.get("group") == "agent":
             if name not in engine.agents:
                 continue

@@ -102,7 +102,7 @@ class CampaignRuntime:
     def _touch(self, row: CampaignStats) -> None:
         """A row changed: the next drain of the book writes it."""
         if self.book is not None and row.key is not None:
-            self.book.dirty.add(row.key)
+            self.book.dirty.add(row)
 
     def new_call_id(self) -> str:
         self.seq += 1

@@ -134,11 +134,11 @@ class AgentsMixin(EngineBase):
         for s in a.wrap_tallies:
             s.wrap_sum += wrap
             if s.key is not None:  # the interval row (the day's figures have no key)
-                self.book.dirty.add(s.key)
+                self.book.dirty.add(s)
         for r in a.wrap_rows:
             r.wrap_seconds += wrap
             if r.key is not None:
-                self.book.dirty.add(r.key)
+                self.book.dirty.add(r)
         a.wrap_tallies = a.wrap_rows = ()
         cdr = self._wrap_cdr.pop(a.ix, None)
         if cdr is not None and self.cdr_sink is not None:

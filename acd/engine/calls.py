@@ -204,7 +204,7 @@ class CallsMixin(EngineBase):
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
         if len(c.tallies) > 1:  # the row is no longer open through this call
-            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
+            self.book.dirty.add(c.tallies[1])
         for s in c.tallies:
             s.ended_unanswered(wait)
             if outcome is Outcome.ABANDONED:
@@ -331,9 +331,9 @@ class CallsMixin(EngineBase):
             r.talk_seconds += talk
             r.hold_seconds += hold
             if r.key is not None:
-                self.book.dirty.add(r.key)
+                self.book.dirty.add(r)
         if len(c.tallies) > 1:
-            self.book.dirty.add(c.tallies[1].key)  # type: ignore[arg-type]
+            self.book.dirty.add(c.tallies[1])
         if end_call:
             self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)
         else:

@@ -54,7 +54,8 @@ class IntervalBook:
         self.queue_days: dict[tuple[str, str], QueueStats] = {}
         self.agent_days: dict[tuple[str, str], AgentStats] = {}
         self.by_start: dict[float, list[QueueStats | AgentStats]] = {}  # rows by interval
-        self.dirty: set[tuple[str, float, str]] = set()  # ("queue"|"agent", start, name)
+        # Rows (by identity: cheap to hash) changed from outside the open ones.
+        self.dirty: set[Any] = set()
         self.keep_days = keep_days  # rows kept in memory (None: all; the store keeps the rest)
         self.today = ""  # the business date of today's figures ("" until the first tick)
         self.day_end = 0.0  # when it ends, engine time
@@ -115,7 +116,7 @@ class IntervalBook:
         :func:`row_record`): the current and previous interval's, ``open_rows`` (the rows of
         calls in the engine and of running wrap-ups: ``Engine.open_rows``) and ``dirty``."""
         lo = self.cal.interval(now)
-        keys = set(self.dirty)
+        keys = {r.key for r in self.dirty if r.key is not None}
         for start in (lo - self.cal.length, lo):
             keys.update(r.key for r in self.by_start.get(start, ()) if r.key is not None)
         keys.update(r.key for r in open_rows if r.key is not None)
