@@ -203,8 +203,8 @@ class CallsMixin(EngineBase):
         self._stop_call_timers(c)
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
-        if len(c.tallies) > 1:  # the row is no longer open through this call
-            self.book.dirty.add(c.tallies[1])
+        if len(c.tallies) > 1 and c.row_lo <= now - self.book.cal.length:
+            self.book.dirty.add(c.tallies[1])  # an older interval's row: a drain must see it
         for s in c.tallies:
             s.ended_unanswered(wait)
             if outcome is Outcome.ABANDONED:
@@ -330,10 +330,10 @@ class CallsMixin(EngineBase):
             r.answered += 1
             r.talk_seconds += talk
             r.hold_seconds += hold
-            if r.key is not None:
-                self.book.dirty.add(r)
-        if len(c.tallies) > 1:
+        if len(c.tallies) > 1 and c.row_lo <= now - self.book.cal.length:
+            # Older than the current interval: a drain would not see these rows by their age.
             self.book.dirty.add(c.tallies[1])
+            self.book.dirty.add(rows[1])
         if end_call:
             self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)
         else:
