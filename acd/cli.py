@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from acd.errors import AcdError, ConfigError
+from acd.reporting.formats import cell
 
 EXIT_USAGE = 2
 
@@ -130,13 +131,7 @@ def _interval_rows(cfg: Any, rows: list[dict[str, Any]], minutes: int) -> list[d
 
 
 def _fmt(v: Any, kind: str = "") -> str:
-    if v is None:
-        return "-"
-    if kind == "pct":
-        return f"{v:.1%}"
-    if kind == "s":
-        return f"{v:.1f}"
-    return str(v)
+    return cell(v, kind)
 
 
 def format_report(r: dict[str, Any]) -> str:

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from acd.chart_common import legend_above, save
+
 
 def plot_intervals(rows: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> int:
     """Draw the queue rows of an interval report; returns how many queues were drawn."""
@@ -56,19 +58,6 @@ def plot_intervals(rows: Sequence[dict[str, Any]], path: str | Path, *, title: s
         every = max(1, math.ceil(len(mine) / 16))
         labels = [r["local"][5 if days > 1 else 11 : 16].replace("T", " ") for r in mine]
         ax.set_xticks(xs[::every], labels[::every], rotation=45, ha="right")
-        handles, names = ax.get_legend_handles_labels()
-        twin_handles, twin_names = twin.get_legend_handles_labels()
-        ax.legend(
-            handles + twin_handles,
-            names + twin_names,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            ncol=3,
-            fontsize="small",
-            frameon=False,
-        )
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(str(path), dpi=110)
+        legend_above(ax, twin)
+    save(fig, path, title)
     return len(queues) if rows else 0

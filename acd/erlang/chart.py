@@ -7,6 +7,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+from acd.chart_common import legend_above, save
 from acd.erlang.plan import PlanRow
 
 
@@ -50,18 +51,5 @@ def plot_plan(plan: Sequence[PlanRow], path: str | Path, *, title: str = "") -> 
         twin.set_ylim(bottom=0)
         every = max(1, math.ceil(len(rows) / 16))
         ax.set_xticks(xs[::every], [r.start for r in rows][::every], rotation=45, ha="right")
-        handles, labels = ax.get_legend_handles_labels()
-        twin_handles, twin_labels = twin.get_legend_handles_labels()
-        ax.legend(
-            handles + twin_handles,
-            labels + twin_labels,
-            loc="lower right",
-            bbox_to_anchor=(1.0, 1.0),
-            ncol=3,
-            fontsize="small",
-            frameon=False,
-        )
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(str(path), dpi=110)
+        legend_above(ax, twin)
+    save(fig, path, title)

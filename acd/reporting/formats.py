@@ -75,7 +75,7 @@ AGENT_COLUMNS = (
 )
 
 
-def _cell(v: Any, kind: str) -> str:
+def cell(v: Any, kind: str) -> str:
     if v is None:
         return "-"
     if kind == "pct":
@@ -118,7 +118,7 @@ def table(rows: Iterable[Row]) -> str:
         for r in mine:
             figures = r.get("kpis") or r.get("counts") or {}
             at = r["local"][:16].replace("T", " ") if "local" in r else r["date"]
-            cells = "".join(f"{_cell(figures.get(k), kind):>{w}}" for _, k, kind, w in cols)
+            cells = "".join(f"{cell(figures.get(k), kind):>{w}}" for _, k, kind, w in cols)
             lines.append(f"{r['name']:<{width}}{at:<20}{cells}")
         blocks.append("\n".join(lines))
     notes = "SL = answered within the threshold / (offered - waiting - short abandons); SL rem = "
