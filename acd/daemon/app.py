@@ -155,6 +155,8 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     if persistence is not None:
         persistence.start(driver.now, driver.rearm)
     if adapter is not None:
+        if persistence is not None:
+            adapter.may_act = persistence.may_act  # a fenced-off node sends no action at all
         adapter.attach(driver)
         await adapter.start()  # connects in the background; the daemon runs while it is down
     sessions = restored.get("sessions", 0)

@@ -101,7 +101,14 @@ class Persistence:
         self.seq += 1
         return batch
 
+    def may_act(self) -> bool:
+        """This node may still send commands (its lease holds on its own clock); the adapter
+        asks before an action of its own, such as hanging up a leg it does not know."""
+        return self._may_act()
+
     def _may_act(self) -> bool:
+        if self.lost:
+            return False
         if self.lease is None:
             return True
         if self.lease.valid(time.monotonic()):

@@ -71,6 +71,9 @@ class AsteriskAdapter:
     ) -> None:
         self.settings = settings
         self.driver = driver
+        # Asked before every action: a node whose leadership ran out sends none, its own
+        # stray-leg hang-ups included (None: always may).
+        self.may_act: Callable[[], bool] | None = None
         self.on_state = on_state
         self.on_reconnect = on_reconnect
         self.rng = rng or Random()
@@ -306,6 +309,9 @@ class AsteriskAdapter:
         tasks.create_task(self._send_one(action), name=f"ami {action.name} {action.action_id}")
 
     async def _send_one(self, action: Action) -> None:
+        if self.may_act is not None and not self.may_act():
+            log.debug("%s %s not sent: this node may no longer act", action.name, action.action_id)
+            return
         if not self.flows.should_send(action):
             log.debug("%s %s not sent: no longer wanted", action.name, action.action_id)
             return
