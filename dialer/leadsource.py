@@ -23,7 +23,8 @@ class LeadSource(Protocol):
 
 # A lead book (BookLeads) also offers, and the Center uses when present: ``release(lead_id,
 # now)`` (a preview not dialed goes back), ``callback_agents(now)``, ``next_for_agent(agent_id,
-# now)`` and ``to_anyone(agent_id, due_by)`` (callbacks for a given agent), ``callback_time``.
+# now)`` and ``to_anyone(agent_id, due_by)`` (callbacks for a given agent), ``callback_time``,
+# and ``account_of(lead_id)`` (the lead's account for the figures; without it, the number).
 
 
 class SyntheticLeads:
@@ -59,6 +60,11 @@ class BookLeads:
     def next_lead(self, now: float) -> tuple[str, str] | None:
         lead = self.book.next_dialable(now + self.epoch, self.window, self.dnc)
         return None if lead is None else (lead.lead_id, lead.phone)
+
+    def account_of(self, lead_id: str) -> str:
+        """The account the lead's figures count by (its number if the file gave none)."""
+        key: str = self.book.lead(lead_id).account_key
+        return key
 
     def release(self, lead_id: str, at: float | None = None) -> None:
         """Not dialed after all: due again at ``at`` (engine time), or in its old place."""
