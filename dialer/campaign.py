@@ -100,7 +100,8 @@ class CampaignRuntime:
         self.agent_rows: dict[str, CampaignStats] = {}
         # Distinct leads and accounts: when each was last dialed this business day (engine
         # time; forgotten when the next day starts, at day_end).
-        self.day_end = float("-inf")
+        self.day_start = self.day_end = float("-inf")
+        self.counted_from = float("-inf")  # the end of a warm-up: attempts before count nowhere
         self.lead_dialed: dict[str, float] = {}
         self.account_dialed: dict[str, float] = {}
 
@@ -138,7 +139,7 @@ class CampaignRuntime:
         assert self.book is not None
         cal = self.book.cal
         if now >= self.day_end:
-            self.day_end = cal.day_bounds(cal.day(now))[1]
+            self.day_start, self.day_end = cal.day_bounds(cal.day(now))
             self.lead_dialed.clear()
             self.account_dialed.clear()
         start = cal.interval(now)
@@ -151,6 +152,8 @@ class CampaignRuntime:
             (self.account_dialed, account, "accounts", "day_accounts"),
         ):
             last = seen.get(key)
+            if last is None and field_ == "leads":
+                last = self._tried_today(lead_id, now)  # a restart forgot it
             if last is None:
                 setattr(row, day_field, getattr(row, day_field) + 1)
             if last is None or last < start:
@@ -159,10 +162,20 @@ class CampaignRuntime:
         self._touch(row)
         self.call_rows[call_id] = row
 
-    def reset_rows(self) -> None:
+    def _tried_today(self, lead_id: str, now: float) -> float | None:
+        """When the lead book last recorded an attempt of the lead, if that was since the day's
+        start (or the end of a warm-up): a daemon restarted today dials it again, but not for
+        the first time (the attempt's outcome time stands for its dial time)."""
+        last_attempt = getattr(self.leads, "last_attempt", None)
+        at = last_attempt(lead_id) if last_attempt is not None else None
+        ok = at is not None and max(self.day_start, self.counted_from) <= at <= now
+        return at if ok else None
+
+    def reset_rows(self, now: float) -> None:
         """Warm-up over: attempts dialed before now count in no row."""
         self.call_rows.clear()
         self.agent_rows.clear()
+        self.counted_from = now
         self.day_end = float("-inf")
         self.lead_dialed.clear()
         self.account_dialed.clear()

@@ -4,21 +4,34 @@ dialed in)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
+from random import Random
 from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
 
+from acd import events as ev
+from acd.checkpoint import Collector, restore
+from acd.commands import Originate
 from acd.config.files import load_config
 from acd.config.schema import Config
 from acd.records import CallDetail
+from acd.reporting.calendar import calendar_for
 from acd.simulate import build, sim_epoch
+from acd.store.memory import MemoryStore
+from dialer.center import Center
+from dialer.dnc import DoNotCallList
+from dialer.leads import Lead
+from dialer.leadsource import book_leads
+from tests.helpers import Clock
 
 ROOT = Path(__file__).resolve().parents[2]
+PHONE = "+12125550101"
 
 
 @pytest.mark.parametrize("seed", [1, 7])
@@ -150,3 +163,54 @@ def test_rows_count_distinct_leads_and_accounts_and_conversions_as_a_recount_doe
     distinct_accounts = {account[r.lead_id] or r.caller for r in outbound}
     assert day["accounts"] == day["accounts_dialed"] == len(distinct_accounts)
     assert day["contacts_per_account"] == day["contacts"] / len(distinct_accounts)
+
+
+def test_a_daemon_restarted_today_counts_a_lead_it_dials_again_once_in_the_day() -> None:
+    """Rows come back from the store; the lead book knows the lead was tried today, so its
+    redial after the restart is a lead of its interval but not a new lead of the day."""
+    cfg = Config.model_validate(
+        {
+            "center": {"time_zone": "America/New_York"},
+            "campaigns": [
+                {"name": "c", "mode": "progressive", "skills": {"c": 1}, "wrap_up_seconds": 5}
+            ],
+            "agents": [{"id": "a1", "skills": {"c": 1}}],
+        }
+    )
+    t0 = datetime(2026, 3, 2, 10, 6, tzinfo=ZoneInfo("America/New_York")).timestamp()
+
+    def start(now: float) -> Clock:
+        leads = {"c": book_leads(cfg.campaigns[0], DoNotCallList(), 0.0, [Lead("L1", PHONE)])}
+        core = Center(cfg, rng=Random(1), leads=leads, calendar=calendar_for(cfg))
+        clock = Clock(core, now)
+        clock.advance(0.0)
+        return clock
+
+    def dial(clock: Clock) -> str:
+        clock.advance(1.0)
+        (call,) = [c for c in clock.out if isinstance(c, Originate)]
+        clock.out.clear()
+        return call.call_id
+
+    first = start(t0)
+    collector = Collector(first.core)
+    first.do(ev.AgentLogin("a1"))
+    call = dial(first)
+    first.advance(5.0)
+    first.do(ev.OutboundFailed(call, "busy"))  # retried ten minutes later
+    store = MemoryStore()
+    asyncio.run(store.apply(collector.collect(1, first.now, kpis=True)))
+
+    second = start(first.now + 30.0)  # the restart
+    restore(second.core, asyncio.run(store.load()), second.now)
+    second.advance_to(t0 + 16 * 60)  # past the retry, in the next quarter hour
+    dial(second)
+    rows = sorted(second.core.engine.book.campaign_rows.items())
+    got = [
+        (second.core.engine.book.cal.label(s), r.dials, r.leads, r.day_leads)
+        for (s, _), r in rows
+        if r.dials
+    ]
+    assert got == [("2026-03-02T10:00:00-05:00", 1, 1, 1), ("2026-03-02T10:15:00-05:00", 1, 1, 0)]
+    day = second.core.campaign_report(second.now)["c"]["today"]
+    assert (day["dials"], day["leads_dialed"]) == (2, 1)
