@@ -141,6 +141,9 @@ def table(rows: Iterable[Row]) -> str:
             cells = "".join(f"{_cell(figures.get(k), kind):>{w}}" for _, k, kind, w in cols)
             lines.append(f"{r['name']:<{width}}{at:<20}{cells}")
         blocks.append("\n".join(lines))
+    text = "\n\n".join(blocks)
+    if not any(r["group"] == "queue" for r in rows):
+        return text
     notes = "SL = answered within the threshold / (offered - waiting - short abandons); SL rem = "
     notes += "answered or abandoned within it / (offered - waiting)."
-    return "\n\n".join(blocks) + "\n\n" + notes
+    return text + "\n\n" + notes
