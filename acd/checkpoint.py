@@ -40,11 +40,11 @@ from acd.engine import Engine
 from acd.entities import AgentRt
 from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
+from acd.reporting.campaign import CampaignStats
 from acd.states import AgentState
 from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
 from dialer.dnc import DoNotCallList
-from dialer.figures import CampaignStats
 from dialer.leadbook import LeadBook
 from dialer.leadsource import BookLeads
 

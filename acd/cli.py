@@ -16,7 +16,9 @@ EXIT_USAGE = 2
 
 
 def demo_path() -> Path:
-    return Path(__file__).parent / "data" / "demo.yaml"
+    from acd.config.files import demo_path as path
+
+    return path()
 
 
 def _load(path: str | None):
@@ -131,6 +133,8 @@ def _interval_rows(cfg: Any, rows: list[dict[str, Any]], minutes: int) -> list[d
 
 
 def _fmt(v: Any, kind: str = "") -> str:
+    if kind == "r" and v is not None:
+        return f"{v:.2f}"
     return cell(v, kind)
 
 
@@ -209,6 +213,20 @@ def format_report(r: dict[str, Any]) -> str:
                 f"{_fmt(c['abandonment_rate'], 'pct'):>10}{_fmt(c['hit_rate'], 'pct'):>7}"
                 f"{_fmt(c['connects_per_agent_hour'], 's'):>13}"
                 f"{_fmt(c['talk_occupancy'], 'pct'):>9}"
+            )
+        out.append("")
+        out.append(
+            f"{'today':<12}{'contacts':>9}{'conversions':>12}{'conv %':>8}{'1st-call %':>11}"
+            f"{'contacts/lead':>14}{'contacts/account':>17}"
+        )
+        for name, c in camps.items():
+            t = c.get("today") or {}
+            out.append(
+                f"{name:<12}{t.get('contacts', 0):>9}{t.get('success', 0):>12}"
+                f"{_fmt(t.get('conversion_rate'), 'pct'):>8}"
+                f"{_fmt(t.get('first_call_close_rate'), 'pct'):>11}"
+                f"{_fmt(t.get('contacts_per_lead'), 'r'):>14}"
+                f"{_fmt(t.get('contacts_per_account'), 'r'):>17}"
             )
     out.append("")
     out.append(

@@ -135,16 +135,32 @@ def run_scenario(
 
 def sim_epoch(sim: Simulation) -> float:
     """Unix time of simulated time 0: the scenario's date and start, in its time zone."""
-    try:
-        zone = ZoneInfo(sim.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"unknown time zone {sim.time_zone!r}", field="simulation.time_zone"
-        ) from None
+    zone = _zone(sim)
     day = date.fromisoformat(sim.date)
     secs = hhmm_seconds(sim.start)
     local = datetime(day.year, day.month, day.day, secs // 3600, secs % 3600 // 60, tzinfo=zone)
     return local.timestamp()
+
+
+def scenario_clock(sim: Simulation, now: float) -> float:
+    """The offset from Unix time ``now`` to the scenario's clock started then: ``sim.start`` of
+    today (in ``sim.time_zone``). A daemon playing a scenario live gives it to its lead books,
+    so campaigns keep calling hours by simulated time (the embedded demo's day starts at
+    10:00 whatever the hour it runs)."""
+    zone = _zone(sim)
+    today = datetime.fromtimestamp(now, zone).date()
+    secs = hhmm_seconds(sim.start)
+    start = datetime(today.year, today.month, today.day, secs // 3600, secs % 3600 // 60)
+    return start.replace(tzinfo=zone).timestamp() - now
+
+
+def _zone(sim: Simulation) -> ZoneInfo:
+    try:
+        return ZoneInfo(sim.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown time zone {sim.time_zone!r}", field="simulation.time_zone"
+        ) from None
 
 
 def campaign_leads(

@@ -8,8 +8,8 @@ from typing import Any
 
 from acd.config.schema import Campaign, Queue
 from acd.reporting.book import IntervalBook
+from acd.reporting.campaign import CampaignStats
 from dialer.abandonment import DAY, AbandonLedger
-from dialer.figures import CampaignStats
 from dialer.leadsource import LeadSource
 from dialer.pacing import Estimates, Pacer, Power, Predictive, Progressive
 
@@ -92,12 +92,18 @@ class CampaignRuntime:
         self.day_drops = 0
         self.dial_times: deque[float] = deque()
         self.started = -1.0
-        # Interval rows (dialer.figures): the engine's book, set by the Center; each attempt's
-        # row (the interval it was dialed in) until the attempt is settled.
+        # Interval rows (acd.reporting.campaign): the engine's book, set by the Center; each
+        # attempt's row (the interval it was dialed in) until the attempt is settled, and a
+        # connected agent's until its wrap-up ends (handle time).
         self.book: IntervalBook | None = None
         self.call_rows: dict[str, CampaignStats] = {}
-        self.day_key = ""
-        self.day_leads: set[str] = set()
+        self.agent_rows: dict[str, CampaignStats] = {}
+        # Distinct leads and accounts: when each was last dialed this business day (engine
+        # time; forgotten when the next day starts, at day_end).
+        self.day_start = self.day_end = float("-inf")
+        self.counted_from = float("-inf")  # the end of a warm-up: attempts before count nowhere
+        self.lead_dialed: dict[str, float] = {}
+        self.account_dialed: dict[str, float] = {}
 
     def _touch(self, row: CampaignStats) -> None:
         """A row changed: the next drain of the book writes it."""
@@ -124,14 +130,55 @@ class CampaignRuntime:
         self.fig.dialed += 1
         self.fig.leads_touched.add(lead_id)
         if self.book is not None:
-            if self.book.today != self.day_key:  # distinct leads per business day
-                self.day_key, self.day_leads = self.book.today, set()
-            self.day_leads.add(lead_id)
-            row = self.book.campaign_row(self.book.cal.interval(now), self.name, CampaignStats)
-            row.dials += 1
-            self._touch(row)
-            self.call_rows[call_id] = row
+            self._count_dial(call_id, lead_id, number, now)
         self.attempts[lead_id] = self.attempts.get(lead_id, 0) + 1
+
+    def _count_dial(self, call_id: str, lead_id: str, number: str, now: float) -> None:
+        """The dial in its interval's row: a lead (an account) counts once per row, and once
+        per business day in the row of its first dial that day."""
+        assert self.book is not None
+        cal = self.book.cal
+        if now >= self.day_end:
+            self.day_start, self.day_end = cal.day_bounds(cal.day(now))
+            self.lead_dialed.clear()
+            self.account_dialed.clear()
+        start = cal.interval(now)
+        row = self.book.campaign_row(start, self.name, CampaignStats)
+        row.dials += 1
+        account_of = getattr(self.leads, "account_of", None)
+        account = account_of(lead_id) if account_of is not None else number
+        for seen, key, field_, day_field in (
+            (self.lead_dialed, lead_id, "leads", "day_leads"),
+            (self.account_dialed, account, "accounts", "day_accounts"),
+        ):
+            last = seen.get(key)
+            if last is None and field_ == "leads":
+                last = self._tried_today(lead_id, now)  # a restart forgot it
+            if last is None:
+                setattr(row, day_field, getattr(row, day_field) + 1)
+            if last is None or last < start:
+                setattr(row, field_, getattr(row, field_) + 1)
+            seen[key] = now
+        self._touch(row)
+        self.call_rows[call_id] = row
+
+    def _tried_today(self, lead_id: str, now: float) -> float | None:
+        """When the lead book last recorded an attempt of the lead, if that was since the day's
+        start (or the end of a warm-up): a daemon restarted today dials it again, but not for
+        the first time (the attempt's outcome time stands for its dial time)."""
+        last_attempt = getattr(self.leads, "last_attempt", None)
+        at = last_attempt(lead_id) if last_attempt is not None else None
+        ok = at is not None and max(self.day_start, self.counted_from) <= at <= now
+        return at if ok else None
+
+    def reset_rows(self, now: float) -> None:
+        """Warm-up over: attempts dialed before now count in no row."""
+        self.call_rows.clear()
+        self.agent_rows.clear()
+        self.counted_from = now
+        self.day_end = float("-inf")
+        self.lead_dialed.clear()
+        self.account_dialed.clear()
 
     def resolved(self, call_id: str, outcome: str, now: float) -> tuple[str, str] | None:
         """A dial ended ringing: human, machine, no_answer, busy or failed."""
@@ -168,6 +215,7 @@ class CampaignRuntime:
             if (row := self.call_rows.get(call_id)) is not None:
                 row.connected += 1
                 self._touch(row)
+                self.agent_rows[agent_id] = row  # its handle time, when the agent is free
             self.connect_at[agent_id] = now
             self.agent_call[agent_id] = call_id
             self._recent(now, drop=False)
@@ -260,7 +308,8 @@ class CampaignRuntime:
             self.est.handles += 1
             self.fig.handle_seconds += now - at
         call_id = self.agent_call.pop(agent_id, None)
-        if at is not None and call_id is not None and (row := self.call_rows.get(call_id)):
+        row = self.agent_rows.pop(agent_id, None)
+        if at is not None and row is not None:
             row.handle_seconds += now - at
             self._touch(row)
         if call_id is not None and call_id in self.awaiting:

@@ -1,10 +1,12 @@
 """Leads and the lead-list CSV import.
 
 A lead file is CSV with a header row. ``phone`` is required; ``name``, ``time_zone`` (an IANA
-zone), ``priority`` (an integer, higher is dialled first among leads due at the same time) and
-``lead_id`` are optional; every other column becomes a custom field. Column names are matched
-without regard to case, surrounding spaces, or spaces and hyphens for underscores; ``timezone``
-and ``tz`` are accepted for ``time_zone`` and ``id`` for ``lead_id``.
+zone), ``priority`` (an integer, higher is dialled first among leads due at the same time),
+``lead_id`` and ``account`` (the customer account the number belongs to: several leads may share
+one; figures per account fall back to the number) are optional; every other column becomes a
+custom field. Column names are matched without regard to case, surrounding spaces, or spaces and
+hyphens for underscores; ``timezone`` and ``tz`` are accepted for ``time_zone``, ``id`` for
+``lead_id`` and ``account_id`` for ``account``.
 
 Numbers are parsed with libphonenumber (national formats in ``default_region``) and stored in
 E.164. A row whose number is not a valid number, whose time zone is unknown, whose priority is not
@@ -31,13 +33,15 @@ T = TypeVar("T")
 
 _E164 = re.compile(r"\+[1-9]\d{1,14}")
 _NO_FIELDS: Mapping[str, str] = MappingProxyType({})
-KNOWN_COLUMNS = ("phone", "name", "time_zone", "priority", "lead_id")
+KNOWN_COLUMNS = ("phone", "name", "time_zone", "priority", "lead_id", "account")
 _ALIASES = {
     "time_zone": "time_zone",
     "timezone": "time_zone",
     "tz": "time_zone",
     "lead_id": "lead_id",
     "id": "lead_id",
+    "account": "account",
+    "account_id": "account",
 }
 
 
@@ -97,7 +101,9 @@ def is_e164(number: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Lead:
-    """One number to dial. ``phone`` is canonical E.164 (checked when built)."""
+    """One number to dial. ``phone`` is canonical E.164 (checked when built). ``account`` is
+    the customer account it belongs to ("" when the file gave none: the number stands for it,
+    see :attr:`account_key`)."""
 
     lead_id: str
     phone: str
@@ -105,6 +111,12 @@ class Lead:
     time_zone: str | None = None
     priority: int = 0
     fields: Mapping[str, str] = field(default_factory=lambda: _NO_FIELDS, hash=False)
+    account: str = ""
+
+    @property
+    def account_key(self) -> str:
+        """The account figures count by: the lead's account, or its number without one."""
+        return self.account or self.phone
 
     def __post_init__(self) -> None:
         if not isinstance(self.lead_id, str) or not self.lead_id:
@@ -115,6 +127,8 @@ class Lead:
             raise InvalidLead(f"lead {self.lead_id}: unknown time zone {self.time_zone!r}")
         if not isinstance(self.priority, int) or isinstance(self.priority, bool):
             raise InvalidLead(f"lead {self.lead_id}: priority must be an int")
+        if not isinstance(self.account, str):
+            raise InvalidLead(f"lead {self.lead_id}: account must be a string")
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +303,7 @@ def parse_leads_steps(
             time_zone=zone,
             priority=priority,
             fields=MappingProxyType(fields) if fields else _NO_FIELDS,
+            account=cell("account"),
         )
         seen_phone[phone] = line
         seen_id[lead_id] = line
@@ -306,6 +321,7 @@ def lead_to_dict(lead: Lead) -> dict[str, Any]:
         "time_zone": lead.time_zone,
         "priority": lead.priority,
         "fields": dict(lead.fields),
+        "account": lead.account,
     }
 
 
@@ -325,6 +341,7 @@ def lead_from_dict(data: Mapping[str, Any], *, trusted: bool = False) -> Lead:
             time_zone=data.get("time_zone"),
             priority=int(data.get("priority") or 0),
             fields=MappingProxyType(dict(fields)) if fields else _NO_FIELDS,
+            account=str(data.get("account") or ""),
         )
     lead_id, phone, zone = data["lead_id"], data["phone"], data.get("time_zone")
     priority = data.get("priority") or 0
@@ -343,6 +360,7 @@ def lead_from_dict(data: Mapping[str, Any], *, trusted: bool = False) -> Lead:
     _set(lead, "time_zone", zone)
     _set(lead, "priority", priority)
     _set(lead, "fields", MappingProxyType(dict(fields)) if fields else _NO_FIELDS)
+    _set(lead, "account", str(data.get("account") or ""))
     return lead
 
 

@@ -26,6 +26,12 @@ def test_demo_is_three_queues_twenty_agents_with_escalation() -> None:
     assert len({tuple(sorted(a.skills)) for a in cfg.agents}) > 2
     embedded = ROOT / "acd" / "data" / "demo.yaml"
     assert embedded.read_text() == (ROOT / "examples" / "demo.yaml").read_text()
+    # A blended campaign: some inbound agents also serve it; its lead file lies beside both.
+    (camp,) = cfg.campaigns
+    serving = [a for a in cfg.agents if set(camp.skills) <= set(a.skills)]
+    assert serving and all(len(a.skills) > 1 for a in serving)
+    leads = ROOT / "acd" / "data" / str(camp.leads)
+    assert leads.read_text() == (ROOT / "examples" / str(camp.leads)).read_text()
 
 
 def test_mmn_is_the_erlang_c_case() -> None:

@@ -120,12 +120,40 @@ def test_a_campaigns_own_queue_is_not_listed_as_a_queue() -> None:
     assert len(select(rows, group="queue", inbound=["campaign:renewals"])) == 2
 
 
+def crow(start: datetime, **counts: Any) -> dict[str, Any]:
+    return {**qrow(start), "group": "campaign", "name": "renewals", "counts": counts}
+
+
+def test_campaign_rows_sum_into_kpis_and_a_days_distinct_leads_are_its_first_dials() -> None:
+    # Lead L1 dialed at 09:05 and 09:20, L2 at 09:20, L3 at 10:10; L1 and L2 one account.
+    rows = [
+        crow(quarter(9, 0), dials=1, human=1, contacts=1, success=1, leads=1, day_leads=1,
+             accounts=1, day_accounts=1, agent_seconds=1800.0),
+        crow(quarter(9, 15), dials=2, human=1, contacts=1, leads=2, day_leads=1, accounts=1,
+             day_accounts=0, agent_seconds=1800.0),
+        crow(quarter(10, 0), dials=1, leads=1, day_leads=1, accounts=1, day_accounts=1),
+    ]  # fmt: skip
+    (day,) = day_report(rows)
+    k = day["kpis"]
+    assert (k["dials"], k["leads"], k["accounts"], k["contacts"]) == (4, 3, 2, 2)
+    assert k["contacts_per_lead"] == 2 / 3 and k["contacts_per_account"] == 1.0
+    assert k["hit_rate"] == 0.5 and k["conversion_rate"] == 0.5
+    assert k["connects_per_agent_hour"] == 0.0  # an agent-hour, no call connected
+    quarters = interval_report(rows)
+    assert [r["kpis"]["leads"] for r in quarters] == [1, 2, 1]  # each row's own
+    hours = interval_report(rows, minutes=60)
+    # 09:00-10:00 holds L1 twice: its distinct leads are not the sum of its quarters'.
+    assert [r["kpis"]["leads"] for r in hours] == [None, 1]
+    assert [r["kpis"]["dials"] for r in hours] == [3, 1]
+    assert "c/lead" in table(hours)
+
+
 def test_rows_of_a_group_without_kpis_have_their_counts_summed_field_by_field() -> None:
     parts = [
         {"dials": 10, "max_dead_air": 1.5, "by": {"sale": 1}, "hist": [1, 2], "mode": "p"},
         {"dials": 5, "max_dead_air": 0.5, "by": {"sale": 2, "no": 1}, "hist": [0, 1]},
     ]
-    got = fold("campaign", parts)
+    got = fold("survey", parts)  # no KPI function for this group
     assert got["kpis"] == {}
     assert got["counts"] == {
         "dials": 15,

@@ -17,6 +17,11 @@ M = TypeVar("M", bound=BaseModel)
 MAX_CONFIG_BYTES = 64 * 1024 * 1024  # 200,000 agents take about 10 MB
 
 
+def demo_path() -> Path:
+    """The embedded demo (``acd/data/demo.yaml``); the files it names lie beside it."""
+    return Path(__file__).resolve().parent.parent / "data" / "demo.yaml"
+
+
 def read_config_text(path: str | Path) -> str:
     """The file's text; too large, unreadable or not UTF-8 is a ConfigError naming it."""
     p = Path(path)

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from acd import events as ev
 from acd.checkpoint import Collector, restore
+from acd.config.files import demo_path
 from acd.config.schema import Config, Simulation
 from acd.core import Core
 from acd.daemon import api
@@ -37,7 +38,7 @@ from acd.daemon.version import package_version
 from acd.drivers.live import LiveDriver
 from acd.engine import Engine
 from acd.errors import AcdError
-from acd.simulate import campaign_leads
+from acd.simulate import campaign_leads, scenario_clock
 from acd.store import MemoryStore, node_name, open_store, spool_path
 from acd.store.batch import Batch, StoredState
 from acd.store.lease import Lease
@@ -85,9 +86,21 @@ def build_core(d: Daemon, prefix: str) -> Core:
     log.info("%s", calendar_line(cal))
     if cfg.campaigns:
         base = d.config_path.parent if d.config_path is not None else Path.cwd()
-        # Live: engine time is Unix time.
-        leads, dnc = campaign_leads(cfg, base, 0.0, d.config_path)
-        center = Center(cfg, rng=Random(), leads=leads, dnc=dnc, call_prefix=prefix, calendar=cal)
+        if d.demo:
+            base = demo_path().parent
+        # Live: engine time is Unix time. The embedded demo's lead books run on its simulated
+        # clock (its day starts at 10:00): calling hours follow the day it plays.
+        shift = scenario_clock(live_simulation(cfg, demo=True), time.time()) if d.demo else 0.0
+        leads, dnc = campaign_leads(cfg, base, shift, d.config_path)
+        center = Center(
+            cfg,
+            rng=Random(),
+            leads=leads,
+            dnc=dnc,
+            call_prefix=prefix,
+            calendar=cal,
+            lead_epoch=shift,
+        )
         center.engine.book.keep_days = BOOK_DAYS
         return center
     return Engine(cfg, rng=Random(), calendar=cal, keep_days=BOOK_DAYS)
@@ -354,7 +367,11 @@ async def ticker_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def build_app(
-    config: Config, *, config_path: Path | None = None, tokens: TokenStore | None = None
+    config: Config,
+    *,
+    config_path: Path | None = None,
+    tokens: TokenStore | None = None,
+    demo: bool = False,
 ) -> web.Application:
     app = web.Application(middlewares=[api.errors_and_auth], client_max_size=MAX_BODY_BYTES)
     metrics = Metrics(package_version())
@@ -363,6 +380,7 @@ def build_app(
         config_path=config_path,
         tokens=tokens or TokenStore(config.api.tokens),
         metrics=metrics,
+        demo=demo,
     )
     app[DAEMON] = d
 

@@ -121,7 +121,7 @@ async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
     if not config.api.tokens:
         printed_token = new_token()
         tokens.add(printed_token, "generated-admin", "admin")
-    app = build_app(config, config_path=config_path, tokens=tokens)
+    app = build_app(config, config_path=config_path, tokens=tokens, demo=demo)
     d = app[DAEMON]
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     stop, cut = asyncio.Event(), asyncio.Event()

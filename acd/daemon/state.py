@@ -32,6 +32,7 @@ class Daemon:
     tokens: TokenStore
     metrics: Metrics
     hub: Hub = field(default_factory=Hub)
+    demo: bool = False  # the embedded demo: its files beside it, campaigns on its clock
     driver: LiveDriver | None = None
     trunk: SimulatedTrunk | None = None
     adapter: Any = None

@@ -48,7 +48,7 @@ class IntervalBook:
         self.cal = cal
         self.queue_rows: dict[QueueKey, QueueStats] = {}
         self.agent_rows: dict[AgentKey, AgentStats] = {}
-        # The dialer's rows (dialer.figures.CampaignStats; this layer does not import it).
+        # The dialer's rows (acd.reporting.campaign.CampaignStats, filled by dialer.campaign).
         self.campaign_rows: dict[tuple[float, str], Any] = {}
         # Past days' figures (today's live on QueueRt.stats / AgentRt.stats): (date, name).
         self.queue_days: dict[tuple[str, str], QueueStats] = {}

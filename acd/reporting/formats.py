@@ -50,7 +50,8 @@ def csv_text(rows: Iterable[Row]) -> str:
     return buf.getvalue()
 
 
-# (heading, key, kind, width) per group; kind: "" as is, "pct", "s" (seconds), "h" (hours)
+# (heading, key, kind, width) per group; kind: "" as is, "pct", "s" (seconds), "h" (hours),
+# "f" (a ratio to two decimals)
 QUEUE_COLUMNS = (
     ("offered", "offered", "", 8),
     ("answered", "answered", "", 9),
@@ -74,6 +75,21 @@ AGENT_COLUMNS = (
     ("missed", "missed", "", 7),
 )
 
+CAMPAIGN_COLUMNS = (
+    ("dials", "dials", "", 7),
+    ("live", "human", "", 6),
+    ("hit %", "hit_rate", "pct", 7),
+    ("conn", "connected", "", 6),
+    ("aband", "abandoned", "", 6),
+    ("conn/h", "connects_per_agent_hour", "s", 7),
+    ("contacts", "contacts", "", 9),
+    ("conv", "success", "", 6),
+    ("conv %", "conversion_rate", "pct", 7),
+    ("FCC %", "first_call_close_rate", "pct", 7),
+    ("c/lead", "contacts_per_lead", "f", 7),
+    ("c/acct", "contacts_per_account", "f", 7),
+)
+
 
 def cell(v: Any, kind: str) -> str:
     if v is None:
@@ -84,6 +100,8 @@ def cell(v: Any, kind: str) -> str:
         return f"{v:.1f}"
     if kind == "h":
         return f"{v / 3600:.2f}"
+    if kind == "f":
+        return f"{v:.2f}"
     if isinstance(v, float):
         return f"{v:.4g}"
     return str(v)
@@ -94,6 +112,8 @@ def _columns(group: str, rows: list[Row]) -> tuple[tuple[str, str, str, int], ..
         return QUEUE_COLUMNS
     if group == "agent":
         return AGENT_COLUMNS
+    if group == "campaign":
+        return CAMPAIGN_COLUMNS
     keys: dict[str, None] = {}
     for r in rows:
         for k, v in (r.get("counts") or {}).items():
@@ -121,6 +141,9 @@ def table(rows: Iterable[Row]) -> str:
             cells = "".join(f"{cell(figures.get(k), kind):>{w}}" for _, k, kind, w in cols)
             lines.append(f"{r['name']:<{width}}{at:<20}{cells}")
         blocks.append("\n".join(lines))
+    text = "\n\n".join(blocks)
+    if not any(r["group"] == "queue" for r in rows):
+        return text
     notes = "SL = answered within the threshold / (offered - waiting - short abandons); SL rem = "
     notes += "answered or abandoned within it / (offered - waiting)."
-    return "\n\n".join(blocks) + "\n\n" + notes
+    return text + "\n\n" + notes

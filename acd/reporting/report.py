@@ -6,9 +6,12 @@ counts, never the rates: rows are put in buckets of the asked interval length (1
 make 30- and 60-minute ones; a length shorter than the rows' is refused), and the KPIs of each
 bucket are computed from its summed counts by the same code as the live figures
 (:meth:`acd.stats.QueueStats.kpis`, :meth:`acd.stats.AgentStats.kpis`). A day's totals are the
-sum of its rows. Groups are ``queue``, ``agent`` and ``campaign``; a group this module has no
-KPI function for (campaign rows, filled by the dialer) gets its counts summed field by field
-(numbers added, ``max_*`` fields maximised, mappings and lists summed item by item) and no KPIs.
+sum of its rows. Groups are ``queue``, ``agent`` and ``campaign``
+(:class:`acd.reporting.campaign.CampaignStats`: a campaign's distinct leads and accounts of a
+day are those first dialed that day, summed over its rows; of a 30- or 60-minute bucket made of
+shorter rows they are unknown, None). A group this module has no KPI function for gets its
+counts summed field by field (numbers added, ``max_*`` fields maximised, mappings and lists
+summed item by item) and no KPIs.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from acd.reporting.campaign import CampaignStats
 from acd.stats import AgentStats, QueueStats
 
 GROUPS = ("queue", "agent", "campaign")
@@ -53,6 +57,11 @@ def _agent(parts: list[Row], waiting: int, target: float | None) -> tuple[Row, R
     return total.to_dict(), total.kpis()
 
 
+def _campaign(parts: list[Row], whole_day: bool) -> tuple[Row, Row]:
+    total = CampaignStats.total([CampaignStats.from_dict(p) for p in parts], whole_day=whole_day)
+    return total.to_dict(), total.kpis()
+
+
 def add_counts(a: Any, b: Any, key: str = "") -> Any:
     """Two rows' counts of a group without a KPI function, summed."""
     if isinstance(a, bool) or isinstance(b, bool):
@@ -82,9 +91,20 @@ FOLDS: dict[str, Callable[[list[Row], int, float | None], tuple[Row, Row]]] = {
 }
 
 
-def fold(group: str, parts: list[Row], *, waiting: int = 0, target: float | None = None) -> Row:
-    """Rows' counts summed, and the KPIs of the sum: ``{"counts", "kpis"}``."""
-    counts, kpis = FOLDS.get(group, _generic)(parts, waiting, target)
+def fold(
+    group: str,
+    parts: list[Row],
+    *,
+    waiting: int = 0,
+    target: float | None = None,
+    whole_day: bool = False,
+) -> Row:
+    """Rows' counts summed, and the KPIs of the sum: ``{"counts", "kpis"}``. ``whole_day``:
+    the parts are every row of one business day (a campaign's distinct leads add up then)."""
+    if group == "campaign":
+        counts, kpis = _campaign(parts, whole_day)
+    else:
+        counts, kpis = FOLDS.get(group, _generic)(parts, waiting, target)
     return {"counts": counts, "kpis": kpis}
 
 
@@ -193,7 +213,8 @@ def day_report(rows: Iterable[Row], *, targets: Targets | None = None) -> list[R
         row: Row = {"group": group, "name": name, "date": date, "intervals": len(parts)}
         if group == "queue":
             row["waiting"] = waiting
-        row |= fold(group, parts, waiting=waiting, target=_target(targets, group, name))
+        target = _target(targets, group, name)
+        row |= fold(group, parts, waiting=waiting, target=target, whole_day=True)
         out.append(row)
     return out
 

@@ -231,6 +231,9 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
 
     def reset_stats(self, now: float) -> None:
         self.engine.reset_stats(now)
+        self.engine.book.campaign_rows.clear()  # interval rows start afresh, as the queues' do
+        for rt in self.campaigns.values():
+            rt.reset_rows(now)
 
     @property
     def notices(self) -> list[dict[str, Any]] | None:

@@ -6,9 +6,9 @@ from typing import Any
 
 from acd.entities import AgentRt
 from acd.errors import UnknownEntity
+from acd.reporting.campaign import CampaignStats
 from acd.states import AgentState
 from dialer.center.base import CenterBase
-from dialer.figures import CampaignStats
 from dialer.leads import lead_to_dict
 from dialer.leadsource import BookLeads, book_leads
 
@@ -101,18 +101,17 @@ class ViewsMixin(CenterBase):
         book = self.engine.book
         lo, hi = book.cal.day_bounds(book.today) if book.today else (now, now)
         live = self._campaign_agent_seconds(book.cal.interval(now))
+        rows: dict[str, list[CampaignStats]] = {name: [] for name in self.campaigns}
+        for (start, n), row in book.campaign_rows.items():
+            if n in rows and lo <= start < hi:
+                rows[n].append(row)
         out = {}
-        for name in self.campaigns:
-            day = CampaignStats()
-            for (start, n), row in book.campaign_rows.items():
-                if n == name and lo <= start < hi:
-                    day.absorb(row)
+        for name, parts in rows.items():
+            day = CampaignStats.day_total(parts)  # distinct leads: first dialed today, summed
             day.agent_seconds += live[name]
             out[name] = day.kpis()
-            rt = self.campaigns[name]
-            leads = len(rt.day_leads) if rt.day_key == book.today else 0
-            out[name]["leads_dialed"] = leads
-            out[name]["contacts_per_lead"] = day.contacts / leads if leads else None
+            out[name]["leads_dialed"] = day.leads
+            out[name]["accounts_dialed"] = day.accounts
         return out
 
     def campaign_report(self, now: float) -> dict[str, dict[str, Any]]:

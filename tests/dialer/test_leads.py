@@ -18,6 +18,8 @@ from dialer.leads import (
     Lead,
     LeadFileError,
     is_e164,
+    lead_from_dict,
+    lead_to_dict,
     normalize,
     parse_leads,
 )
@@ -81,6 +83,18 @@ def test_fields_defaults_and_optional_columns() -> None:
     assert grace.time_zone == "America/New_York"
     no_id = result.leads[3]
     assert (no_id.lead_id, no_id.priority, no_id.time_zone) == ("L10", 0, None)
+
+
+def test_an_account_column_groups_numbers_and_the_number_stands_in_without_one() -> None:
+    text = "Phone,Account ID,plan\n212-555-0101,A7,gold\n212-555-0102,A7,\n212-555-0103,,\n"
+    home, mobile, alone = parse_leads(text).leads
+    assert (home.account, mobile.account, alone.account) == ("A7", "A7", "")
+    assert (home.account_key, alone.account_key) == ("A7", "+12125550103")
+    assert home.fields == {"plan": "gold"}  # account is a known column, not a custom field
+    for lead in (home, alone):  # kept through the lead book's persistence, both paths
+        data = lead_to_dict(lead)
+        assert lead_from_dict(data) == lead_from_dict(data, trusted=True) == lead
+    assert lead_from_dict({"lead_id": "x", "phone": "+12125550101"}).account == ""
 
 
 def test_excel_export_with_bom_crlf_and_loose_headers_in_another_region() -> None:

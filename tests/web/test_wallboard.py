@@ -321,7 +321,7 @@ async def test_against_the_real_daemon(page: Page, tmp_path: Path) -> None:
     demo = Path(__file__).resolve().parents[2] / "acd" / "data" / "demo.yaml"
     tokens = TokenStore([])
     tokens.add("wall-sup", "wall", "supervisor")
-    server = TestServer(build_app(load_config(demo), tokens=tokens), host="127.0.0.1")
+    server = TestServer(build_app(load_config(demo), tokens=tokens, demo=True), host="127.0.0.1")
     await server.start_server()
     try:
         await page.goto(str(server.make_url("/")) + "#token=wall-sup")

@@ -140,6 +140,7 @@ CSV_OR_JSON = {
                     "time_zone": {"type": "string"},
                     "priority": {"type": "integer"},
                     "lead_id": {"type": "string"},
+                    "account": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
                 },
             },
