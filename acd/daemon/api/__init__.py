@@ -11,6 +11,7 @@ openapi      the OpenAPI 3 document
 
 from acd.daemon.api.errors import ApiError
 from acd.daemon.api.middleware import add_routes, errors_and_auth
-from acd.daemon.api.routes import ROUTES, Route
+from acd.daemon.api.route import Route
+from acd.daemon.api.routes import ROUTES
 
 __all__ = ["ROUTES", "ApiError", "Route", "add_routes", "errors_and_auth"]

@@ -16,7 +16,8 @@ from acd.config.schema import Daemon as DaemonSettings
 from acd.daemon.api.access import PRINCIPAL, parse_json
 from acd.daemon.api.errors import ApiError, error
 from acd.daemon.api.openapi import ROUTE_TABLE
-from acd.daemon.api.routes import ROUTES, Handler, Route
+from acd.daemon.api.route import Handler, Route
+from acd.daemon.api.routes import ROUTES
 from acd.daemon.state import DAEMON
 from acd.errors import AcdError, ConfigError
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from acd.daemon.version import package_version
 
 if TYPE_CHECKING:
-    from acd.daemon.api.routes import Route
+    from acd.daemon.api.route import Route
 
 # The table the server was built from (set by ``add_routes``): the document describes it.
 ROUTE_TABLE: web.AppKey[Sequence[Any]] = web.AppKey("route_table", Sequence)

@@ -5,12 +5,6 @@ answer the request themselves."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
-
-from aiohttp import web
-
 from acd.daemon.api.admin import admin_reload, erlang, healthz
 from acd.daemon.api.agents import (
     agent_disposition,
@@ -27,7 +21,6 @@ from acd.daemon.api.agents import (
     list_agents,
 )
 from acd.daemon.api.bodies import (
-    Body,
     CallbackBody,
     DispositionBody,
     DncBody,
@@ -72,38 +65,9 @@ from acd.daemon.api.queries import (
     LEADS_QUERY,
     PAGE_QUERY,
     REPORT_QUERY,
-    Query,
 )
 from acd.daemon.api.reports import report_day, report_intervals
-from acd.daemon.state import Daemon
-
-Handler = Callable[[web.Request, Daemon, Any], Awaitable[Any]]
-RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-_JSON = {"application/json": {"schema": {"type": "object"}}}
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    handler: Handler | RawHandler
-    role: str  # minimum role; "open" needs no token
-    summary: str
-    body: type[Body] | None = None
-    own_agent: bool = False  # an agent token may act only on its own agent_id
-    status: int = 200
-    query: Query = ()
-    # A body the handler reads itself (not a JSON object): its OpenAPI "content" map.
-    raw_body: dict[str, Any] | None = None
-    # The handler takes the request alone and makes its own response; ``responses`` are its
-    # OpenAPI responses.
-    raw: bool = False
-    responses: dict[str, Any] | None = None
-    open_setting: str | None = None  # a ``daemon:`` setting that, when true, opens the route
-    csv: bool = False  # also answers text/csv (for Accept: text/csv)
-    documented: bool = True  # False: the wallboard's files, which are pages, not the API
-
+from acd.daemon.api.route import JSON, Route
 
 ROUTES: list[Route] = [
     Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
@@ -350,8 +314,8 @@ ROUTES: list[Route] = [
         "is missing",
         raw=True,
         responses={
-            "200": {"description": "ready", "content": _JSON},
-            "503": {"description": "not ready", "content": _JSON},
+            "200": {"description": "ready", "content": JSON},
+            "503": {"description": "not ready", "content": JSON},
         },
     ),
     Route(
@@ -376,7 +340,7 @@ ROUTES: list[Route] = [
         "open",
         "This document",
         raw=True,
-        responses={"200": {"description": "the OpenAPI document", "content": _JSON}},
+        responses={"200": {"description": "the OpenAPI document", "content": JSON}},
     ),
     Route(
         "GET",
@@ -388,8 +352,8 @@ ROUTES: list[Route] = [
         raw=True,
         responses={
             "101": {"description": "switching to the WebSocket protocol"},
-            "400": {"description": "not a WebSocket upgrade request", "content": _JSON},
-            "422": {"description": "an unknown message type", "content": _JSON},
+            "400": {"description": "not a WebSocket upgrade request", "content": JSON},
+            "422": {"description": "an unknown message type", "content": JSON},
         },
     ),
     Route("GET", "/", index, "open", "The wallboard", raw=True, documented=False),
