@@ -293,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     from acd.report_cli import register as register_report
 
     register_report(sub)
+    from acd.passwd_cli import register as register_passwd
+
+    register_passwd(sub)
     return p
 
 

@@ -34,6 +34,13 @@ class Timers:
     def cancel(self, key: Hashable) -> None:
         self._live.pop(key, None)
 
+    def due(self, key: Hashable) -> float | None:
+        """When ``key``'s timer is due, or None; a scan (for views, not the event path)."""
+        seq = self._live.get(key)
+        if seq is None:
+            return None
+        return next((d for d, s, k in self._heap if s == seq and k == key), None)
+
     def next_due(self) -> float | None:
         heap, live = self._heap, self._live
         while heap:

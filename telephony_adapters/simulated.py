@@ -83,6 +83,7 @@ class SimulatedTrunk:
         self._answer_delay = sampler(sim.agents.answer_delay, stream("agents:delay"))
         self._wrap = sampler(sim.agents.wrap_up, stream("agents:wrap"))
         self._no_answer_p = sim.agents.no_answer_probability
+        self.people = frozenset(sim.agents.people)  # agents a person works: left alone
         self._queues: dict[str, _QueueGen] = {}
         for name, tr in sim.traffic.items():
             self._queues[name] = _QueueGen(
@@ -216,7 +217,7 @@ class SimulatedTrunk:
             return t, None  # transferred or hung up by our side meanwhile
         call.state = DONE
         self._drop_if_done(call_id, call)
-        if self._wrap is not None and call.agent_id:
+        if self._wrap is not None and call.agent_id and call.agent_id not in self.people:
             self._push(t + self._wrap(), WRAP_ENDS, call.agent_id)
         return t, ev.CallHungUp(call_id, "caller")
 
@@ -224,10 +225,18 @@ class SimulatedTrunk:
         """The agent codes the call just before it ends (while still on it), if its queue has
         simulated codes."""
         codes = self._codes.get(queue)
-        if codes is None:
+        if codes is None or agent_id in self.people:
             return
         code = self._code_rng.choices(codes[0], codes[1])[0]
         self._push(max(start, end - min(1.0, (end - start) / 2)), CODE, (call_id, agent_id, code))
+
+    def answer(self, call_id: str, agent_id: str, now: float) -> bool:
+        """A person picks up the call ringing at their desk; False if none rings there."""
+        key = (call_id, agent_id)
+        if key not in self._live_offers:
+            return False
+        self._push(now, AGENT_ANSWERS, key)
+        return True
 
     def stop_arrivals(self) -> None:
         """Take no new inbound calls (drain before shutdown); calls in progress go on."""
@@ -247,6 +256,9 @@ class SimulatedTrunk:
                 self._live_offers.add(key)
                 self._push(now, AGENT_ANSWERS, key)
                 return
+            if command.agent_id in self.people:
+                self._live_offers.add(key)  # rings until the person answers (answer())
+                return
             if self._no_answer_p and self._answer_rng.random() < self._no_answer_p:
                 return  # the phone rings out; the engine's ring time-out handles it
             self._live_offers.add(key)
@@ -262,7 +274,7 @@ class SimulatedTrunk:
                 if self._codes:
                     self._out_queue[command.call_id] = command.queue
         elif isinstance(command, ShowPreview):
-            if self._think is not None:
+            if self._think is not None and command.agent_id not in self.people:
                 at = now + self._think()
                 self._push(at, PREVIEW_DIAL, (command.agent_id, command.lead_id))
         elif isinstance(command, HangUp):

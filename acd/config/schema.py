@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from acd.config.people import Auth, Desk, check_people
 from acd.config.reporting import Center, Reporting
 from acd.config.types import (
     FieldProblem,
@@ -72,6 +73,7 @@ class Queue(Strict):
     short_abandon_seconds: Seconds = 5.0
     escalation: list[EscalationStep] = Field(default_factory=list)
     auto_answer: bool = False  # agents' lines answer offers at once (dialer campaigns)
+    dispositions: Annotated[list[Name], Field(max_length=100)] = []  # the codes agents pick
 
     @field_validator("escalation")
     @classmethod
@@ -152,6 +154,9 @@ class SimAgents(Strict):
     answer_delay: Distribution = Distribution(distribution="fixed", mean=1e-9)
     no_answer_probability: Ratio = 0.0
     login_at_start: bool = True  # in the daemon, log every agent in when it starts
+    # Agents a person works from the desktop: the trunk neither logs them in nor answers,
+    # codes or dials for them.
+    people: Annotated[list[Name], Field(max_length=10_000)] = []
     # Simulated agents end wrap-up after this (the queue's wrap_up_seconds is then the cap).
     wrap_up: Distribution | None = None
     # Preview mode: simulated agents dial a previewed lead after this think time (none: they
@@ -299,6 +304,8 @@ class Campaign(Strict):
     # A callback for a given agent waits for that agent; if the agent is not logged in this
     # long after the callback came due, anyone on the campaign may take it.
     callback_grace_seconds: Seconds = 900.0
+    # The lead file's columns the agent desktop shows for a call (empty: every column).
+    screen_pop: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = []
 
     @model_validator(mode="after")
     def _rules(self) -> Campaign:
@@ -409,6 +416,8 @@ class Config(Strict):
     routing: Routing = Routing()
     daemon: Daemon = Daemon()
     api: Api = Api()
+    auth: Auth = Auth()
+    desk: Desk = Desk()
     adapter: Adapter = Adapter()
     store: Store = Store()
     ha: Ha = Ha()
@@ -451,6 +460,12 @@ class Config(Strict):
             if unknown:
                 raise ValueError(f"simulation.traffic names unknown queues: {unknown}")
             _check_sim_dispositions(self)
+            agent_ids = {a.id for a in self.agents}
+            for i, aid in enumerate(self.simulation.agents.people):
+                if aid not in agent_ids:
+                    where = ("simulation", "agents", "people", i)
+                    raise FieldProblem(where, f"{aid!r} is not an agent")
+        check_people(self.auth, {a.id for a in self.agents})
         return self
 
     def queue(self, name: str) -> Queue:

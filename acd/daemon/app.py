@@ -32,6 +32,7 @@ from acd.daemon.days import calendar_line, daemon_calendar
 from acd.daemon.durable_steps import Persistence
 from acd.daemon.logs import notice_line
 from acd.daemon.metrics import Metrics
+from acd.daemon.sessions import People
 from acd.daemon.snapshot import snapshot_message
 from acd.daemon.state import DAEMON, Daemon
 from acd.daemon.version import package_version
@@ -176,7 +177,8 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     login = cfg.simulation is None or cfg.simulation.agents.login_at_start
     if trunk is not None and not sessions and login:
         for a in cfg.agents:
-            driver.submit(ev.AgentLogin(a.id))
+            if a.id not in trunk.people:  # a person logs in from the desktop
+                driver.submit(ev.AgentLogin(a.id))
     driver.start()
     d.role = "active"
     # The core as built and restored (lead books, agents) lives as long as the process: keep
@@ -251,6 +253,7 @@ async def _lifecycle(d: Daemon) -> None:
             await _replay_spool(d)  # what an earlier run spooled goes in before we read
         d.status = ""
         state = await _load(d)
+        await _load_people(d)
         d.step_down.clear()
         await start_core(d, state, lease)
         if lease is None:
@@ -261,6 +264,21 @@ async def _lifecycle(d: Daemon) -> None:
         await stop_core(d)
         await lease.aclose()
         d.lease = None
+
+
+async def _load_people(d: Daemon) -> None:
+    """Sessions and the admin API's people from the store: a restart signs no one out."""
+    if d.store is None or d.config.store.url is None:
+        return
+    try:
+        kept = d.people.restore(
+            await d.store.load_map("sessions"), await d.store.load_map("people")
+        )
+    except AcdError as exc:
+        log.error("could not read sign-in sessions from the store: %s", exc)
+        return
+    d.people.save = d.store.put_in_map
+    log.info("sign-in: %d session(s) restored", kept)
 
 
 async def _replay_spool(d: Daemon) -> None:
@@ -380,6 +398,7 @@ def build_app(
         config_path=config_path,
         tokens=tokens or TokenStore(config.api.tokens),
         metrics=metrics,
+        people=People(config.auth),
         demo=demo,
     )
     app[DAEMON] = d

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -30,8 +31,12 @@ class Hub:
         self.depth = depth
         self.clients: set[Client] = set()
         self.dropped = 0
+        # Called with every message (agent desktops: "does this concern my agent?").
+        self.watchers: set[Callable[[dict[str, Any]], None]] = set()
 
     def publish(self, message: dict[str, Any]) -> None:
+        for watch in self.watchers:
+            watch(message)
         if not self.clients:
             return
         kind = message.get("type", "")

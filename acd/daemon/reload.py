@@ -60,6 +60,7 @@ def apply_config(d: Daemon, new: Config) -> dict[str, Any]:
         raise ReloadRefused("not_ready", "the engine is not running", 503)
     changes = d.driver.engine.reconfigure(new, d.driver.now())
     d.config = new
+    d.people.reload(new.auth)
     d.reloads += 1
     d.metrics.declare_queues(d.driver.engine.queues)  # a queue added by the reload
     d.metrics.declare_campaigns(d.driver.engine.campaigns)

@@ -22,6 +22,7 @@ from aiohttp import web
 from acd.config.schema import Config
 from acd.daemon.app import build_app
 from acd.daemon.auth import TokenStore, new_token
+from acd.daemon.demo_people import demo_lines, demo_people
 from acd.daemon.reload import reload_config
 from acd.daemon.state import DAEMON, Daemon
 from acd.daemon.version import package_version
@@ -54,14 +55,14 @@ async def wait_started(d: Daemon, seconds: float, stop: asyncio.Event) -> None:
         await asyncio.sleep(0.05)  # polling start-up state for the banner, not engine timing
 
 
-def banner(d: Daemon, base: str, what: str, token: str | None) -> list[str]:
+def banner(d: Daemon, base: str, what: str, token: str | None, *, demo: bool = False) -> list[str]:
     lines = [
         f"acd-dialer {package_version()} running {what}",
         wallboard_line(base, token),
         f"  API        {base}/v1/   (OpenAPI: {base}/v1/openapi.json)",
         f"  metrics    {base}/metrics",
     ]
-    if token:
+    if token and not demo:
         lines.append(f"  token      {token}   (admin; generated at start, valid until exit)")
     reasons = d.not_ready()
     if reasons:
@@ -118,7 +119,13 @@ async def drain(d: Daemon, seconds: float, cut: asyncio.Event) -> None:
 async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
     tokens = TokenStore(config.api.tokens)
     printed_token = None
-    if not config.api.tokens:
+    password = None
+    if demo:
+        # The wall's link carries a supervisor's token, not an admin's.
+        config, password = demo_people(config)
+        printed_token = new_token()
+        tokens.add(printed_token, "demo-wallboard", "supervisor")
+    elif not config.api.tokens and not config.auth.people:
         printed_token = new_token()
         tokens.add(printed_token, "generated-admin", "admin")
     app = build_app(config, config_path=config_path, tokens=tokens, demo=demo)
@@ -163,7 +170,10 @@ async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
             if demo
             else str(config_path)
         )
-        print("\n".join(banner(d, base, what, printed_token)), flush=True)
+        lines = banner(d, base, what, printed_token, demo=demo)
+        if password is not None:
+            lines[2:2] = demo_lines(base, password)
+        print("\n".join(lines), flush=True)
         interval = repeat_interval()
         if interval > 0:
             line = wallboard_line(base, printed_token)

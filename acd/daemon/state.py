@@ -14,6 +14,7 @@ from acd.config.schema import Config
 from acd.daemon.auth import TokenStore
 from acd.daemon.hub import Hub
 from acd.daemon.metrics import Metrics
+from acd.daemon.sessions import People
 
 if TYPE_CHECKING:
     from acd.daemon.durable_steps import Persistence
@@ -31,6 +32,7 @@ class Daemon:
     config_path: Path | None
     tokens: TokenStore
     metrics: Metrics
+    people: People
     hub: Hub = field(default_factory=Hub)
     demo: bool = False  # the embedded demo: its files beside it, campaigns on its clock
     driver: LiveDriver | None = None
@@ -49,6 +51,12 @@ class Daemon:
     role: str = "starting"  # starting | standby | active
     status: str = ""  # why the daemon is not ready, when it is not
     step_down: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def config_campaign(self, name: str) -> Any:
+        return next((c for c in self.config.campaigns if c.name == name), None)
+
+    def config_agents(self) -> set[str]:
+        return {a.id for a in self.config.agents}
 
     def not_ready(self) -> list[str]:
         """Why the daemon is not ready; empty when it is."""

@@ -33,6 +33,7 @@ class MemoryStore:
         self._intervals: dict[str, dict[str, dict[str, Any]]] = {}  # date -> field -> row
         self._records: list[tuple[float, int, dict[str, Any]]] = []
         self._n = 0
+        self._maps: dict[str, dict[str, dict[str, Any]]] = {}
 
     async def connect(self) -> None:
         return None
@@ -180,3 +181,13 @@ class MemoryStore:
 def _ordered(rows: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """A date's rows by group, name and start."""
     return sorted(rows.values(), key=lambda r: (r["group"], r["name"], float(r["start"])))
+
+    async def load_map(self, name: str) -> dict[str, Any]:
+        return dict(self._maps.get(name, {}))
+
+    async def put_in_map(self, name: str, key: str, value: dict[str, Any] | None) -> None:
+        m = self._maps.setdefault(name, {})
+        if value is None:
+            m.pop(key, None)
+        else:
+            m[key] = dict(value)

@@ -439,3 +439,14 @@ class RedisStore:
             if edge:
                 n += int(await c.xdel(key, *edge))
         return n
+
+    async def load_map(self, name: str) -> dict[str, Any]:
+        with _mapped(self.url):
+            return await self._hash(self._k("map:" + name))
+
+    async def put_in_map(self, name: str, key: str, value: dict[str, Any] | None) -> None:
+        with _mapped(self.url):
+            if value is None:
+                await self.client.hdel(self._k("map:" + name), key)
+            else:
+                await self.client.hset(self._k("map:" + name), key, json.dumps(value))

@@ -20,6 +20,12 @@ from acd.drivers.live import LiveDriver
 PRINCIPAL = web.RequestKey("principal", Principal)
 
 
+def own_agent(p: Principal, aid: str | None) -> None:
+    """403 unless ``p`` may act on agent ``aid``: a supervisor on anyone, an agent on itself."""
+    if not p.at_least("supervisor") and p.agent_id != aid:
+        raise ApiError(403, "forbidden", "an agent may act only on its own agent")
+
+
 def agent_id(request: web.Request) -> str:
     return request.match_info["agent_id"]
 

@@ -13,11 +13,13 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from acd.config.schema import Daemon as DaemonSettings
-from acd.daemon.api.access import PRINCIPAL, parse_json
+from acd.daemon.api.access import PRINCIPAL, own_agent, parse_json
 from acd.daemon.api.errors import ApiError, error
 from acd.daemon.api.openapi import ROUTE_TABLE
+from acd.daemon.api.people import COOKIE
 from acd.daemon.api.route import Handler, Route
 from acd.daemon.api.routes import ROUTES
+from acd.daemon.auth import Principal
 from acd.daemon.state import DAEMON
 from acd.errors import AcdError, ConfigError
 
@@ -29,12 +31,8 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         d = request.app[DAEMON]
         if route.role != "open":
             p = request[PRINCIPAL]  # authenticated, with the route's role, by the middleware
-            if (
-                route.own_agent
-                and not p.at_least("supervisor")
-                and p.agent_id != request.match_info.get("agent_id")
-            ):
-                raise ApiError(403, "forbidden", "an agent token may act only on its own agent")
+            if route.own_agent:
+                own_agent(p, request.match_info.get("agent_id"))
         unknown = set(request.query) - {q[0] for q in route.query} - {"access_token"}
         if unknown:
             raise ApiError(422, "invalid_field", f"{min(unknown)}: unknown parameter")
@@ -75,22 +73,9 @@ async def errors_and_auth(
         route = request.match_info.route
         info = getattr(route.handler, "acd_role", None)
         if info is not None and info != "open":
-            required = info
-            token = ""
-            header = request.headers.get("Authorization", "")
-            scheme, _, value = header.partition(" ")
-            if scheme.lower() == "bearer":  # RFC 9110: the scheme is case-insensitive
-                token = value.strip()
-            elif "access_token" in request.query:
-                token = request.query["access_token"]
-            if not token:
-                raise ApiError(401, "unauthorized", "a bearer token is required")
-            principal = request.app[DAEMON].tokens.lookup(token)
-            if principal is None:
-                raise ApiError(401, "unauthorized", "the token is not valid")
-            if not principal.at_least(required):
-                raise ApiError(403, "forbidden", f"this needs the {required} role")
-            request[PRINCIPAL] = principal
+            request[PRINCIPAL] = authenticate(request, info)
+        elif request.method not in SAFE_METHODS:
+            same_origin(request)  # signing in from another site's page: refused too
         return await handler(request)
     except ApiError as exc:
         return error(exc.status, exc.code, exc.message)
@@ -113,6 +98,52 @@ async def errors_and_auth(
     except Exception:
         log.exception("unhandled error on %s %r", request.method, request.path)
         return error(500, "internal_error", "internal error; see the daemon's log")
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def authenticate(request: web.Request, required: str) -> Principal:
+    """Who sent the request, from a bearer token, an ``access_token`` parameter or the
+    session cookie; 401 without one, 403 below the route's role or from another site."""
+    d = request.app[DAEMON]
+    token, cookie = "", False
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":  # RFC 9110: the scheme is case-insensitive
+        token = value.strip()
+    elif "access_token" in request.query:
+        token = request.query["access_token"]
+    elif COOKIE in request.cookies:
+        token, cookie = request.cookies[COOKIE], True
+    if not token:
+        raise ApiError(401, "unauthorized", "sign in, or send a bearer token")
+    principal = d.tokens.lookup(token)
+    if principal is None:
+        session = d.people.lookup(token)
+        if session is None:
+            raise ApiError(401, "unauthorized", "the token or session is not valid (expired?)")
+        principal = session.principal()
+    if cookie and (request.method not in SAFE_METHODS or _websocket(request)):
+        same_origin(request)  # a cookie rides along on another site's requests: check Origin
+    if not principal.at_least(required):
+        raise ApiError(403, "forbidden", f"this needs the {required} role")
+    return principal
+
+
+def _websocket(request: web.Request) -> bool:
+    return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+def same_origin(request: web.Request) -> None:
+    """Refuse a request a page of another site made: its ``Origin`` is not this server."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        if COOKIE in request.cookies:
+            raise ApiError(403, "cross_site", "a request made with the session cookie needs Origin")
+        return  # a script (curl, a client library) sends no Origin and no cookie
+    if origin != f"{request.scheme}://{request.host}":
+        log.warning("refused a cross-site %s %s from %r", request.method, request.path, origin)
+        raise ApiError(403, "cross_site", f"requests from {origin!r} are not accepted")
 
 
 def add_routes(app: web.Application, settings: DaemonSettings) -> None:

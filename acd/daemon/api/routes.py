@@ -54,8 +54,10 @@ from acd.daemon.api.campaigns import (
     list_campaigns,
 )
 from acd.daemon.api.compliance import dnc_add, dnc_check, dnc_list, dnc_remove, list_cdr
+from acd.daemon.api.desk import DESK_ROUTES
 from acd.daemon.api.endpoints import asset, events_ws, index, metrics_endpoint, readyz
 from acd.daemon.api.openapi import openapi_doc
+from acd.daemon.api.people import PEOPLE_ROUTES
 from acd.daemon.api.queries import (
     CDR_QUERY,
     CSV_OR_JSON,
@@ -367,3 +369,4 @@ ROUTES: list[Route] = [
         documented=False,
     ),
 ]
+ROUTES += PEOPLE_ROUTES + DESK_ROUTES
