@@ -481,6 +481,7 @@
   }
 
   // ---- connection ------------------------------------------------------------------------
+  var COOKIE = "(session cookie)";
   var conn = {
     token: null,
     ws: null,
@@ -506,7 +507,9 @@
     var url = new URL("v1/events", window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.hash = "";
-    url.search = "?access_token=" + encodeURIComponent(token) + "&types=snapshot,agent,call";
+    // A signed-in supervisor's session cookie rides along with the handshake.
+    var auth = token === COOKIE ? "" : "access_token=" + encodeURIComponent(token) + "&";
+    url.search = "?" + auth + "types=snapshot,agent,call";
     return url.toString();
   }
 
@@ -611,7 +614,18 @@
     conn.attempts = 0;
     conn.everConnected = false;
     if (!conn.token) {
-      setStatus("no-token");
+      // Signed in (the supervisor's console)? The session cookie stands for the token.
+      fetch("v1/session", { credentials: "same-origin" }).then(function (r) {
+        return r.ok ? r.json() : null;
+      }).then(function (who) {
+        if (who && (who.role === "supervisor" || who.role === "admin")) {
+          conn.token = COOKIE;
+          setStatus("connecting");
+          connect();
+        } else {
+          setStatus("no-token");
+        }
+      }, function () { setStatus("no-token"); });
       return;
     }
     setStatus("connecting");
@@ -619,6 +633,7 @@
   }
 
   window.addEventListener("hashchange", start);
+  window.addEventListener("acd-signed-in", start);
   setInterval(function () {
     tick();
     updateBanner();

@@ -90,7 +90,7 @@ async def test_sign_in_sets_an_httponly_samesite_cookie_that_authenticates(web: 
     assert body["role"] == "agent" and body["agent_id"] == "alice"
     assert await web.req("GET", "/v1/session") == (
         200,
-        {"id": "alice", "role": "agent", "agent_id": "alice"},
+        {"id": "alice", "role": "agent", "agent_id": "alice", "device": ""},
     )
     status, view = await web.req("POST", "/v1/agents/alice/login", {"ready": True})
     assert status == 200 and view["state"] == "ready"

@@ -75,7 +75,10 @@ def _who(p: Any) -> dict[str, Any]:
 
 
 async def whoami(request: web.Request, d: Daemon, body: None) -> Any:
-    return _who(request[PRINCIPAL])
+    p = request[PRINCIPAL]
+    person = d.people.people.get(p.name)
+    device = person.device if person is not None and person.role == p.role else ""
+    return _who(p) | {"device": device}  # the phone a supervisor listens on
 
 
 async def sign_out(request: web.Request, d: Daemon, body: None) -> Any:

@@ -1,0 +1,146 @@
+"""The supervisor's console in headless Chromium against the real daemon: sign in on the
+wallboard with a password, click an agent, force its state and change its skills; every
+action is checked in the API, not only on the page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from acd.daemon.auth import digest
+from acd.passwords import hash_secret
+from tests.processes import DaemonProcess
+from tests.web.browser import INSTALL_HINT, Chromium, Page, find_chromium
+
+TOKEN = "console-test-token"
+CONFIG = f"""
+name: console
+api:
+  tokens:
+    - {{name: ops, role: admin, sha256: {digest(TOKEN)}}}
+auth:
+  people:
+    - {{id: maria, role: supervisor, password: "{hash_secret("pw-maria")}", device: SIP/sup1}}
+    - {{id: alice, password: "{hash_secret("pw-alice")}"}}
+queues:
+  - name: support
+    skills: {{support: 1}}
+agents:
+  - {{id: alice, name: Alice, skills: {{support: 5}}}}
+  - {{id: bob, name: Bob, skills: {{support: 3}}}}
+simulation:
+  traffic:
+    support:
+      calls_per_hour: 60
+      handle_time: {{distribution: fixed, mean: 30}}
+"""
+
+
+class Live:
+    def __init__(self, proc: DaemonProcess, session: aiohttp.ClientSession) -> None:
+        self.proc, self.session = proc, session
+
+    async def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        async with self.session.request(
+            method, self.proc.base + path, json=body, headers=headers
+        ) as r:
+            return r.status, await r.json()
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[Live]:
+    cfg = tmp_path / "center.yaml"
+    cfg.write_text(CONFIG)
+    proc = await DaemonProcess.astart(cfg, tmp_path / "daemon.log")
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield Live(proc, session)
+    finally:
+        proc.kill()
+
+
+@pytest.fixture
+async def browser(tmp_path: Path) -> AsyncIterator[Chromium]:
+    if find_chromium() is None:
+        pytest.fail(INSTALL_HINT, pytrace=False)
+    async with Chromium.launch(tmp_path) as b:
+        yield b
+
+
+async def sign_in(page: Page, who: str, password: str) -> None:
+    await page.wait_for("!document.getElementById('help').hidden", timeout=15)
+    await page.evaluate(
+        f"""(() => {{
+        document.getElementById('signin-id').value = {json.dumps(who)};
+        document.getElementById('signin-password').value = {json.dumps(password)};
+        document.getElementById('signin-submit').click();
+    }})()"""
+    )
+
+
+async def click(page: Page, element_id: str) -> None:
+    await page.evaluate(f"document.getElementById({json.dumps(element_id)}).click()")
+
+
+async def test_a_supervisor_signs_in_and_forces_states_and_skills(
+    browser: Chromium, live: Live
+) -> None:
+    page = await browser.new_page(width=1366, height=768)
+    await page.goto(live.proc.base + "/")
+    await sign_in(page, "maria", "wrong")
+    await page.wait_for(
+        "document.getElementById('signin-error').textContent.includes('wrong password')"
+    )
+    await sign_in(page, "maria", "pw-maria")
+    await page.wait_for("document.body.dataset.status === 'connected'", timeout=15)
+    # The agent's row opens the console.
+    await page.wait_for("!!document.querySelector('#agents [data-agent=\"alice\"]')")
+    await page.evaluate("document.querySelector('#agents [data-agent=\"alice\"]').click()")
+    await page.wait_for("document.getElementById('console').open")
+    assert await page.evaluate("document.getElementById('console-device').value") == "SIP/sup1"
+
+    await page.evaluate("document.getElementById('console-reason').value = 'lunch'")
+    await click(page, "console-pause")
+    await page.wait_for("document.getElementById('console-result').textContent === 'Paused.'")
+    _, alice = await live.api("GET", "/v1/agents/alice")
+    assert (alice["state"], alice["pause_reason"]) == ("paused", "lunch")
+    assert "lunch" in await page.evaluate("document.getElementById('console-state').textContent")
+
+    await click(page, "console-ready")
+    await page.wait_for("document.getElementById('console-result').textContent === 'Forced ready.'")
+    _, alice = await live.api("GET", "/v1/agents/alice")
+    assert alice["state"] in ("ready", "ringing", "on_call")
+
+    await page.evaluate("document.getElementById('console-skills').value = 'support:9, vip:2'")
+    await click(page, "console-skills-save")
+    await page.wait_for("document.getElementById('console-result').textContent === 'Skills saved.'")
+    _, alice = await live.api("GET", "/v1/agents/alice")
+    assert alice["skills"] == {"support": 9, "vip": 2}
+
+    await page.evaluate("document.getElementById('console-skills').value = 'support=9'")
+    await click(page, "console-skills-save")
+    await page.wait_for(
+        "document.getElementById('console-result').textContent.startsWith('Not name:level')"
+    )
+
+    await click(page, "console-logout")
+    await page.wait_for("document.getElementById('console-result').textContent === 'Logged out.'")
+    _, alice = await live.api("GET", "/v1/agents/alice")
+    assert alice["state"] in ("logged_out", "on_call", "wrap_up")  # after a call in progress
+    await page.close()
+
+
+async def test_an_agent_signing_in_on_the_wall_is_sent_to_the_desktop(
+    browser: Chromium, live: Live
+) -> None:
+    page = await browser.new_page(width=1366, height=768)
+    await page.goto(live.proc.base + "/")
+    await sign_in(page, "alice", "pw-alice")
+    await page.wait_for("location.pathname === '/agent'", timeout=15)
+    await page.close()
