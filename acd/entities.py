@@ -5,12 +5,17 @@ They hold state only; the engine (``acd.engine``) is what moves them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from acd.config.schema import Queue as QueueConfig
 from acd.records import Leg
 from acd.states import AgentState, CallState
 from acd.stats import AgentStats, QueueStats
 from routing.members import Member, Waiter
 from routing.pools import Pool
+
+_NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
 
 
 class AgentRt(Member):
@@ -66,6 +71,7 @@ class CallRt(Waiter):
         "agent",
         "answered_at",
         "arrived",
+        "attributes",
         "caller",
         "counted",
         "day_key",
@@ -111,6 +117,7 @@ class CallRt(Waiter):
         self.caller = caller
         self.direction = "inbound"  # outbound calls join with the dialer
         self.extra = extra
+        self.attributes: Mapping[str, str] = _NO_ATTRIBUTES  # the IVR's, for the agent
         self.arrived = now
         self.entered = now
         self.seq = seq

@@ -14,6 +14,18 @@ from typing import Literal
 
 from acd.errors import InvalidEvent
 
+MAX_ATTRIBUTES, MAX_ATTRIBUTE_CHARS = 32, 256
+
+
+def _check_attributes(attrs: Mapping[str, str]) -> None:
+    if len(attrs) > MAX_ATTRIBUTES:
+        raise InvalidEvent(f"at most {MAX_ATTRIBUTES} call attributes, got {len(attrs)}")
+    for k, v in attrs.items():
+        if not isinstance(k, str) or not isinstance(v, str) or not k or len(k) > 64:
+            raise InvalidEvent(f"call attribute {k!r}: a name of 1-64 characters and a text")
+        if len(v) > MAX_ATTRIBUTE_CHARS:
+            raise InvalidEvent(f"call attribute {k!r}: at most {MAX_ATTRIBUTE_CHARS} characters")
+
 
 def _need_id(kind: str, value: str) -> None:
     if not isinstance(value, str) or not value:
@@ -43,10 +55,14 @@ class CallArrived:
     # Wait at most this long for an agent, if sooner than the queue's max_wait_seconds (a live
     # answer whose 2-second window already began at the answer, before the AMD verdict).
     max_wait: float | None = None
+    # What the IVR learnt (the dialplan's ACD_* variables): shown to the agent who answers.
+    attributes: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         _need_id("call_id", self.call_id)
         _need_id("queue", self.queue)
+        if self.attributes:
+            _check_attributes(self.attributes)
         if self.direction not in ("inbound", "outbound"):
             raise InvalidEvent(f"direction must be inbound or outbound, got {self.direction!r}")
         if not isinstance(self.priority, int) or isinstance(self.priority, bool):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from acd.config.people import Auth
 from acd.config.schema import Config
 from acd.daemon.auth import TokenStore
 from acd.daemon.hub import Hub
@@ -32,7 +33,8 @@ class Daemon:
     config_path: Path | None
     tokens: TokenStore
     metrics: Metrics
-    people: People
+    # Who may sign in (build_app passes the config's; nobody by default).
+    people: People = field(default_factory=lambda: People(Auth()))
     hub: Hub = field(default_factory=Hub)
     demo: bool = False  # the embedded demo: its files beside it, campaigns on its clock
     driver: LiveDriver | None = None

@@ -66,6 +66,8 @@ class CallsMixin(EngineBase):
         if e.call_id in self.calls:
             raise InvalidEvent(f"call {e.call_id!r} is already in the system")
         c = CallRt(e.call_id, q, e.priority, e.caller, dict(e.skills), now, self._next_seq())
+        if e.attributes:
+            c.attributes = dict(e.attributes)
         c.direction = e.direction
         c.max_wait = e.max_wait
         self.calls[c.id] = c

@@ -203,7 +203,7 @@ class ViewsMixin(EngineBase):
         }
 
     def call_view(self, c: CallRt, now: float) -> dict[str, Any]:
-        return {
+        view = {
             "id": c.id,
             "queue": c.queue.name,
             "state": c.state.value,
@@ -216,3 +216,6 @@ class ViewsMixin(EngineBase):
             "transfers": c.transfers,
             "on_hold": c.held_at is not None,
         }
+        if c.attributes:
+            view["attributes"] = dict(c.attributes)
+        return view

@@ -754,3 +754,23 @@ def test_a_campaign_without_amd_is_routed_at_the_answer() -> None:
     tags = {"ACD_CALL_ID": "o1", "ACD_ROLE": "outbound"}
     got = f.on_event(chan("Newstate", LEG, LEG_UID, 6, tags)).events
     assert got == [ev.OutboundPickedUp("o1"), ev.OutboundAnswered("o1", machine=False)]
+
+
+def test_the_ivrs_acd_headers_reach_the_call_and_ours_do_not() -> None:
+    f = flows()
+    msg = chan(
+        "UserEvent",
+        "PJSIP/trunk-7",
+        "7.7",
+        6,
+        {"ACD_QUEUE": "support"},
+        ("UserEvent", "AcdEnqueue"),
+        ("AcdQueue", "support"),
+        ("ACD_ACCOUNT", "A-1001"),
+        ("ACD_REASON", ""),  # the dialplan set nothing: left out
+        ("ACD_QUEUE", "support"),
+    )
+    out = f.on_event(msg)
+    (arrived,) = out.events
+    assert isinstance(arrived, ev.CallArrived)
+    assert dict(arrived.attributes) == {"account": "A-1001"}

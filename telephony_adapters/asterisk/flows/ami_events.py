@@ -185,6 +185,7 @@ class AmiEventsMixin(ProgressMixin):
                 msg.get("AcdPriority") or variables.get(V_PRIORITY),
                 msg.get("AcdSkills") or variables.get(V_SKILLS),
                 msg.get("CallerIDNum"),
+                ivr_attributes(msg),
             )
         if kind == "acdamd":
             leg = self._chan(msg)
@@ -249,3 +250,32 @@ class AmiEventsMixin(ProgressMixin):
         if seen is not None and seen[1] == DEVICE_REASON:  # ours, in force or pending
             return Effects(events=[ev.AgentReady(agent)])
         return Effects()  # the agent changed the pause meanwhile (or logged out): theirs now
+
+
+# The ACD's own channel variables; every other ACD_* header of AcdEnqueue is the IVR's.
+_OURS = frozenset(
+    {
+        "ACD_CALL_ID",
+        "ACD_ROLE",
+        "ACD_AGENT",
+        "ACD_OFFER_ID",
+        "ACD_QUEUE",
+        "ACD_PRIORITY",
+        "ACD_SKILLS",
+    }
+)
+
+
+def ivr_attributes(msg: Event) -> dict[str, str]:
+    """``ACD_ACCOUNT: 123`` on the dialplan's AcdEnqueue as ``{"account": "123"}``: what the
+    IVR learnt, for the agent's screen. Empty values are left out; the rest are capped."""
+    out: dict[str, str] = {}
+    for key in msg:
+        up = key.upper()
+        if not up.startswith("ACD_") or up in _OURS or len(out) >= ev.MAX_ATTRIBUTES:
+            continue
+        value = (msg.get(key) or "").strip()[: ev.MAX_ATTRIBUTE_CHARS]
+        name = up[4:].lower()[:64]
+        if value and name:
+            out[name] = value
+    return out

@@ -185,6 +185,7 @@ class ProgressMixin(FlowsBase):
         priority: str | None,
         skills: str | None,
         caller: str | None,
+        attributes: dict[str, str] | None = None,
     ) -> Effects:
         """A caller on hold in one of our queues becomes a call (its Uniqueid is the call id)."""
         if not queue:
@@ -197,7 +198,9 @@ class ProgressMixin(FlowsBase):
             prio = 0
         number = caller if caller and caller != "<unknown>" else ""
         try:
-            arrived = ev.CallArrived(uid, queue, prio, number, parse_skills(skills or ""))
+            arrived = ev.CallArrived(
+                uid, queue, prio, number, parse_skills(skills or ""), attributes=attributes or {}
+            )
         except InvalidEvent as exc:
             log.warning("caller %s not taken up: %s", channel, exc)
             return Effects()
