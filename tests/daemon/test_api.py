@@ -191,3 +191,31 @@ async def test_disposition_during_call_or_wrap_up(api: Api) -> None:
     )
     assert status == 200 and body == {"agent_id": "alice", "call_id": "c7", "disposition": "sale"}
     assert driver.engine.dispositions["c7"] == "sale"
+
+
+async def test_a_queue_that_lists_its_codes_takes_only_those(api: Api) -> None:
+    new = api.daemon.config.model_copy(
+        update={
+            "queues": [
+                q.model_copy(update={"dispositions": ["resolved", "escalated"]})
+                if q.name == "sales"
+                else q
+                for q in api.daemon.config.queues
+            ]
+        }
+    )
+    api.daemon.config = new
+    await api.call("POST", "/v1/agents/alice/login")
+    driver = api.daemon.driver
+    assert driver is not None
+    driver.submit(ev.CallArrived("c8", "sales"))
+    driver.submit(ev.AgentAnswered("c8", "alice"))
+    status, body = await api.call(
+        "POST", "/v1/agents/alice/disposition", role="agent", json={"disposition": "sale"}
+    )
+    assert status == 422 and "resolved" in body["error"]["message"]
+    assert "c8" not in driver.engine.dispositions
+    status, _ = await api.call(
+        "POST", "/v1/agents/alice/disposition", role="agent", json={"disposition": "resolved"}
+    )
+    assert status == 200 and driver.engine.dispositions["c8"] == "resolved"

@@ -53,6 +53,7 @@ async def agent_disposition(request: web.Request, d: Daemon, body: DispositionBo
         raise ApiError(422, "invalid_field", "callback_agent: needs callback_at")
     if for_agent not in (None, aid) and not request[PRINCIPAL].at_least("supervisor"):
         raise ApiError(403, "forbidden", "an agent may keep a callback for itself only")
+    _known_code(d, aid, body.disposition)
     submit(d, ev.SetDisposition(aid, body.disposition, callback_at=at, callback_agent=for_agent))
     a = driver(d).engine.agents[aid]
     call_id = a.call.id if a.call is not None else a.last_call
@@ -60,6 +61,17 @@ async def agent_disposition(request: web.Request, d: Daemon, body: DispositionBo
     if at is not None:
         out |= {"callback_at": at.isoformat(), "callback_agent": for_agent}
     return out
+
+
+def _known_code(d: Daemon, aid: str, code: str) -> None:
+    """A queue that lists its codes takes only those (a campaign checks its own)."""
+    a = driver(d).engine.agents[aid]
+    queue = a.call.queue.name if a.call is not None else a.last_queue
+    codes = next((q.dispositions for q in d.config.queues if q.name == queue), None)
+    if codes and code not in codes:
+        raise ApiError(
+            422, "invalid_field", f"disposition: {code!r} is not a code of queue {queue!r} {codes}"
+        )
 
 
 def _preview(d: Daemon, aid: str) -> dict[str, Any]:
