@@ -12,6 +12,7 @@ import pytest
 from aiohttp import ClientSession, CookieJar, WSServerHandshakeError
 from aiohttp.test_utils import TestServer
 
+from acd import events as ev
 from acd.config.files import load_config
 from acd.daemon.app import build_app
 from acd.daemon.auth import TokenStore
@@ -231,3 +232,29 @@ async def test_bad_sign_in_bodies_get_a_json_4xx(web: Client) -> None:
     for body in [{}, {"id": "alice"}, {"id": "alice", "password": ""}, {"id": 3, "password": "x"}]:
         status, err = await web.req("POST", "/v1/session", body)
         assert status == 422 and err["error"]["code"] == "invalid_field", body
+
+
+async def test_an_agent_session_cannot_touch_another_agents_call(web: Client) -> None:
+    d = web.server.app[DAEMON]
+    assert d.driver is not None
+    d.driver.submit(ev.AgentLogin("bob"))
+    d.driver.submit(ev.CallArrived("cb", "support", caller="+12125550123"))
+    d.driver.submit(ev.AgentAnswered("cb", "bob"))
+    await web.req("POST", "/v1/session", {"id": "alice", "password": "pw-alice"})
+    for path, body in [
+        ("/v1/calls/cb/hold", None),
+        ("/v1/calls/cb/resume", None),
+        ("/v1/calls/cb/transfer", {"queue": "support"}),
+        ("/v1/calls/cb/hangup", {}),
+        ("/v1/calls/cb/answer", None),
+        ("/v1/calls/nope/hold", None),  # the same answer as for a call that is not there
+    ]:
+        status, err = await web.req("POST", path, body)
+        assert status == 404 and err["error"]["code"] == "unknown_call", (path, status, err)
+    call = d.driver.engine.calls["cb"]
+    assert call.agent is not None and call.agent.id == "bob" and call.held_at is None
+    async with web.session.ws_connect(
+        web.url("/v1/agents/alice/desk"), headers={"Origin": web.origin}
+    ) as ws:
+        view = await ws.receive_json(timeout=5)
+    assert "12125550123" not in str(view) and "cb" not in str(view.get("call"))
