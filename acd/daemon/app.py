@@ -112,6 +112,9 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
     cfg = d.config
     prefix = call_prefix()
     engine = build_core(d, prefix)
+    start = time.time()
+    for a in engine.agents.values():
+        a.since = start  # logged out since the daemon started, not since 1970
     restored: dict[str, int] = {}
     if state is not None:
         restored = restore(engine, state, time.time())
