@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from acd.daemon.api.access import PRINCIPAL, driver, own_agent
+from acd.daemon.api.endpoints import agent_page
 from acd.daemon.api.errors import ApiError
 from acd.daemon.api.route import JSON, Route
 from acd.daemon.desk import desk_view
@@ -80,6 +81,7 @@ async def call_answer(request: web.Request, d: Daemon, body: None) -> Any:
 
 
 DESK_ROUTES: list[Route] = [
+    Route("GET", "/agent", agent_page, "open", "The agent desktop", raw=True, documented=False),
     Route(
         "GET",
         "/v1/agents/{agent_id}/desk",

@@ -65,6 +65,13 @@ async def index(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(page)
 
 
+async def agent_page(request: web.Request) -> web.StreamResponse:
+    page = WEB_ROOT / "agent.html"
+    if not page.exists():
+        return web.Response(text="acd-dialer: the agent desktop is not installed", status=404)
+    return web.FileResponse(page)
+
+
 async def asset(request: web.Request) -> web.StreamResponse:
     path = WEB_ROOT / request.match_info["asset"]
     if not path.is_file():
