@@ -11,6 +11,7 @@ API condition, with a timeout.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -73,6 +74,17 @@ class Desk:
             method, self.proc.base + path, json=body, headers=headers
         ) as r:
             return r.status, await r.json()
+
+    async def cdr(self, call_id: str, timeout: float = 10.0) -> dict[str, Any]:
+        """The call's CDR, once the daemon has written it (it cannot tell us when)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                status, body = await self.api("GET", "/v1/cdr", token=SUPERVISOR)
+                assert status == 200, body
+                for r in _items(body):
+                    if r.get("call_id", r.get("id")) == call_id:
+                        return r
+                await asyncio.sleep(0.05)  # a poll interval, not a timing assumption
 
     async def sign_in(self) -> None:
         async with self.session.post(
@@ -197,9 +209,7 @@ async def test_alice_works_a_call_from_the_desktop(
         assert me["state"] == "paused" and me["pause_reason"] == "lunch", me
 
         # The CDR has the code she picked.
-        status, cdr = await desk.api("GET", "/v1/cdr", token=SUPERVISOR)
-        assert status == 200, cdr
-        rec = next(r for r in _items(cdr) if r.get("call_id", r.get("id")) == call_id)
+        rec = await desk.cdr(call_id)
         assert rec["disposition"] == "resolved", rec
         assert page.errors == []
 
