@@ -42,7 +42,7 @@ def desk_view(d: Daemon, aid: str) -> dict[str, Any] | None:
     if shown is not None:
         cv = core.call_view(shown, now)
         cv.pop("ringing", None)
-        cv["offered"] = call is None
+        cv["offered"] = call is None or a.state is AgentState.RINGING  # rings at the desk
         cv["attributes"] = dict(getattr(shown, "attributes", None) or {})
         out["call"] = cv
         out["codes"] = _codes(d, shown.queue.name)

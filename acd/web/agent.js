@@ -306,12 +306,6 @@
 
     // The call card: the offered or current call.
     var c = msg.call;
-    if (c) {
-      // Ringing at this desk counts as offered even if the daemon's flag says otherwise (it
-      // reserves the call to the agent while it rings).
-      var offered = c.offered === true || (state === "ringing" && c.state === "ringing");
-      c = Object.assign({}, c, { offered: offered });
-    }
     var card = $("#call-card");
     show(card, !!c);
     if (c) {
