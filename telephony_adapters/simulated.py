@@ -157,7 +157,9 @@ class SimulatedTrunk:
                 call.patience_pending = True
                 self._push(t + g.patience(), PATIENCE_OUT, call_id)
             self._schedule_next_arrival(g, t)
-            return t, ev.CallArrived(call_id, g.name, g.priority)
+            # A fictional number (555-0100 to 555-0199) for the agent's screen; no random draw.
+            caller = f"+1212555{100 + self._ncalls % 100:04d}"
+            return t, ev.CallArrived(call_id, g.name, g.priority, caller)
         if kind == WRAP_ENDS:
             return t, ev.EndWrapUp(payload)  # type: ignore[arg-type]
         if kind == CODE:
