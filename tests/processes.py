@@ -34,10 +34,17 @@ class DaemonProcess:
         *,
         launcher: Sequence[str] | None = None,
         banner_timeout: float = 30.0,
+        port: int = 0,
     ) -> None:
         self.cfg = cfg
         self.log_path = log
-        argv = [*(launcher or (sys.executable, "-m", "acd.cli")), "run", str(cfg), "--port", "0"]
+        argv = [
+            *(launcher or (sys.executable, "-m", "acd.cli")),
+            "run",
+            str(cfg),
+            "--port",
+            str(port),
+        ]
         with log.open("a") as err:
             self.p = subprocess.Popen(
                 argv,
@@ -66,9 +73,9 @@ class DaemonProcess:
 
     @classmethod
     async def astart(
-        cls, cfg: Path, log: Path, *, launcher: Sequence[str] | None = None
+        cls, cfg: Path, log: Path, *, launcher: Sequence[str] | None = None, port: int = 0
     ) -> DaemonProcess:
-        return await asyncio.to_thread(cls, cfg, log, launcher=launcher)
+        return await asyncio.to_thread(cls, cfg, log, launcher=launcher, port=port)
 
     def log(self) -> str:
         return self.log_path.read_text()

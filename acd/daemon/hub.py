@@ -33,6 +33,7 @@ class Hub:
         self.dropped = 0
         # Called with every message (agent desktops: "does this concern my agent?").
         self.watchers: set[Callable[[dict[str, Any]], None]] = set()
+        self.others: set[web.WebSocketResponse] = set()  # sockets served elsewhere (desks)
 
     def publish(self, message: dict[str, Any]) -> None:
         for watch in self.watchers:
@@ -94,3 +95,6 @@ class Hub:
         for c in list(self.clients):
             await c.ws.close(code=1001, message=b"server shutdown")
         self.clients.clear()
+        for ws in list(self.others):
+            await ws.close(code=1001, message=b"server shutdown")
+        self.others.clear()

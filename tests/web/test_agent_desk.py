@@ -163,8 +163,11 @@ async def test_alice_works_a_call_from_the_desktop(
         await page.wait_for(f"{q('#call-card')}.dataset.offered === 'true'", timeout=25)
         call_id = await page.evaluate(f"{q('#call-card')}.dataset.callId")
         assert await page.evaluate(f"{q('#call-queue')}.textContent") == "support"
-        # The simulated trunk's callers have no number: the card says so with a dash.
-        assert await page.evaluate(f"{q('#call-caller')}.textContent") != ""
+        # The caller's number, unmasked for the agent (the trunk's fictional 555-01xx).
+        status, calls = await desk.api("GET", "/v1/calls", token=SUPERVISOR)
+        caller = next(c for c in _items(calls) if c["id"] == call_id)["caller"]
+        assert caller.startswith("+1212555")
+        assert await page.evaluate(f"{q('#call-caller')}.textContent") == caller
         await click(page, "#btn-answer")
         await state_is(page, "on_call")
         await page.wait_for(f"{q('#call-card')}.dataset.offered === 'false'")

@@ -36,6 +36,7 @@ async def desk_ws(request: web.Request) -> web.StreamResponse:
             changed.set()
 
     d.hub.watchers.add(watch)
+    d.hub.others.add(ws)  # closed at shutdown, so a desk never holds the daemon up
     reader = asyncio.create_task(_drain(ws))
     try:
         while not ws.closed and not reader.done():
@@ -49,6 +50,7 @@ async def desk_ws(request: web.Request) -> web.StreamResponse:
         pass
     finally:
         d.hub.watchers.discard(watch)
+        d.hub.others.discard(ws)
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
