@@ -77,10 +77,12 @@
   }
 
   function act(method, path, body, done) {
-    api(method, "v1/agents/" + encodeURIComponent(current) + path, body).then(function (data) {
-      say(done);
-      return api("GET", "v1/agents/" + encodeURIComponent(current)).then(fill).then(function () { say(done); });
-    }).catch(function (err) { say("Refused: " + err.message); });
+    // Done is said only once the console shows the agent as they now are (a refresh that
+    // landed after it would overwrite what the supervisor types next).
+    var url = "v1/agents/" + encodeURIComponent(current);
+    api(method, url + path, body).then(function () {
+      return api("GET", url).then(fill, function () {});
+    }).then(function () { say(done); }, function (err) { say("Refused: " + err.message); });
   }
 
   $("#agents").addEventListener("click", function (ev) {

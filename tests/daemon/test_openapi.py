@@ -52,6 +52,14 @@ def test_api_conforms_to_its_openapi_document(case, daemon: Proc) -> None:  # ty
         # A WebSocket: a plain HTTP request, however valid its parameters, is not an upgrade
         # and gets the documented 400 (test_metrics_ws speaks the protocol).
         excluded.append(schemathesis.checks.positive_data_acceptance)
+    if any(v in ([], {}, None) for v in (case.query or {}).values()):
+        # The HTTP client drops a parameter whose value is an empty list or object, so an
+        # "unknown parameter" case made of one reaches the server as a valid request.
+        excluded.append(schemathesis.checks.negative_data_rejection)
+    if case.path == "/v1/admin/people/{person_id}":
+        # A new person needs a password or a hash, an existing one need not: a rule on the
+        # server's state, beyond the document.
+        excluded.append(schemathesis.checks.positive_data_acceptance)
     case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=excluded)
 
 

@@ -8,7 +8,7 @@ import re
 from acd.daemon.api.openapi import ROUTE_TABLE
 from tests.daemon.conftest import Api
 
-WALLBOARD_FILES = {"/", "/{asset}"}  # pages, not the API
+PAGES = {"/", "/agent", "/{asset}"}  # the wallboard and the agent desktop, not the API
 
 
 def _served(api: Api) -> set[tuple[str, str]]:
@@ -23,7 +23,7 @@ async def test_every_served_route_is_documented_and_nothing_else(api: Api) -> No
     status, doc = await api.call("GET", "/v1/openapi.json", role=None)
     assert status == 200
     documented = {(m, p) for p, item in doc["paths"].items() for m in item}
-    served = {(m, p) for m, p in _served(api) if p not in WALLBOARD_FILES}
+    served = {(m, p) for m, p in _served(api) if p not in PAGES}
     assert documented == served
     for path in ("/metrics", "/v1/events", "/v1/openapi.json", "/readyz", "/healthz"):
         assert ("get", path) in documented

@@ -80,6 +80,8 @@ def document(routes: Sequence[Route], version: str) -> dict[str, Any]:
                 csv=r.csv,
             ),
         }
+        for status in r.errors:
+            op["responses"][str(status)] = ERR
         if r.responses is not None:  # a raw route states its own, and the auth errors
             op["responses"] = dict(r.responses)
             if r.role != "open":

@@ -148,6 +148,7 @@ PEOPLE_ROUTES: list[Route] = [
         "Sign in with an id and a password or PIN: a session (a cookie for the pages, the "
         "token for scripts); 401 if refused, 429 while the id is locked after failures",
         SignInBody,
+        errors=(401, 429),
     ),
     Route("GET", "/v1/session", whoami, "agent", "Who the session or token belongs to"),
     Route("DELETE", "/v1/session", sign_out, "agent", "Sign out: the session ends everywhere"),

@@ -37,6 +37,7 @@ class Route:
     responses: dict[str, Any] | None = None
     open_setting: str | None = None  # a ``daemon:`` setting that, when true, opens the route
     csv: bool = False  # also answers text/csv (for Accept: text/csv)
+    errors: tuple[int, ...] = ()  # further error statuses the route answers (sign-in: 401, 429)
     documented: bool = True  # False: the wallboard's files, which are pages, not the API
 
 
