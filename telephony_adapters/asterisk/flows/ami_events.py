@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from acd import events as ev
 from telephony_adapters.ami.messages import Event
+from telephony_adapters.asterisk.flows.features import FeaturesMixin
 from telephony_adapters.asterisk.flows.legs import (
     _TRACKED,
     UP,
@@ -21,7 +22,6 @@ from telephony_adapters.asterisk.flows.legs import (
     log,
     ours,
 )
-from telephony_adapters.asterisk.flows.progress import ProgressMixin
 
 DEVICE_REASON = "device-unavailable"
 _DEVICE_DOWN = frozenset({"UNAVAILABLE", "INVALID"})
@@ -29,7 +29,7 @@ _PEER_DOWN = frozenset({"UNREACHABLE", "UNREGISTERED", "REJECTED"})
 _PEER_UP = frozenset({"REACHABLE", "REGISTERED"})
 
 
-class AmiEventsMixin(ProgressMixin):
+class AmiEventsMixin(FeaturesMixin):
     def on_event(self, msg: Event) -> Effects:
         """One AMI event; most are not ours and cost a dict lookup."""
         handler = self._handlers.get(msg.name)
@@ -186,6 +186,8 @@ class AmiEventsMixin(ProgressMixin):
                 msg.get("AcdSkills") or variables.get(V_SKILLS),
                 msg.get("CallerIDNum"),
             )
+        if kind == "acdfeature":
+            return self._on_feature(msg)
         if kind == "acdamd":
             leg = self._chan(msg)
             if leg is None:
