@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from acd.audit import AuditLog
 from acd.config.schema import Config
 from acd.daemon.auth import TokenStore
 from acd.daemon.hub import Hub
@@ -39,6 +40,7 @@ class Daemon:
     draining: bool = False
     reloads: int = 0
     adapters: dict[str, bool] = field(default_factory=dict)
+    audit: AuditLog = field(default_factory=AuditLog)  # supervisors' actions (GET /v1/audit)
     # Persistence and leadership.
     store: Store | None = None
     persister: Persister | None = None  # Redis with the local spool; None for the memory store

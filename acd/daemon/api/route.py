@@ -38,6 +38,9 @@ class Route:
     open_setting: str | None = None  # a ``daemon:`` setting that, when true, opens the route
     csv: bool = False  # also answers text/csv (for Accept: text/csv)
     documented: bool = True  # False: the wallboard's files, which are pages, not the API
+    # The audit log's name for this action (acd/audit.py): a supervisor's (or admin's) success
+    # on this route appends an entry; None: not audited.
+    audit: str | None = None
 
 
 JSON = {"application/json": {"schema": {"type": "object"}}}
