@@ -15,6 +15,7 @@ from acd.config.schema import Config
 from acd.daemon.auth import TokenStore
 from acd.daemon.hub import Hub
 from acd.daemon.metrics import Metrics
+from acd.daemon.monitors import Monitors
 
 if TYPE_CHECKING:
     from acd.daemon.durable_steps import Persistence
@@ -41,6 +42,7 @@ class Daemon:
     reloads: int = 0
     adapters: dict[str, bool] = field(default_factory=dict)
     audit: AuditLog = field(default_factory=AuditLog)  # supervisors' actions (GET /v1/audit)
+    monitors: Monitors = field(default_factory=Monitors)  # supervisors listening to calls
     # Persistence and leadership.
     store: Store | None = None
     persister: Persister | None = None  # Redis with the local spool; None for the memory store

@@ -104,6 +104,8 @@ class AsteriskSettings(_Strict):
     # The agent's device: a template with {agent_id}, and per-agent overrides.
     agent_device: str = "PJSIP/{agent_id}"
     agent_devices: dict[str, str] = Field(default_factory=dict)
+    # Supervisors' devices by name, for POST /v1/agents/{id}/monitor {"device": name}.
+    supervisor_devices: dict[str, str] = Field(default_factory=dict)
     # Set on an agent's leg when the offer is to be auto-answered (a dialer's agents), e.g.
     # {"PJSIP_HEADER(add,Call-Info)": "answer-after=0"}.
     auto_answer_variables: dict[str, str] = Field(default_factory=dict)
@@ -142,7 +144,7 @@ class AsteriskSettings(_Strict):
             )
         return _check_template(value, "number")
 
-    @field_validator("agent_devices")
+    @field_validator("agent_devices", "supervisor_devices")
     @classmethod
     def _devices(cls, value: dict[str, str]) -> dict[str, str]:
         for agent, device in value.items():

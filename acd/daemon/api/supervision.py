@@ -1,4 +1,8 @@
-"""Supervision: the audit log of supervisors' actions (``GET /v1/audit``).
+"""Supervision: monitors of agents' calls (listen, whisper, barge) and the audit log of
+supervisors' actions (``GET /v1/audit``).
+
+Monitors are commands the daemon sends itself (``acd/daemon/monitors.py``): 409 when the agent
+is on no call, 422 for a mode or device that is not one.
 
 The entries are recorded by the route wrapper (``middleware.wrap``) for every route with an
 ``audit`` name; this module only reads them back: from the store (where the persister writes
@@ -7,11 +11,15 @@ them with the call records) merged with those still in memory, so an action show
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
 
 from acd.audit import merged
+from acd.commands import Command
+from acd.daemon.api.access import PRINCIPAL, agent_id, driver
+from acd.daemon.api.bodies import MonitorBody
 from acd.daemon.api.errors import ApiError
 from acd.daemon.api.queries import CDR_QUERY
 from acd.daemon.api.route import Route
@@ -60,7 +68,95 @@ async def list_audit(request: web.Request, d: Daemon, body: None) -> Any:
     }
 
 
+def _execute(d: Daemon, commands: list[Command]) -> None:
+    drv = driver(d)
+    now = drv.now()
+    for cmd in commands:
+        if d.adapter is not None:
+            d.adapter.execute(cmd, now)
+        elif d.trunk is not None:
+            d.trunk.execute(cmd, drv.sim_time(now))
+
+
+def _prune(d: Daemon) -> None:
+    """End the monitors whose call is over, or that the PBX ended."""
+    agents = driver(d).engine.agents
+    current = {aid: (a.call.id if a.call is not None else None) for aid, a in agents.items()}
+    flows = getattr(d.adapter, "flows", None)
+    live = set(flows.spies) if flows is not None else None
+    _execute(d, d.monitors.prune(current, live))
+
+
+def _device(d: Daemon, device: str) -> str:
+    if "/" in device:
+        return device
+    ast = d.config.adapter.asterisk
+    named = ast.supervisor_devices if ast is not None else {}
+    if device in named:
+        return named[device]
+    if d.config.adapter.type == "simulated":
+        return f"sim/{device}"
+    raise ApiError(
+        422, "invalid_field", f"device: {device!r} is no channel and no supervisor_devices name"
+    )
+
+
+async def monitor_start(request: web.Request, d: Daemon, body: MonitorBody) -> Any:
+    aid = agent_id(request)
+    a = driver(d).engine.agents.get(aid)
+    if a is None:
+        raise ApiError(404, "unknown_agent", f"unknown agent {aid!r}")
+    if a.call is None:
+        raise ApiError(409, "no_call", f"agent {aid!r} is on no call to monitor")
+    _prune(d)
+    who = request[PRINCIPAL].name
+    m, cmd = d.monitors.start(aid, a.call.id, body.mode, _device(d, body.device), who, time.time())
+    _execute(d, [cmd])
+    return m.view()
+
+
+async def monitor_list(request: web.Request, d: Daemon, body: None) -> Any:
+    _prune(d)
+    return {"monitors": d.monitors.of(agent_id(request))}
+
+
+async def monitor_stop(request: web.Request, d: Daemon, body: None) -> Any:
+    aid = agent_id(request)
+    _prune(d)
+    gone, commands = d.monitors.stop(aid)
+    if not gone:
+        raise ApiError(404, "no_monitor", f"no one monitors agent {aid!r}")
+    _execute(d, commands)
+    return {"stopped": [m.view() for m in gone]}
+
+
 SUPERVISION_ROUTES: list[Route] = [
+    Route(
+        "POST",
+        "/v1/agents/{agent_id}/monitor",
+        monitor_start,
+        "supervisor",
+        "Monitor the agent's call from a supervisor's device: listen, whisper (only the agent "
+        "hears) or barge (both hear); 409 when the agent is on no call",
+        MonitorBody,
+        status=201,
+        audit="monitor.start",
+    ),
+    Route(
+        "GET",
+        "/v1/agents/{agent_id}/monitor",
+        monitor_list,
+        "supervisor",
+        "The active monitors of the agent's call",
+    ),
+    Route(
+        "DELETE",
+        "/v1/agents/{agent_id}/monitor",
+        monitor_stop,
+        "supervisor",
+        "Stop monitoring the agent (every active monitor of it)",
+        audit="monitor.stop",
+    ),
     Route(
         "GET",
         "/v1/audit",
