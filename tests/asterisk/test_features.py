@@ -211,3 +211,70 @@ async def test_phone_codes_drive_the_engine_through_the_adapter() -> None:
         assert rig.adapter.refused == 1
         await dial("45")
         await rig.until(lambda: agent().state is AgentState.LOGGED_OUT)
+
+
+# --------------------------------------------------------------------------- monitors (ChanSpy)
+
+SPY_CAPTURE = ROOT / "tests" / "data" / "ami" / "asterisk-20.20.1-chanspy.txt"
+
+
+def spy_capture() -> list[Event]:
+    codec = AmiCodec()
+    codec.receive_data(SPY_CAPTURE.read_bytes())
+    codec.receive_eof()
+    return [m for m in codec if isinstance(m, Event)]
+
+
+async def test_monitor_on_the_emulator_listen_stop_and_end_with_the_call() -> None:
+    from acd.commands import Monitor, StopMonitor
+    from tests.asterisk.test_adapter import ANSWER, Dialplan, by_device
+
+    engine = Engine(Config.model_validate(CONFIG))
+    more = {"agent_device": "SIP/{agent_id}"}
+    async with running(engine, **more) as rig:
+        emu, flows = rig.emu, rig.adapter.flows
+        seen: list[Event] = []
+        codec_names = lambda: [e.name for e in seen]  # noqa: E731
+        emu.originate_rule = by_device(SIP_agent1=ANSWER, SIP_sup1=ANSWER)
+        rig.driver.submit(ev.AgentLogin("agent1"))
+        caller = await Dialplan(emu).inbound(queue="q")
+        await rig.until(lambda: engine.agents["agent1"].call is not None)
+        await rig.until(
+            lambda: any(c.name.startswith("SIP/agent1-") for c in emu.channels.values())
+        )
+        (agent_leg,) = [c for c in emu.channels.values() if c.name.startswith("SIP/agent1-")]
+        await Dialplan(emu).bridge_agent(caller, agent_leg)
+        call_id = engine.agents["agent1"].call.id
+        original = flows.on_event
+
+        def tap(msg: Event) -> Any:
+            if msg.name.startswith("ChanSpy"):
+                seen.append(msg)
+            return original(msg)
+
+        flows.on_event = tap  # type: ignore[method-assign]
+        rig.adapter.execute(Monitor("m1", "agent1", call_id, "whisper", "SIP/sup1"), 0.0)
+        await rig.until(lambda: codec_names() == ["ChanSpyStart"])
+        (spy_orig,) = [a for a in emu.actions_named("Originate") if a.get("Context") == "acd-spy"]
+        assert dict(v.partition("=")[::2] for v in spy_orig.get_all("Variable")) == {
+            "ACD_SPY_TARGET": agent_leg.name,
+            "ACD_SPY_OPTS": "qw",
+            "ACD_MONITOR": "m1",
+        }
+        start = seen[0]
+        assert start["SpyeeChannel"] == agent_leg.name
+        assert start["SpyerChannel"] == flows.spies["m1"].channel
+        # The emulator's ChanSpyStart carries the headers the real one does.
+        real = next(e for e in spy_capture() if e.name == "ChanSpyStart")
+        assert [k for k, _ in start.items()] == [k for k, _ in real.items()]
+        rig.adapter.execute(StopMonitor("m1"), 0.0)
+        await rig.until(lambda: codec_names() == ["ChanSpyStart", "ChanSpyStop"])
+        assert "m1" not in flows.spies
+        assert not any(c.name.startswith("SIP/sup1-") for c in emu.channels.values())
+        # barge, then the call ends: the spy goes with it
+        rig.adapter.execute(Monitor("m2", "agent1", call_id, "barge", "SIP/sup1"), 0.0)
+        await rig.until(lambda: len(seen) == 3 and "m2" in flows.spies)
+        assert emu.actions_named("Originate")[-1].get_all("Variable")[1] == "ACD_SPY_OPTS=qB"
+        await emu.hangup(agent_leg)
+        await rig.until(lambda: codec_names()[-1] == "ChanSpyStop" and "m2" not in flows.spies)
+        assert not any(c.name.startswith("SIP/sup1-") for c in emu.channels.values())
