@@ -290,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     from acd.cdr_cli import register as register_cdr
 
     register_cdr(sub)
+    from acd.audit_cli import register as register_audit
+
+    register_audit(sub)
     from acd.report_cli import register as register_report
 
     register_report(sub)

@@ -93,4 +93,42 @@ class ShowPreview:
     auto_dial_after: float = 0.0
 
 
-Command = OfferCall | CancelOffer | HangUp | MoveToQueue | Originate | PlayMessage | ShowPreview
+MONITOR_MODES = ("listen", "whisper", "barge")
+
+
+@dataclass(frozen=True, slots=True)
+class Monitor:
+    """A supervisor listens to (``listen``), coaches (``whisper``: only the agent hears) or joins
+    (``barge``) an agent's call from ``device``. Issued at the daemon's edge for a supervisor's
+    request, not by the engine; it ends with :class:`StopMonitor` or with the agent's call."""
+
+    monitor_id: str
+    agent_id: str
+    call_id: str
+    mode: str
+    device: str
+
+    def __post_init__(self) -> None:
+        if not (self.monitor_id and self.agent_id and self.call_id and self.device):
+            raise InvalidEvent("a monitor needs an id, an agent, a call and a device")
+        if self.mode not in MONITOR_MODES:
+            raise InvalidEvent(f"mode must be one of {MONITOR_MODES}, got {self.mode!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class StopMonitor:
+    monitor_id: str
+    reason: str = "stopped"
+
+
+Command = (
+    OfferCall
+    | CancelOffer
+    | HangUp
+    | MoveToQueue
+    | Originate
+    | PlayMessage
+    | ShowPreview
+    | Monitor
+    | StopMonitor
+)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from random import Random
 
 from acd import events as ev
@@ -18,13 +20,17 @@ from acd.commands import (
     CancelOffer,
     Command,
     HangUp,
+    Monitor,
     MoveToQueue,
     OfferCall,
     Originate,
     ShowPreview,
+    StopMonitor,
 )
 from acd.config.schema import Config, Simulation, Traffic, hhmm_seconds
 from telephony_adapters.distributions import sampler
+
+log = logging.getLogger("acd.trunk")
 
 DAY = 86400.0
 
@@ -60,6 +66,21 @@ def rate_segments(
         day0 += DAY
     pts = sorted(bounds)
     return [(a, b, rate_at((start_tod + a) % DAY)) for a, b in itertools.pairwise(pts)]
+
+
+@dataclass(slots=True)
+class MonitorRecord:
+    """A supervisor's monitor of an agent's call, as the trunk carried it out (times: the
+    ``now`` of the commands, or of the call's end)."""
+
+    monitor_id: str
+    agent_id: str
+    call_id: str
+    mode: str
+    device: str  # who: the supervisor's device
+    started: float
+    ended: float | None = None
+    reason: str = ""
 
 
 class SimulatedTrunk:
@@ -109,6 +130,7 @@ class SimulatedTrunk:
             + out.failed_probability,
         )
         self._out_pending: set[str] = set()
+        self.monitors: dict[str, MonitorRecord] = {}  # every monitor, ended ones included
         self._out_agent: dict[str, str] = {}  # agent-targeted originates: call -> agent
         # Preview mode: simulated agents dial a shown lead after a think time.
         self._think = sampler(sim.agents.preview_think, stream("agents:preview"))
@@ -219,6 +241,7 @@ class SimulatedTrunk:
             return t, None  # transferred or hung up by our side meanwhile
         call.state = DONE
         self._drop_if_done(call_id, call)
+        self._end_monitors(call_id, t)
         if self._wrap is not None and call.agent_id and call.agent_id not in self.people:
             self._push(t + self._wrap(), WRAP_ENDS, call.agent_id)
         return t, ev.CallHungUp(call_id, "caller")
@@ -289,6 +312,33 @@ class SimulatedTrunk:
                 self._drop_if_done(command.call_id, call)
         elif isinstance(command, MoveToQueue):
             pass  # the caller keeps waiting with the same patience
+        elif isinstance(command, Monitor):
+            c = command
+            self.monitors[c.monitor_id] = MonitorRecord(
+                c.monitor_id, c.agent_id, c.call_id, c.mode, c.device, now
+            )
+            # What a PBX would do (ring the supervisor, spy), said where an operator sees it.
+            log.info(
+                "simulated monitor %s: %s %s agent %s on call %s",
+                c.monitor_id,
+                c.device,
+                c.mode,
+                c.agent_id,
+                c.call_id,
+            )
+        elif isinstance(command, StopMonitor):
+            rec = self.monitors.get(command.monitor_id)
+            if rec is not None and rec.ended is None:
+                rec.ended, rec.reason = now, command.reason
+                log.info("simulated monitor %s ends (%s)", rec.monitor_id, rec.reason)
+        if isinstance(command, HangUp | MoveToQueue):
+            self._end_monitors(command.call_id, now)
+
+    def _end_monitors(self, call_id: str, now: float) -> None:
+        """The agent's call ended (or left the agent): so do its monitors."""
+        for rec in self.monitors.values():
+            if rec.call_id == call_id and rec.ended is None:
+                rec.ended, rec.reason = now, "call_ended"
 
     def _originate(self, cmd: Originate, now: float) -> None:
         """Decide the far end's response now; report it when it happens."""

@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from acd import events as ev
+from acd.audit import WithAudit
 from acd.checkpoint import Collector, restore
 from acd.config.files import demo_path
 from acd.config.schema import Config, Simulation
@@ -149,8 +150,9 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
 
     persistence = None
     if d.write is not None:
+        d.audit.prefix = prefix
         persistence = Persistence(
-            Collector(engine),
+            WithAudit(Collector(engine), d.audit),
             d.write,
             seq=state.last_seq if state is not None else 0,
             lease=lease,

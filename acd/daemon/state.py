@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from acd.audit import AuditLog
 from acd.config.people import Auth
 from acd.config.schema import Config
 from acd.daemon.auth import TokenStore
 from acd.daemon.hub import Hub
 from acd.daemon.metrics import Metrics
+from acd.daemon.monitors import Monitors
 from acd.daemon.sessions import People
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class Daemon:
     draining: bool = False
     reloads: int = 0
     adapters: dict[str, bool] = field(default_factory=dict)
+    audit: AuditLog = field(default_factory=AuditLog)  # supervisors' actions (GET /v1/audit)
+    monitors: Monitors = field(default_factory=Monitors)  # supervisors listening to calls
     # Persistence and leadership.
     store: Store | None = None
     persister: Persister | None = None  # Redis with the local spool; None for the memory store

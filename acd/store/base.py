@@ -14,6 +14,8 @@ Semantics every store keeps (the shared tests in tests/store check both):
   it. ``load`` returns the rows of the latest date; ``load_intervals`` those of a date range.
 * Call records are filed by :func:`acd.store.cdr.record_time` (``ended``); ``records`` yields
   those in ``[start, end)`` ordered by that time, then by arrival at the store.
+* Audit entries are filed by their ``at`` (:func:`acd.store.cdr.audit_time`); ``audit`` yields
+  those in ``[start, end)`` in that order.
 """
 
 from __future__ import annotations
@@ -65,6 +67,10 @@ class Store(Protocol):
     async def next_lead(self, campaign: str, now: float) -> str | None: ...
 
     def records(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]: ...
+
+    def audit(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]:
+        """The audit entries (acd/audit.py) whose ``at`` is in ``[start, end)``, in time order."""
+        ...
 
     async def trim_records(self, before: float) -> int: ...
 

@@ -43,6 +43,9 @@ class Batch:
     # The first business date whose interval rows are kept (reporting.retention_days): a store
     # drops the rows of earlier dates.
     intervals_from: str | None = None
+    # Audit entries of supervisors' actions (acd/audit.py), kept like call records (filed by
+    # their "at", exported, never recovered into the core).
+    audit: list[dict[str, Any]] = field(default_factory=list)
 
     def empty(self) -> bool:
         return not (
@@ -55,6 +58,7 @@ class Batch:
             or self.campaigns
             or self.intervals
             or self.intervals_from
+            or self.audit
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -69,6 +73,7 @@ class Batch:
             "campaigns": self.campaigns,
             "intervals": self.intervals,
             "intervals_from": self.intervals_from,
+            "audit": self.audit,
         }
 
     @classmethod
@@ -87,6 +92,7 @@ class Batch:
             campaigns=dict(data.get("campaigns") or {}),
             intervals=list(data.get("intervals") or []),
             intervals_from=data.get("intervals_from"),
+            audit=list(data.get("audit") or []),
         )
 
 

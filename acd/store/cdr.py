@@ -64,6 +64,14 @@ def record_time(record: dict[str, Any]) -> float:
     return 0.0
 
 
+def audit_time(entry: dict[str, Any]) -> float:
+    """An audit entry's ``at`` (ISO 8601, acd/audit.py) as Unix seconds; 0 if unreadable."""
+    try:
+        return datetime.fromisoformat(str(entry.get("at"))).timestamp()
+    except ValueError:
+        return 0.0
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 

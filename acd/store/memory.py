@@ -13,7 +13,7 @@ from typing import Any
 from acd.errors import StaleLeader
 from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
-from acd.store.cdr import record_time
+from acd.store.cdr import audit_time, record_time
 
 
 class MemoryStore:
@@ -32,6 +32,7 @@ class MemoryStore:
         self._campaigns: dict[str, dict[str, Any]] = {}
         self._intervals: dict[str, dict[str, dict[str, Any]]] = {}  # date -> field -> row
         self._records: list[tuple[float, int, dict[str, Any]]] = []
+        self._audit: list[tuple[float, int, dict[str, Any]]] = []
         self._n = 0
         self._maps: dict[str, dict[str, dict[str, Any]]] = {}
 
@@ -59,6 +60,11 @@ class MemoryStore:
             bisect.insort(self._records, (record_time(rec), self._n, rec))
         if self.max_records is not None and len(self._records) > self.max_records:
             del self._records[: len(self._records) - self.max_records]
+        for entry in b.audit:
+            self._n += 1
+            bisect.insort(self._audit, (audit_time(entry), self._n, entry))
+        if self.max_records is not None and len(self._audit) > self.max_records:
+            del self._audit[: len(self._audit) - self.max_records]
         for camp, leads in b.leads.items():
             book = self._leads.setdefault(camp, {})
             due = self._due.setdefault(camp, {})
@@ -170,6 +176,12 @@ class MemoryStore:
         i = bisect.bisect_left(self._records, (start, -1))
         while i < len(self._records) and self._records[i][0] < end:
             yield json.loads(json.dumps(self._records[i][2]))
+            i += 1
+
+    async def audit(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]:
+        i = bisect.bisect_left(self._audit, (start, -1))
+        while i < len(self._audit) and self._audit[i][0] < end:
+            yield json.loads(json.dumps(self._audit[i][2]))
             i += 1
 
     async def trim_records(self, before: float) -> int:

@@ -20,6 +20,7 @@ Keys (``p`` is the prefix, default ``acd:``)::
     p campaigns           hash campaign -> JSON
     p iv:<YYYY-MM-DD>     hash "group|name|start" -> interval row JSON, one per business date
     p ivdates             zset (all scores 0, ordered by name) of the dates that have rows
+    p audit               zset "<seq>:<n>:<entry JSON>" -> the entry's time (acd/audit.py)
 
 Lead and state sit in two hashes so that a state-only change is one HSET of a string, with no
 JSON decoding (nor cjson's 14-digit floats) inside Redis.
@@ -52,7 +53,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from acd.errors import StaleLeader, StoreUnavailable
 from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
-from acd.store.cdr import record_time
+from acd.store.cdr import audit_time, record_time
 
 SLACK_MS = 60_000
 SCAN_COUNT = 10_000  # HSCAN/XRANGE chunk
@@ -138,6 +139,9 @@ while i <= n do
     end
     redis.call('ZREMRANGEBYLEX', p .. 'ivdates', '-', cutoff)
     i = i + 2
+  elseif op == 'U' then
+    redis.call('ZADD', p .. 'audit', ARGV[i + 1], ARGV[i + 2])
+    i = i + 3
   elseif op == 'C' then
     redis.call('HSET', p .. 'campaigns', ARGV[i + 1], ARGV[i + 2])
     i = i + 3
@@ -197,6 +201,9 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
         args += ("I", str(row["date"]), row_field(row), _dumps(row))
     if batch.intervals_from is not None:
         args += ("i", batch.intervals_from)
+    for n, entry in enumerate(batch.audit):
+        # The member carries seq and position so that two equal entries stay two.
+        args += ("U", _num(audit_time(entry)), f"{batch.seq}:{n}:{_dumps(entry)}")
     return args
 
 
@@ -416,6 +423,19 @@ class RedisStore:
                 lo = "(" + chunk[-1][0].decode()
         while heap:
             yield heapq.heappop(heap)[3]
+
+    async def audit(self, start: float, end: float) -> AsyncIterator[dict[str, Any]]:
+        key, lo = self._k("audit"), 0
+        while True:
+            with _mapped(self.url):
+                chunk = await self.client.zrangebyscore(
+                    key, _num(start), f"({_num(end)}", start=lo, num=SCAN_COUNT
+                )
+            for member in chunk:
+                yield json.loads(member.split(b":", 2)[2])
+            if len(chunk) < SCAN_COUNT:
+                return
+            lo += len(chunk)
 
     async def trim_records(self, before: float) -> int:
         """Delete the records whose time is before ``before``; returns how many."""

@@ -248,6 +248,8 @@ class AsteriskAdapter:
         effects = self.flows.on_event(event)
         if effects:
             self._apply(effects)
+        else:
+            self._changed()  # the flows' state may have changed all the same (a spy ended)
 
     def _apply(self, effects: Effects) -> None:
         for event in effects.events:

@@ -11,8 +11,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from telephony_adapters.asterisk.pins import is_pin_hash
+
 Context = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,79}$")]
 _SOUND = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./-]*$")
+_CODE_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 class _Strict(BaseModel):
@@ -26,6 +29,52 @@ class Contexts(_Strict):
     agent: Context = "acd-agent"  # an agent's answered leg bridges to the caller here
     outbound: Context = "acd-outbound"  # an answered outbound call runs AMD() here
     play: Context = "acd-play"  # Playback(${ACD_MESSAGE}), then back to hold or hang up
+    spy: Context = "acd-spy"  # a supervisor's device: ChanSpy(${ACD_SPY_TARGET},${ACD_SPY_OPTS})
+
+
+def _digit_map(value: dict[str, str], what: str) -> dict[str, str]:
+    for digit, name in value.items():
+        if len(digit) != 1 or not digit.isdigit():
+            raise ValueError(f"{what}: key {digit!r} must be one digit 0-9 (the n of the code)")
+        if not _CODE_NAME.match(name):
+            raise ValueError(
+                f"{what}: name for {digit!r} must be 1-64 letters, digits or _.:- (got {name!r})"
+            )
+    return value
+
+
+class Features(_Strict):
+    """Agents' phone feature codes ([acd-features] in extensions.conf): ``*45`` log in/out,
+    ``*46`` pause/unpause, ``*46<n>`` pause with the reason of digit n, ``*47<n>`` the
+    disposition of digit n for the last call."""
+
+    pause_reasons: dict[str, str] = Field(default_factory=dict)  # digit -> pause reason
+    dispositions: dict[str, str] = Field(default_factory=dict)  # digit -> disposition code
+    pause_reason: Annotated[str, Field(pattern=_CODE_NAME.pattern)] = "break"  # plain *46
+    # agent_id -> scrypt hash of the agent's PIN (python -m telephony_adapters.asterisk.pins);
+    # an agent listed here must key it in (the dialplan asks when ACD_FEATURE_PIN=yes).
+    pins: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _reasons(cls, value: dict[str, str]) -> dict[str, str]:
+        return _digit_map(value, "pause_reasons")
+
+    @field_validator("dispositions")
+    @classmethod
+    def _dispositions(cls, value: dict[str, str]) -> dict[str, str]:
+        return _digit_map(value, "dispositions")
+
+    @field_validator("pins")
+    @classmethod
+    def _pins(cls, value: dict[str, str]) -> dict[str, str]:
+        for agent, stored in value.items():
+            if not is_pin_hash(stored):
+                raise ValueError(
+                    f"PIN of {agent!r} must be a scrypt hash (scrypt$n$r$p$salt$hash, made by "
+                    "python -m telephony_adapters.asterisk.pins), never the digits themselves"
+                )
+        return value
 
 
 class Reconnect(_Strict):
@@ -55,6 +104,8 @@ class AsteriskSettings(_Strict):
     # The agent's device: a template with {agent_id}, and per-agent overrides.
     agent_device: str = "PJSIP/{agent_id}"
     agent_devices: dict[str, str] = Field(default_factory=dict)
+    # Supervisors' devices by name, for POST /v1/agents/{id}/monitor {"device": name}.
+    supervisor_devices: dict[str, str] = Field(default_factory=dict)
     # Set on an agent's leg when the offer is to be auto-answered (a dialer's agents), e.g.
     # {"PJSIP_HEADER(add,Call-Info)": "answer-after=0"}.
     auto_answer_variables: dict[str, str] = Field(default_factory=dict)
@@ -67,6 +118,7 @@ class AsteriskSettings(_Strict):
     # that are valid sound names are played as they are.
     messages: dict[str, str] = Field(default_factory=dict)
     contexts: Contexts = Contexts()
+    features: Features = Features()
     reconnect: Reconnect = Reconnect()
     action_timeout: Annotated[float, Field(gt=0)] = 10.0
     connect_timeout: Annotated[float, Field(gt=0)] = 5.0
@@ -92,7 +144,7 @@ class AsteriskSettings(_Strict):
             )
         return _check_template(value, "number")
 
-    @field_validator("agent_devices")
+    @field_validator("agent_devices", "supervisor_devices")
     @classmethod
     def _devices(cls, value: dict[str, str]) -> dict[str, str]:
         for agent, device in value.items():

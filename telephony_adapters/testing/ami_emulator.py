@@ -17,8 +17,9 @@ or not), Hangup, Redirect, Getvar, Setvar, UserEvent, Command. Anything else get
 
 Scripting for tests: ``emit()`` any event, ``inbound_call()`` (Newchannel, VarSet per variable,
 Newstate Ring), ``answer()``, ``hangup()``, ``bridge()``, ``set_variable()``, an originate rule
-deciding per Originate (human, machine, no answer, busy, fail), ``drop_connections()`` to cut
-every TCP connection mid-stream, and ``wait_until()`` to await a condition without sleeping.
+deciding per Originate (human, machine, no answer, busy, fail), ChanSpy for an Originate into
+[acd-spy] (``ami_spy.py``), ``drop_connections()`` to cut every TCP connection mid-stream,
+and ``wait_until()`` to await a condition without sleeping.
 
 The listening server, the sessions and the channel events are ``EmulatedPbx``
 (``ami_server.py``); the channels, queues and plans are plain data (``ami_model.py``).
@@ -55,10 +56,11 @@ from telephony_adapters.testing.ami_model import (
     parse_callerid,
     parse_mask,
 )
-from telephony_adapters.testing.ami_server import EmulatedPbx, Session
+from telephony_adapters.testing.ami_server import Session
+from telephony_adapters.testing.ami_spy import ChanSpyMixin
 
 
-class AmiEmulator(EmulatedPbx):
+class AmiEmulator(ChanSpyMixin):
     """See the module docstring. ``await emu.start()``, or ``async with AmiEmulator() as emu``."""
 
     async def _dispatch(self, sess: Session, action: Action) -> bool:
@@ -369,6 +371,8 @@ class AmiEmulator(EmulatedPbx):
             machine = plan.outcome is OriginateOutcome.MACHINE
             self._set_var(ch, "AMDSTATUS", "MACHINE" if machine else "HUMAN")
             self._set_var(ch, "AMDCAUSE", "LONGGREETING-1600-1500" if machine else "HUMAN-800-800")
+        if ch is not None and answered:
+            self._after_answer(ch, a)  # ChanSpy in [acd-spy] (ami_spy.py)
         await self._flush()
         if ch is not None and answered and plan.talk_seconds is not None:
             await asyncio.sleep(plan.talk_seconds)

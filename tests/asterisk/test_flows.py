@@ -712,7 +712,13 @@ def test_deploy_kit_matches_the_flows() -> None:
     assert tuple(v.strip() for v in line.split("=", 1)[1].split(",")) == CHANNEL_VARS
     dialplan = (kit / "extensions.conf").read_text()
     contexts = set(re.findall(r"^\[([\w.-]+)\]", dialplan, re.M))
-    assert contexts == {"globals", "acd-inbound", *SETTINGS.contexts.model_dump().values()}
+    features = {"acd-features", "acd-feature"}  # the phones' codes, named by no setting
+    assert contexts == {
+        "globals",
+        "acd-inbound",
+        *features,
+        *SETTINGS.contexts.model_dump().values(),
+    }
     for needle in (
         "UserEvent(AcdEnqueue,AcdQueue: ${ACD_QUEUE},AcdPriority: ${ACD_PRIORITY},AcdSkills:",
         "UserEvent(AcdAmd,AmdStatus: ${AMDSTATUS}",

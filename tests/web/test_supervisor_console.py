@@ -4,6 +4,7 @@ action is checked in the API, not only on the page."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -143,4 +144,69 @@ async def test_an_agent_signing_in_on_the_wall_is_sent_to_the_desktop(
     await page.goto(live.proc.base + "/")
     await sign_in(page, "alice", "pw-alice")
     await page.wait_for("location.pathname === '/agent'", timeout=15)
+    await page.close()
+
+
+# Long calls, often: an agent is on a call within seconds and stays on it for minutes.
+BUSY = CONFIG.replace("calls_per_hour: 60", "calls_per_hour: 900").replace("mean: 30", "mean: 600")
+
+
+@pytest.fixture
+async def busy(tmp_path: Path) -> AsyncIterator[Live]:
+    cfg = tmp_path / "center.yaml"
+    cfg.write_text(BUSY)
+    proc = await DaemonProcess.astart(cfg, tmp_path / "daemon.log")
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield Live(proc, session)
+    finally:
+        proc.kill()
+
+
+async def on_call(live: Live) -> dict[str, Any]:
+    for _ in range(300):
+        _, agents = await live.api("GET", "/v1/agents")
+        for a in agents["agents"] if isinstance(agents, dict) else agents:
+            if a["state"] == "on_call":
+                return a
+        await asyncio.sleep(0.1)  # polling the live daemon's wall-clock traffic, not timing
+    raise AssertionError("no agent went on a call")
+
+
+async def test_a_supervisor_whispers_to_an_agent_on_a_call_from_the_console(
+    browser: Chromium, busy: Live
+) -> None:
+    agent = await on_call(busy)
+    aid = agent["id"]
+    page = await browser.new_page(width=1366, height=768)
+    await page.goto(busy.proc.base + "/")
+    await sign_in(page, "maria", "pw-maria")
+    await page.wait_for("document.body.dataset.status === 'connected'", timeout=15)
+    await page.evaluate(f"window.acdConsole.open({json.dumps(aid)})")
+    await page.wait_for("document.getElementById('console').open")
+    await page.evaluate("document.getElementById('console-mode').value = 'whisper'")
+    await click(page, "console-monitor")
+    await page.wait_for(
+        "document.getElementById('console-result').textContent.startsWith('Monitoring')"
+    )
+    _, listed = await busy.api("GET", f"/v1/agents/{aid}/monitor")
+    [m] = listed["monitors"]
+    assert (m["mode"], m["device"], m["call_id"]) == ("whisper", "SIP/sup1", agent["call_id"])
+    # The simulated trunk carried it out (what a PBX would: ring SIP/sup1, spy on the call).
+    line = f"SIP/sup1 whisper agent {aid} on call {agent['call_id']}"
+    for _ in range(50):
+        if line in busy.proc.log():
+            break
+        await asyncio.sleep(0.1)
+    assert line in busy.proc.log()
+
+    await click(page, "console-unmonitor")
+    await page.wait_for(
+        "document.getElementById('console-result').textContent === 'Monitor stopped.'"
+    )
+    _, listed = await busy.api("GET", f"/v1/agents/{aid}/monitor")
+    assert listed["monitors"] == []
+    _, audit = await busy.api("GET", "/v1/audit")
+    done = [(e["who"], e["action"], e["target"]) for e in audit["entries"]]
+    assert ("maria", "monitor.start", aid) in done and ("maria", "monitor.stop", aid) in done
     await page.close()

@@ -71,3 +71,11 @@ class TransferBody(Body):
 
 class HangupBody(Body):
     reason: Name = "supervisor"
+
+
+class MonitorBody(Body):
+    mode: Literal["listen", "whisper", "barge"]
+    # A channel (SIP/sup1, PJSIP/1002) or a name in adapter.asterisk.supervisor_devices.
+    device: Annotated[
+        str, Field(pattern=r"^[A-Za-z0-9_.@+-]+(/[A-Za-z0-9_.@+-]+)?$", max_length=80)
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
@@ -52,6 +53,8 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
                 raise ApiError(422, "invalid_field", f"{where}: {first['msg']}") from None
         handler_: Handler = route.handler  # type: ignore[assignment]
         result = await handler_(request, d, body)
+        if route.audit is not None:
+            _audit(request, d, route.audit, body)
         if isinstance(result, web.StreamResponse):  # a route that answers CSV, say
             return result
         if route.method != "GET" and d.persistence is not None:
@@ -59,6 +62,28 @@ def wrap(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]
         return web.json_response(result, status=route.status, dumps=_dumps)
 
     return handler
+
+
+SECRETS = frozenset({"password", "password_hash", "pin"})
+
+
+def _audit(request: web.Request, d: Any, action: str, body: Any) -> None:
+    """One entry in the audit log for a supervisor's action that succeeded (an agent acting on
+    its own calls is not audited)."""
+    p = request[PRINCIPAL]
+    if not p.at_least("supervisor"):
+        return
+    details = body.model_dump(mode="json", exclude_unset=True) if body is not None else {}
+    for secret in SECRETS & details.keys():  # a password set through the admin API
+        details[secret] = "(set)"
+    d.audit.record(
+        time.time(),
+        who=p.name,
+        role=p.role,
+        action=action,
+        target="/".join(request.match_info.values()),
+        details=details,
+    )
 
 
 def _dumps(obj: Any) -> str:

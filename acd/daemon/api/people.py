@@ -160,6 +160,7 @@ PEOPLE_ROUTES: list[Route] = [
         "admin",
         "Add a person or change one (a new password or role ends their sessions)",
         PersonBody,
+        audit="person.put",
     ),
     Route(
         "DELETE",
@@ -167,5 +168,6 @@ PEOPLE_ROUTES: list[Route] = [
         delete_person,
         "admin",
         "Remove a person (their sessions end)",
+        audit="person.remove",
     ),
 ]

@@ -39,6 +39,9 @@ class Route:
     csv: bool = False  # also answers text/csv (for Accept: text/csv)
     errors: tuple[int, ...] = ()  # further error statuses the route answers (sign-in: 401, 429)
     documented: bool = True  # False: the wallboard's files, which are pages, not the API
+    # The audit log's name for this action (acd/audit.py): a supervisor's (or admin's) success
+    # on this route appends an entry; None: not audited.
+    audit: str | None = None
 
 
 JSON = {"application/json": {"schema": {"type": "object"}}}

@@ -70,6 +70,7 @@ from acd.daemon.api.queries import (
 )
 from acd.daemon.api.reports import report_day, report_intervals
 from acd.daemon.api.route import JSON, Route
+from acd.daemon.api.supervision import SUPERVISION_ROUTES
 
 ROUTES: list[Route] = [
     Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
@@ -154,6 +155,7 @@ ROUTES: list[Route] = [
         "supervisor",
         "Force an agent's state",
         StateBody,
+        audit="agent.force_state",
     ),
     Route(
         "PUT",
@@ -162,9 +164,18 @@ ROUTES: list[Route] = [
         "supervisor",
         "Change an agent's skills live",
         SkillsBody,
+        audit="agent.skills",
     ),
     Route("GET", "/v1/calls", list_calls, "supervisor", "Live calls"),
-    Route("POST", "/v1/calls/{call_id}/hangup", call_hangup, "agent", "Hang up a call", HangupBody),
+    Route(
+        "POST",
+        "/v1/calls/{call_id}/hangup",
+        call_hangup,
+        "agent",
+        "Hang up a call",
+        HangupBody,
+        audit="call.hangup",
+    ),
     Route(
         "POST",
         "/v1/calls/{call_id}/hold",
@@ -187,6 +198,7 @@ ROUTES: list[Route] = [
         "agent",
         "Transfer a call to a queue",
         TransferBody,
+        audit="call.transfer",
     ),
     Route("GET", "/v1/campaigns", list_campaigns, "supervisor", "Campaigns with today's figures"),
     Route(
@@ -195,6 +207,7 @@ ROUTES: list[Route] = [
         campaign_pause,
         "supervisor",
         "Stop placing calls (calls in flight finish)",
+        audit="campaign.pause",
     ),
     Route(
         "POST",
@@ -202,6 +215,7 @@ ROUTES: list[Route] = [
         campaign_resume,
         "supervisor",
         "Place calls again",
+        audit="campaign.resume",
     ),
     Route(
         "POST",
@@ -211,6 +225,7 @@ ROUTES: list[Route] = [
         "Import leads (CSV or a JSON list): taken, and rejected rows with line and reason",
         status=201,
         raw_body=CSV_OR_JSON,
+        audit="lead.import",
     ),
     Route(
         "GET",
@@ -234,6 +249,7 @@ ROUTES: list[Route] = [
         "supervisor",
         "Change a lead's priority",
         LeadPatchBody,
+        audit="lead.edit",
     ),
     Route(
         "DELETE",
@@ -241,6 +257,7 @@ ROUTES: list[Route] = [
         lead_close,
         "supervisor",
         "Close a lead (never dialed again; 409 while it is being dialed)",
+        audit="lead.close",
     ),
     Route(
         "POST",
@@ -249,6 +266,7 @@ ROUTES: list[Route] = [
         "supervisor",
         "Schedule a callback (at: ISO 8601, or local wall time in the lead's zone)",
         CallbackBody,
+        audit="lead.callback",
     ),
     Route(
         "GET",
@@ -286,6 +304,7 @@ ROUTES: list[Route] = [
         "supervisor",
         "Add a number to the do-not-call list (source api)",
         DncBody,
+        audit="dnc.add",
     ),
     Route("GET", "/v1/dnc/{number}", dnc_check, "supervisor", "Is this number on the list?"),
     Route(
@@ -294,8 +313,16 @@ ROUTES: list[Route] = [
         dnc_remove,
         "supervisor",
         "Take a number off the do-not-call list",
+        audit="dnc.remove",
     ),
-    Route("POST", "/v1/admin/reload", admin_reload, "admin", "Reload the config file"),
+    Route(
+        "POST",
+        "/v1/admin/reload",
+        admin_reload,
+        "admin",
+        "Reload the config file",
+        audit="admin.reload",
+    ),
     Route(
         "GET",
         "/v1/erlang",
@@ -370,3 +397,4 @@ ROUTES: list[Route] = [
     ),
 ]
 ROUTES += PEOPLE_ROUTES + DESK_ROUTES
+ROUTES += SUPERVISION_ROUTES  # the supervision table (audit, monitors), beside its handlers

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from acd import events as ev
 from telephony_adapters.ami.messages import Event
+from telephony_adapters.asterisk.flows.features import FeaturesMixin
 from telephony_adapters.asterisk.flows.legs import (
     _TRACKED,
     UP,
@@ -21,7 +22,7 @@ from telephony_adapters.asterisk.flows.legs import (
     log,
     ours,
 )
-from telephony_adapters.asterisk.flows.progress import ProgressMixin
+from telephony_adapters.asterisk.flows.spy import SpyMixin
 
 DEVICE_REASON = "device-unavailable"
 _DEVICE_DOWN = frozenset({"UNAVAILABLE", "INVALID"})
@@ -29,7 +30,7 @@ _PEER_DOWN = frozenset({"UNREACHABLE", "UNREGISTERED", "REJECTED"})
 _PEER_UP = frozenset({"REACHABLE", "REGISTERED"})
 
 
-class AmiEventsMixin(ProgressMixin):
+class AmiEventsMixin(FeaturesMixin, SpyMixin):
     def on_event(self, msg: Event) -> Effects:
         """One AMI event; most are not ours and cost a dict lookup."""
         handler = self._handlers.get(msg.name)
@@ -90,6 +91,7 @@ class AmiEventsMixin(ProgressMixin):
         if "<ZOMBIE>" in channel or channel.startswith("Surrogate/"):
             return Effects()  # the husk of a masquerade, not the end of a call
         self._ended[uid] = None
+        self._spy_gone(uid)
         if len(self._ended) > 4096:
             del self._ended[next(iter(self._ended))]
         if self.after_play.pop(uid, None) is not None or self.doomed.pop(uid, None) is not None:
@@ -118,6 +120,9 @@ class AmiEventsMixin(ProgressMixin):
         return Effects()
 
     def _on_originate_response(self, msg: Event) -> Effects:
+        spied = self._spy_answer(msg)
+        if spied is not None:
+            return spied
         aid = msg.action_id or ""
         entry = self.pending.pop(aid, None)
         if entry is None:
@@ -187,6 +192,8 @@ class AmiEventsMixin(ProgressMixin):
                 msg.get("CallerIDNum"),
                 ivr_attributes(msg),
             )
+        if kind == "acdfeature":
+            return self._on_feature(msg)
         if kind == "acdamd":
             leg = self._chan(msg)
             if leg is None:

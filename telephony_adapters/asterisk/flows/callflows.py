@@ -14,6 +14,7 @@ from telephony_adapters.asterisk.flows.commands import CommandsMixin
 from telephony_adapters.asterisk.flows.feedback import FeedbackMixin
 from telephony_adapters.asterisk.flows.legs import Call, Effects, Leg
 from telephony_adapters.asterisk.flows.resync import ResyncMixin
+from telephony_adapters.asterisk.flows.spy import Spy
 from telephony_adapters.asterisk.settings import AsteriskSettings
 
 
@@ -40,6 +41,8 @@ class CallFlows(AmiEventsMixin, CommandsMixin, FeedbackMixin, ResyncMixin):
         self.paused_by_us: set[str] = set()
         self._ended: dict[str, None] = {}
         self.failed_dials: dict[str, None] = {}
+        self.spies: dict[str, Spy] = {}
+        self._spy_actions: dict[str, Spy] = {}
         self.seq = 0
         self._ids = 0
         self._devices = {dev: agent for agent, dev in settings.agent_devices.items()}
@@ -60,4 +63,6 @@ class CallFlows(AmiEventsMixin, CommandsMixin, FeedbackMixin, ResyncMixin):
             "UserEvent": self._on_user_event,
             "DeviceStateChange": self._on_device_state,
             "PeerStatus": self._on_peer_status,
+            "ChanSpyStart": self._on_chanspy,
+            "ChanSpyStop": self._on_chanspy,
         }

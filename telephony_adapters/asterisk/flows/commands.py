@@ -11,11 +11,13 @@ from acd.commands import (
     CancelOffer,
     Command,
     HangUp,
+    Monitor,
     MoveToQueue,
     OfferCall,
     Originate,
     PlayMessage,
     ShowPreview,
+    StopMonitor,
 )
 from telephony_adapters.ami.messages import Action, AmiInvalidAction
 from telephony_adapters.asterisk.flows.legs import (
@@ -28,13 +30,13 @@ from telephony_adapters.asterisk.flows.legs import (
     Phase,
     log,
 )
-from telephony_adapters.asterisk.flows.progress import ProgressMixin
+from telephony_adapters.asterisk.flows.spy import SpyMixin
 from telephony_adapters.asterisk.settings import is_sound_name
 
 _NUMBER = re.compile(r"^[A-Za-z0-9+*#._-]{1,64}$")
 
 
-class CommandsMixin(ProgressMixin):
+class CommandsMixin(SpyMixin):
     def on_command(self, cmd: Command) -> Effects:
         self.seq += 1
         if isinstance(cmd, OfferCall):
@@ -49,6 +51,10 @@ class CommandsMixin(ProgressMixin):
             return self._originate(cmd)
         if isinstance(cmd, PlayMessage):
             return self._play(cmd)
+        if isinstance(cmd, Monitor):
+            return self._monitor(cmd)
+        if isinstance(cmd, StopMonitor):
+            return self._stop_monitor(cmd)
         if isinstance(cmd, ShowPreview):
             return Effects()  # the agent sees the lead in the API and the wallboard, not the PBX
         log.warning("unknown command %r: ignored", cmd)

@@ -51,6 +51,7 @@ class FeedbackMixin(ProgressMixin):
     def on_action_failed(self, action: Action, error: AmiError, *, sent: bool) -> Effects:
         """An action failed. ``sent``: it may have reached Asterisk (a lost or late answer)."""
         self.seq += 1
+        self._spy_failed(action)
         aid = action.action_id or ""
         refused = isinstance(error, AmiActionError)
         if action.name == "Hangup":
