@@ -85,6 +85,7 @@ class CallRt(Waiter):
         "held_at",
         "hold_mark",
         "hold_seconds",
+        "hung_up_by",
         "id",
         "legs",
         "max_wait",
@@ -133,6 +134,7 @@ class CallRt(Waiter):
         self.hold_seconds = 0.0  # on hold, over the whole call
         self.hold_mark = 0.0  # hold_seconds when the current agent answered
         self.talk_seconds = 0.0  # connected and not on hold, over the whole call
+        self.hung_up_by: str | None = None  # who ended it while connected: caller, agent, system
         self.max_wait: float | None = None  # this call's own limit (CallArrived.max_wait)
         self.counted = True
         # Where this queue stay counts: its day's queue stats and its interval row (() when not

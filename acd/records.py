@@ -68,6 +68,7 @@ class CallDetail:
     abandoned_2s: bool = False
     amd_verdict_at: float | None = None  # outbound: when the AMD verdict came (after arrived)
     connected_to_agent_at: float | None = None  # outbound: when an agent took the live answer
+    hung_up_by: str | None = None  # a call that ended connected: "caller", "agent" or "system"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able (legs as objects), for a :class:`acd.store.batch.Batch`."""
@@ -98,6 +99,7 @@ def call_record(c: CallRt, outcome: Outcome, now: float, disposition: str | None
         disposition=disposition,
         transfers=c.transfers,
         legs=tuple(c.legs),
+        hung_up_by=c.hung_up_by if outcome is Outcome.ANSWERED else None,
     )
 
 

@@ -269,6 +269,7 @@ class CallsMixin(EngineBase):
     def _on_hung_up(self, e: ev.CallHungUp, now: float) -> None:
         c = self._call(e.call_id)
         if c.state is CallState.CONNECTED:
+            c.hung_up_by = e.party
             self._talk_ended(c, now)
             return
         if e.party != "caller":

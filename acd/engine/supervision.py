@@ -14,6 +14,7 @@ class SupervisionMixin(EngineBase):
         c = self._call(e.call_id)
         if c.state is CallState.CONNECTED:
             self._out.append(HangUp(c.id, e.reason))
+            c.hung_up_by = "system"
             self._talk_ended(c, now)
         else:
             self._leave(c, Outcome.HUNG_UP_BY_SYSTEM, now, e.reason)
