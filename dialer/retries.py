@@ -145,12 +145,15 @@ class LeadState:
     """Where a lead stands. ``next_attempt_at`` is None once the lead is done.
 
     ``outcome_counts`` holds (outcome, attempts that ended in it) pairs; ``attempt_times`` every
-    attempt's Unix time (bounded by ``max_attempts`` plus callbacks); ``abandoned_at`` the last
+    attempt's Unix time (bounded by ``max_attempts`` plus callbacks) and ``attempt_outcomes``
+    how each ended (the outcome or disposition; "interrupted" for one cut by a stop; a state
+    saved before outcomes were kept has fewer, for its latest attempts); ``abandoned_at`` the last
     abandoned call (for the 72 h rule); ``callback``/``callback_agent`` mark a pending callback.
     """
 
     attempts: int = 0
     attempt_times: tuple[float, ...] = ()
+    attempt_outcomes: tuple[str, ...] = ()
     outcome_counts: tuple[tuple[str, int], ...] = ()
     last_outcome: str | None = None
     last_attempt_at: float | None = None
@@ -208,7 +211,11 @@ def after_attempt(
         callback_agent=None,
     )
     if isinstance(outcome, Disposition):
-        base = replace(base, last_outcome=outcome.name)
+        base = replace(
+            base,
+            last_outcome=outcome.name,
+            attempt_outcomes=(*state.attempt_outcomes, outcome.name),
+        )
         kind = outcome.kind
         if kind is DispositionKind.CALLBACK:
             if callback_at is None:
@@ -221,7 +228,7 @@ def after_attempt(
         key = "not_contacted"
     else:
         key = Outcome(outcome).value
-        base = replace(base, last_outcome=key)
+        base = replace(base, last_outcome=key, attempt_outcomes=(*state.attempt_outcomes, key))
         if key == Outcome.ABANDONED:
             base = replace(base, abandoned_at=now)
     counts = dict(base.outcome_counts)
@@ -270,6 +277,7 @@ def interrupted_attempt(
         state,
         attempts=state.attempts + 1,
         attempt_times=(*state.attempt_times, at),
+        attempt_outcomes=(*state.attempt_outcomes, "interrupted"),
         last_attempt_at=at,
     )
     t = _after_72h(at + policy.no_answer.delay_seconds, base, policy)
@@ -283,6 +291,7 @@ def state_to_dict(state: LeadState) -> dict[str, Any]:
     return {
         "attempts": state.attempts,
         "attempt_times": list(state.attempt_times),
+        "attempt_outcomes": list(state.attempt_outcomes),
         "outcome_counts": [list(pair) for pair in state.outcome_counts],
         "last_outcome": state.last_outcome,
         "last_attempt_at": state.last_attempt_at,
@@ -303,6 +312,7 @@ def state_from_dict(data: Mapping[str, Any]) -> LeadState:
     return LeadState(
         attempts=int(get("attempts", 0)),
         attempt_times=tuple(map(float, get("attempt_times") or ())),
+        attempt_outcomes=tuple(map(str, get("attempt_outcomes") or ())),
         outcome_counts=tuple([(str(k), int(n)) for k, n in get("outcome_counts") or ()]),
         last_outcome=get("last_outcome"),
         last_attempt_at=get("last_attempt_at"),
@@ -313,6 +323,14 @@ def state_from_dict(data: Mapping[str, Any]) -> LeadState:
         callback=bool(get("callback", False)),
         callback_agent=get("callback_agent"),
     )
+
+
+def attempt_history(state: LeadState) -> list[dict[str, Any]]:
+    """Each attempt, oldest first: its time and how it ended (None where a state saved before
+    outcomes were kept does not say)."""
+    times, outcomes = state.attempt_times, state.attempt_outcomes
+    known: list[str | None] = [None] * (len(times) - len(outcomes)) + list(outcomes)
+    return [{"at": t, "outcome": o} for t, o in zip(times, known, strict=True)]
 
 
 def redial_allowed(

@@ -385,6 +385,16 @@
     document.title = (a.name ? a.name + " · " : "") + stateLabel(state) + " · Agent desktop";
   }
 
+  function when(t, zone) {
+    if (!isNum(t)) return null;
+    var d = new Date(t * 1000);
+    try {
+      return d.toLocaleString([], { timeZone: zone || undefined, dateStyle: "short", timeStyle: "short" });
+    } catch (e) {
+      return d.toLocaleString();  // a zone the browser does not know: the agent's own
+    }
+  }
+
   function leadPairs(lead) {
     var pairs = [
       ["Name", lead.name],
@@ -392,8 +402,13 @@
       ["Time zone", lead.time_zone],
       ["Attempts", lead.attempts],
       ["Last outcome", lead.last_outcome],
-      ["Last attempt", lead.last_attempt_at],
+      ["Last attempt", when(lead.last_attempt_at, lead.time_zone)],
     ];
+    // The attempts, latest first, at the lead's own wall time.
+    var history = (lead.history || []).slice(-10).reverse().map(function (h) {
+      return when(h.at, lead.time_zone) + "  " + (h.outcome || "?");
+    });
+    if (history.length) pairs.push(["History", history.join("\n")]);
     var f = lead.fields || {};
     Object.keys(f).forEach(function (k) { pairs.push([k, f[k]]); });
     return pairs;

@@ -11,6 +11,7 @@ from acd.states import AgentState
 from dialer.center.base import CenterBase
 from dialer.leads import lead_to_dict
 from dialer.leadsource import BookLeads, book_leads
+from dialer.retries import attempt_history
 
 # The states in which an agent has a call of a queue: ringing, talking, wrapping it up.
 WORKING = (AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP)
@@ -141,6 +142,7 @@ def lead_view(source: BookLeads, lead_id: str) -> dict[str, Any]:
         "status": book.status(lead_id),
         "attempts": st.attempts,
         "last_outcome": st.last_outcome,
+        "history": attempt_history(st),
         "last_attempt_at": st.last_attempt_at,
         "next_attempt_at": st.next_attempt_at,
         "done_reason": st.done_reason.value if st.done_reason is not None else None,

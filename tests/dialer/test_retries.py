@@ -24,8 +24,12 @@ from dialer.retries import (
     RetryPolicy,
     RetryRule,
     after_attempt,
+    attempt_history,
+    interrupted_attempt,
     redial_allowed,
     schedule_callback,
+    state_from_dict,
+    state_to_dict,
 )
 
 NY = ("America/New_York",)
@@ -258,3 +262,33 @@ def test_caps_hold_whatever_the_outcomes(
             day = datetime.fromtimestamp(nxt, ZoneInfo(zone)).date()
             assert state.attempts_by_day(zone).get(day, 0) < (policy.max_attempts_per_day or 0)
         now = nxt
+
+
+@given(st.lists(st.sampled_from(list(Outcome)), max_size=8))
+def test_the_history_is_every_attempt_in_order_and_survives_a_save(outcomes: list[Outcome]) -> None:
+    state, expected = NEW_LEAD, []
+    t = at("America/New_York", 2026, 7, 1, 9, 0)
+    for i, outcome in enumerate(outcomes):
+        if state.done:
+            break
+        if i == 3:  # a stop cut this one: it is an attempt, of unknown result
+            state = interrupted_attempt(state, t, NY, NO_CAPS)
+            expected.append({"at": t, "outcome": "interrupted"})
+            t += 60.0
+        state = after_attempt(state, outcome, t, NY, NO_CAPS)
+        expected.append({"at": t, "outcome": outcome.value})
+        t += 60.0
+    assert attempt_history(state) == expected
+    assert attempt_history(state_from_dict(state_to_dict(state))) == expected
+
+
+def test_a_state_saved_before_outcomes_were_kept_says_it_does_not_know() -> None:
+    saved = state_to_dict(after_attempt(NEW_LEAD, Outcome.BUSY, 100.0, NY, NO_CAPS))
+    del saved["attempt_outcomes"]
+    old = state_from_dict(saved)
+    assert attempt_history(old) == [{"at": 100.0, "outcome": None}]
+    newer = after_attempt(old, Outcome.NO_ANSWER, 200.0, NY, NO_CAPS)
+    assert attempt_history(newer) == [
+        {"at": 100.0, "outcome": None},
+        {"at": 200.0, "outcome": "no_answer"},
+    ]

@@ -167,6 +167,9 @@ async def test_preview_skip_dial_callback_and_a_daemon_restart(
         assert lead["callback_agent"] == "alice", lead
         # 10:30 in Chicago on 3 June 2030 (CDT, UTC-5) is 15:30 UTC.
         assert lead["next_attempt_at"] == 1906731000.0, lead
+        # Its history: the one attempt, ended by her code, at the time she dialed it.
+        [attempt] = lead["history"]
+        assert attempt["outcome"] == "callback" and attempt["at"] == lead["last_attempt_at"]
 
         # The daemon restarts: the page says so, then comes back, still signed in.
         assert live.proc.stop(timeout=20) == 0
@@ -175,6 +178,8 @@ async def test_preview_skip_dial_callback_and_a_daemon_restart(
         await live.start()
         await page.wait_for("document.body.dataset.status === 'connected'", timeout=40)
         assert await page.evaluate("document.body.dataset.view") == "desk"
+        status, after = await live.api("GET", f"/v1/campaigns/p/leads/{second}")
+        assert after["history"] == lead["history"]  # kept by the store across the restart
         await page.wait_for(f"{q('#agent-name')}.textContent.includes('Alice')")
         assert page.errors == []
     finally:
