@@ -73,6 +73,7 @@ class CallRt(Waiter):
         "arrived",
         "attributes",
         "caller",
+        "contact",
         "counted",
         "day_key",
         "direction",
@@ -119,6 +120,9 @@ class CallRt(Waiter):
         self.direction = "inbound"  # outbound calls join with the dialer
         self.extra = extra
         self.attributes: Mapping[str, str] = _NO_ATTRIBUTES  # the IVR's, for the agent
+        # The caller's hash while this call may become a first contact (acd.reporting.fcr):
+        # None for outbound, anonymous and repeat calls.
+        self.contact: str | None = None
         self.arrived = now
         self.entered = now
         self.seq = seq

@@ -31,6 +31,8 @@ _SUMMED = (
     "hold_sum",
     "wrap_sum",
     "handled",
+    "first_contacts",
+    "fcr_failed",
 )
 
 
@@ -41,6 +43,8 @@ class QueueStats:
         "abandoned_within",
         "answered",
         "answered_within",
+        "fcr_failed",
+        "first_contacts",
         "handled",
         "hold_sum",
         "hung_up",
@@ -138,6 +142,10 @@ class QueueStats:
         self.hold_sum = 0.0
         self.wrap_sum = 0.0
         self.handled = 0
+        # First-contact resolution (acd/reporting/fcr.py): answered first contacts, and those
+        # since coded unresolved or repeated within the window.
+        self.first_contacts = 0
+        self.fcr_failed = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The counts as JSON-able data (for persistence); :meth:`load_dict` reads them back."""
@@ -219,6 +227,8 @@ class QueueStats:
             "p_wait": _ratio(self.queued, self.offered),
             "abandon_rate": _ratio(self.abandoned, ended),
             "max_wait_seconds": self.max_wait,
+            "first_contacts": self.first_contacts,
+            "fcr": _ratio(self.first_contacts - self.fcr_failed, self.first_contacts),
         }
         for t, n in zip(self.thresholds[1:], self.answered_within[1:], strict=True):
             out[f"service_level_{t:g}s"] = _ratio(n, sl_base)
@@ -234,6 +244,8 @@ class AgentStats:
 
     __slots__ = (
         "answered",
+        "fcr_failed",
+        "first_contacts",
         "hold_seconds",
         "key",
         "missed",
@@ -252,6 +264,8 @@ class AgentStats:
         self.wrap_seconds = 0.0
         self.time_in = dict(_NO_TIME)  # keyed by state value: cheap to hash
         self.paused_by: dict[str, float] = {}  # paused seconds by reason code
+        self.first_contacts = 0  # as the queue's (acd/reporting/fcr.py)
+        self.fcr_failed = 0
 
     def absorb(self, other: AgentStats) -> None:
         """Add another period's figures of the same agent."""
@@ -260,6 +274,8 @@ class AgentStats:
         self.talk_seconds += other.talk_seconds
         self.hold_seconds += other.hold_seconds
         self.wrap_seconds += other.wrap_seconds
+        self.first_contacts += other.first_contacts
+        self.fcr_failed += other.fcr_failed
         for k, v in other.time_in.items():
             self.time_in[k] += v
         for k, v in other.paused_by.items():
@@ -284,6 +300,8 @@ class AgentStats:
             "logged_in_seconds": logged_in,
             "calls_per_logged_in_hour": _ratio(self.answered * 3600.0, logged_in),
             "occupancy": _ratio(busy, available),
+            "first_contacts": self.first_contacts,
+            "fcr": _ratio(self.first_contacts - self.fcr_failed, self.first_contacts),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -296,6 +314,8 @@ class AgentStats:
             "wrap_seconds": self.wrap_seconds,
             "time_in": dict(self.time_in),
             "paused_by": dict(self.paused_by),
+            "first_contacts": self.first_contacts,
+            "fcr_failed": self.fcr_failed,
         }
 
     def load_dict(self, data: dict[str, Any]) -> None:
@@ -304,6 +324,8 @@ class AgentStats:
         self.talk_seconds = float(data.get("talk_seconds", 0.0))
         self.hold_seconds = float(data.get("hold_seconds", 0.0))
         self.wrap_seconds = float(data.get("wrap_seconds", 0.0))
+        self.first_contacts = int(data.get("first_contacts", 0))
+        self.fcr_failed = int(data.get("fcr_failed", 0))
         for k, v in (data.get("time_in") or {}).items():
             if k in self.time_in:
                 self.time_in[k] = float(v)

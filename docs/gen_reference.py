@@ -55,6 +55,9 @@ NOTES: dict[str, str] = {
     ),
     "center.day_starts": "Local time the business day starts, on a quarter hour.",
     "reporting": "Interval figures: their length and how long the store keeps them.",
+    "fcr": "First-contact resolution (see Reports).",
+    "fcr.window_hours": "A caller back within this many hours of a first contact fails it.",
+    "queues[].dispositions[].resolved": "false: a call so coded counts as not resolved (FCR).",
     "reporting.interval_minutes": "Length of a report interval: 15, 30 or 60 minutes.",
     "reporting.retention_days": "The store keeps the interval rows of today and of this many "
     "days before it.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from random import Random
@@ -144,12 +145,24 @@ class SimulatedTrunk:
             for n, w in sim.agents.dispositions.items()
         }
         self._code_rng = stream("agents:dispositions")
+        self._repeat_rng = stream("callers:repeat")  # drawn only where repeat_share is set
+        self._recent: deque[str] = deque(maxlen=200)  # the last new callers
         self._offer_queue: dict[tuple[str, str], str] = {}  # live offers' queues (codes only)
         self._out_queue: dict[str, str] = {}  # agent-targeted originates' queues (codes only)
         self.arrivals = 0
         self.accepting = True
         for g in self._queues.values():
             self._schedule_next_arrival(g, 0.0)
+
+    def _caller(self, g: _QueueGen) -> str:
+        """A fictional number (NPA-555-01xx: 80,000 before one comes round), or, with the queue's
+        ``repeat_share``, one of the last callers calling again (first-contact resolution)."""
+        if g.repeat and self._recent and self._repeat_rng.random() < g.repeat:
+            return self._recent[int(self._repeat_rng.random() * len(self._recent))]
+        n = self._ncalls
+        number = f"+1{200 + (n // 100) % 800}55501{n % 100:02d}"
+        self._recent.append(number)
+        return number
 
     # --- the heap ---------------------------------------------------------------------------
     def _push(self, t: float, kind: int, payload: object) -> None:
@@ -179,8 +192,7 @@ class SimulatedTrunk:
                 call.patience_pending = True
                 self._push(t + g.patience(), PATIENCE_OUT, call_id)
             self._schedule_next_arrival(g, t)
-            # A fictional number (555-0100 to 555-0199) for the agent's screen; no random draw.
-            caller = f"+1212555{100 + self._ncalls % 100:04d}"
+            caller = self._caller(g)
             return t, ev.CallArrived(call_id, g.name, g.priority, caller)
         if kind == WRAP_ENDS:
             return t, ev.EndWrapUp(payload)  # type: ignore[arg-type]
@@ -365,7 +377,7 @@ class SimulatedTrunk:
 
 
 class _QueueGen:
-    __slots__ = ("_i", "_rng", "handle", "name", "patience", "priority", "segments")
+    __slots__ = ("_i", "_rng", "handle", "name", "patience", "priority", "repeat", "segments")
 
     def __init__(
         self,
@@ -378,6 +390,7 @@ class _QueueGen:
     ) -> None:
         self.name = name
         self.priority = traffic.priority
+        self.repeat = traffic.repeat_share
         self.segments = segments
         self._rng = rng
         self._i = 0

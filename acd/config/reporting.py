@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
-from acd.config.types import Strict, hhmm_seconds
+from acd.config.types import Name, Strict, hhmm_seconds
 
 
 def zone_name(value: str) -> str:
@@ -52,3 +52,28 @@ class Reporting(Strict):
 
     interval_minutes: Literal[15, 30, 60] = 15
     retention_days: Annotated[int, Field(ge=1, le=3660)] = 400
+
+
+class QueueCode(Strict):
+    """A queue's disposition code, and whether a call so coded was resolved (first-contact
+    resolution); a bare name in ``dispositions`` is a resolving code."""
+
+    name: Name
+    resolved: bool = True
+
+
+class Fcr(Strict):
+    """First-contact resolution: a contact from the same caller (or account) within the window
+    marks the earlier first contact as not resolved."""
+
+    window_hours: Annotated[float, Field(gt=0, le=24 * 30)] = 72.0
+
+
+def code_names(codes: list[str | QueueCode]) -> list[str]:
+    """A queue's disposition codes by name."""
+    return [c if isinstance(c, str) else c.name for c in codes]
+
+
+def unresolved_codes(codes: list[str | QueueCode]) -> frozenset[str]:
+    """The codes of a queue that leave the caller's matter open."""
+    return frozenset(c.name for c in codes if not isinstance(c, str) and not c.resolved)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from acd.config.people import Auth, Desk, check_people
-from acd.config.reporting import Center, Reporting
+from acd.config.reporting import Center, Fcr, QueueCode, Reporting
 from acd.config.types import (
     FieldProblem,
     Name,
@@ -73,7 +73,9 @@ class Queue(Strict):
     short_abandon_seconds: Seconds = 5.0
     escalation: list[EscalationStep] = Field(default_factory=list)
     auto_answer: bool = False  # agents' lines answer offers at once (dialer campaigns)
-    dispositions: Annotated[list[Name], Field(max_length=100)] = []  # the codes agents pick
+    # The codes agents pick: names, or {name, resolved: false} for codes that leave the matter
+    # open (first-contact resolution).
+    dispositions: Annotated[list[Name | QueueCode], Field(max_length=100)] = []
 
     @field_validator("escalation")
     @classmethod
@@ -138,6 +140,7 @@ class Traffic(Strict):
     handle_time: Distribution
     patience: Distribution | None = None  # none: callers never hang up while waiting
     priority: int = 0
+    repeat_share: Ratio = 0.0  # callers who called recently (first-contact resolution)
 
     @model_validator(mode="after")
     def _rate(self) -> Traffic:
@@ -410,6 +413,7 @@ class Config(Strict):
     name: str = "acd-dialer"
     center: Center = Center()
     reporting: Reporting = Reporting()
+    fcr: Fcr = Fcr()
     agents: list[Agent] = Field(default_factory=list)
     queues: list[Queue] = Field(default_factory=list)
     campaigns: list[Campaign] = Field(default_factory=list)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from acd.config.reporting import code_names
 from acd.daemon.state import Daemon
 from acd.states import AgentState
 from dialer.center.views import lead_view
@@ -76,7 +77,7 @@ def _codes(d: Daemon, queue: str) -> list[dict[str, str]]:
         return []
     for q in d.config.queues:
         if q.name == queue:
-            return [{"name": n, "kind": "code"} for n in q.dispositions]
+            return [{"name": n, "kind": "code"} for n in code_names(q.dispositions)]
     return []
 
 

@@ -57,6 +57,12 @@ class SnapshotCollector(Collector):
             "asa": GaugeMetricFamily(
                 "acd_asa_seconds", "Average speed of answer today", labels=["queue"]
             ),
+            "fcr": GaugeMetricFamily(
+                "acd_first_contact_resolution_ratio",
+                "Today's first contacts resolved and not repeated within fcr.window_hours, over "
+                "first contacts (provisional until the window has closed)",
+                labels=["queue"],
+            ),
         }
         for q in snap["queues"]:
             name = q["name"]
@@ -71,6 +77,8 @@ class SnapshotCollector(Collector):
             g["qa"].add_metric([name, "ready"], q["agents"]["ready"])
             if q.get("asa_seconds") is not None:
                 g["asa"].add_metric([name], q["asa_seconds"])
+            if q.get("fcr") is not None:
+                g["fcr"].add_metric([name], q["fcr"])
         yield from g.values()
         yield from self._interval_metrics(self._figures())
         agents = GaugeMetricFamily("acd_agents", "Agents by state", labels=["state"])

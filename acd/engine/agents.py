@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from acd import events as ev
+from acd.config.reporting import unresolved_codes
 from acd.engine.base import MV, A, EngineBase
 from acd.entities import AgentRt, CallRt
 from acd.errors import IllegalTransition
@@ -257,6 +258,9 @@ class AgentsMixin(EngineBase):
         self.dispositions[call_id] = e.disposition
         if len(self.dispositions) > 10_000:  # until a record store takes them: keep it bounded
             del self.dispositions[next(iter(self.dispositions))]
+        q = self.queues.get(queue)
+        if q is not None:  # judged by the codes of the queue whose agent coded it
+            self.contacts.coded(call_id, e.disposition in unresolved_codes(q.cfg.dispositions))
         if self.notices is not None:
             self.notices.append(
                 {

@@ -15,6 +15,7 @@ from acd.config.schema import Config, EscalationStep
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
+from acd.reporting.fcr import ContactIndex
 from acd.states import AgentMove, AgentState
 from acd.timers import Timers
 from routing.members import Alternative
@@ -80,6 +81,7 @@ class EngineBase:
     # ("ivl", 0): the next interval start
     timers: Timers
     book: IntervalBook  # interval and day figures (acd.reporting.book)
+    contacts: ContactIndex  # recent first contacts (acd.reporting.fcr)
     intervals: bool  # interval rows kept (day figures always are)
     agents: dict[str, AgentRt]
     queues: dict[str, QueueRt]

@@ -13,6 +13,7 @@ from acd.engine.base import MV, A, EngineBase, requirement_levels
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
 from acd.records import Leg
+from acd.reporting.fcr import caller_key
 from acd.states import FAST_CALL_TRANSITIONS, CallMove, CallState, Outcome
 from acd.stats import AgentStats
 from routing.members import Alternative
@@ -70,6 +71,10 @@ class CallsMixin(EngineBase):
             c.attributes = dict(e.attributes)
         c.direction = e.direction
         c.max_wait = e.max_wait
+        if e.direction == "inbound":
+            key = caller_key(e.caller, c.attributes)
+            if key is not None and not self.contacts.arrived(key, now) and now >= self.stats_epoch:
+                c.contact = key
         self.calls[c.id] = c
         self._enter_queue(c, q, now)
 
@@ -291,6 +296,9 @@ class CallsMixin(EngineBase):
         c.answered_at = now
         if c.first_answer is None:
             c.first_answer = now
+            if c.contact is not None and c.tallies:
+                rows = (*c.tallies, *self._agent_tallies(c, a))
+                self.contacts.answered(c.contact, c.id, c.queue.name, c.arrived, rows)
         c.handled_by = a.id
         c.hold_mark = c.hold_seconds
         q = c.queue

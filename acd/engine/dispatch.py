@@ -32,6 +32,7 @@ from acd.errors import InvalidEvent, UnknownEntity
 from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
 from acd.reporting.calendar import BusinessCalendar, calendar_for
+from acd.reporting.fcr import ContactIndex
 from acd.timers import Timers
 from routing.router import Router
 
@@ -62,6 +63,8 @@ class Engine(
         self.intervals = intervals  # off only to measure what interval rows cost (benchmarks)
         # Report intervals and business days; the first tick (due at once) sets "today".
         self.book = IntervalBook(calendar or calendar_for(config), keep_days=keep_days)
+        # Recent first contacts by caller (first-contact resolution).
+        self.contacts = ContactIndex(config.fcr.window_hours * 3600.0, self.book.dirty)
         self.rng = rng if rng is not None else Random(0)
         self.router = router_cls(self.rng)
         self.timers = Timers()

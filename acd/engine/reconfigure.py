@@ -50,6 +50,7 @@ class ReconfigureMixin(EngineBase):
                     self._on_set_skills(ev.SetAgentSkills(ac.id, dict(ac.skills)), now)
                 changes["changed"].append(f"agent {ac.id}")
         self.config = config
+        self.contacts.window = config.fcr.window_hours * 3600.0
         self._order = [(k, ORDER_SIGN[k]) for k in config.routing.call_order]
         new_queues = {q.name: q for q in config.queues}
         for name, q in self.queues.items():

@@ -223,3 +223,17 @@ def _target(targets: Targets | None, group: str, name: str) -> float | None:
     if group != "queue" or targets is None:
         return None
     return targets.get(name)
+
+
+def mark_provisional(
+    rows: Iterable[Row], now: float, window: float, day_end: Callable[[str], float]
+) -> None:
+    """Say, on each row with first contacts, whether its FCR may still fall: until the window
+    after its end (``day_end(date)`` for a day row, Unix time) has closed, a caller may come
+    back (``kpis.fcr_provisional``)."""
+    for r in rows:
+        k = r["kpis"]
+        if not k.get("first_contacts"):
+            continue
+        end = r["start"] + 60.0 * r["minutes"] if "start" in r else day_end(r["date"])
+        k["fcr_provisional"] = now < end + window

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from acd import events as ev
 from acd.commands import Originate
+from acd.config.reporting import code_names
 from acd.daemon.api import access
 from acd.daemon.api.access import PRINCIPAL, agent, agent_id, agent_or_gone, driver, submit
 from acd.daemon.api.bodies import DispositionBody, LoginBody, PauseBody, SkillsBody, StateBody
@@ -67,7 +68,7 @@ def _known_code(d: Daemon, aid: str, code: str) -> None:
     """A queue that lists its codes takes only those (a campaign checks its own)."""
     a = driver(d).engine.agents[aid]
     queue = a.call.queue.name if a.call is not None else a.last_queue
-    codes = next((q.dispositions for q in d.config.queues if q.name == queue), None)
+    codes = next((code_names(q.dispositions) for q in d.config.queues if q.name == queue), None)
     if codes and code not in codes:
         raise ApiError(
             422, "invalid_field", f"disposition: {code!r} is not a code of queue {queue!r} {codes}"

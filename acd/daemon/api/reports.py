@@ -4,16 +4,24 @@ store, which gets the same batches), summed by :mod:`acd.reporting.report`; JSON
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from acd.daemon.api.errors import ApiError
-from acd.daemon.days import today
+from acd.daemon.days import daemon_calendar, today
 from acd.daemon.state import Daemon
 from acd.reporting.formats import csv_text
-from acd.reporting.report import GROUPS, INTERVALS, ReportError, day_report, interval_report
+from acd.reporting.report import (
+    GROUPS,
+    INTERVALS,
+    ReportError,
+    day_report,
+    interval_report,
+    mark_provisional,
+)
 from acd.reporting.report import select as select_rows
 
 MAX_DAYS = 92  # an intervals report spans at most this many days after its first
@@ -77,6 +85,7 @@ async def report_intervals(request: web.Request, d: Daemon, body: None) -> Any:
         out = interval_report(rows, minutes=minutes, targets=_targets(d), day_starts=cal_starts)
     except ReportError as exc:
         raise _bad(exc.param, exc.message) from None
+    _provisional(d, out)
     head = {"from": first, "to": last, "group": group, "name": name, "interval": minutes}
     if out:
         head["interval"] = out[0]["minutes"]
@@ -87,4 +96,13 @@ async def report_day(request: web.Request, d: Daemon, body: None) -> Any:
     q = request.query
     day = _date(q["date"], "date") if "date" in q else today(d)
     out = day_report(await _rows(d, day, day), targets=_targets(d))
+    _provisional(d, out)
     return _respond(request, {"date": day}, out)
+
+
+def _provisional(d: Daemon, rows: list[Any]) -> None:
+    """FCR is provisional until fcr.window_hours after the row's end (engine time is Unix)."""
+    cal = d.driver.engine.book.cal if d.driver is not None else daemon_calendar(d.config)
+    now = d.driver.now() if d.driver is not None else time.time()
+    window = d.config.fcr.window_hours * 3600.0
+    mark_provisional(rows, now, window, lambda day: cal.unix(cal.day_bounds(day)[1]))
