@@ -30,7 +30,6 @@ from dialer.leads import Lead
 from dialer.leadstatus import LeadStatus
 from dialer.retries import (
     NEW_LEAD,
-    UK_NO_REDIAL_SECONDS,
     Disposition,
     DispositionKind,
     DoneReason,
@@ -38,7 +37,7 @@ from dialer.retries import (
     Outcome,
     RetryPolicy,
     after_attempt,
-    redial_allowed,
+    blocked_until,
     schedule_callback,
 )
 
@@ -213,11 +212,9 @@ class LeadBook:
                 self._close_listed(ix)
                 due.retop(g)
                 continue
-            if not redial_allowed(
-                state, now, self.policy, agent_reserved=state.callback_agent is not None
-            ):  # defensive: after_attempt already schedules past the 72 h
-                assert state.abandoned_at is not None
-                self._queue(ix, state.abandoned_at + UK_NO_REDIAL_SECONDS, touch=False)
+            later = blocked_until(state, now, self.policy)
+            if later is not None:  # defensive (after_attempt keeps both); a reload adds a cap
+                self._queue(ix, later, touch=False)
                 due.retop(g)
                 continue
             self._hand_out(ix, now)

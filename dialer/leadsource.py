@@ -115,7 +115,7 @@ class BookLeads:
 
 def retry_policy(c: Campaign) -> RetryPolicy:
     """The campaign's retry rules (``retries:``; omitted rules keep their defaults)."""
-    from dialer.retries import RetryPolicy, RetryRule
+    from dialer.retries import FrequencyCap, RetryPolicy, RetryRule
 
     r = c.retries
     rules = {
@@ -128,6 +128,7 @@ def retry_policy(c: Campaign) -> RetryPolicy:
         max_attempts=r.max_attempts,
         max_attempts_per_day=r.max_attempts_per_day,
         uk_72h_rule=c.uk_72h_rule,
+        frequency_cap=None if (f := c.frequency_cap) is None else FrequencyCap(f.calls, f.days),
     )
 
 
