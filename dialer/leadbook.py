@@ -76,6 +76,7 @@ class LeadBook:
         self.fallback_zones = tuple(fallback_zones)
         self._seq = 0
         self._fresh: dict[float, LeadState] = {0.0: NEW_LEAD}
+        self.dnc_blocked = 0  # leads that came up on the do-not-call list (never reset)
         self._clear()
 
     def _clear(self) -> None:
@@ -197,11 +198,9 @@ class LeadBook:
 
     # --- picking ------------------------------------------------------------------------------
     def next_dialable(self, now: float, window: CallingWindow, dnc: Container[str]) -> Lead | None:
-        """The next lead to dial at ``now``, or None if none is due inside its window.
-
-        ``dnc`` is checked for every lead before it is returned (a :class:`DoNotCallList` or any
-        container of E.164 numbers). The lead stays "dialing" until :meth:`record`.
-        """
+        """The next lead to dial at ``now``, or None if none is due inside its window. ``dnc``
+        (a :class:`DoNotCallList` or E.164 numbers) is checked for every lead before it is
+        returned: a listed one is closed. The lead stays "dialing" until :meth:`record`."""
         due = self._due
         while (found := due.pop_due(now, window)) is not None:
             ix, g = found
@@ -230,6 +229,7 @@ class LeadBook:
         self._token[ix] = DONE
         self._close(ix, DoneReason.DO_NOT_CALL)
         self._changed.add(ix)
+        self.dnc_blocked += 1
 
     def _hand_out(self, ix: int, now: float) -> None:
         self._token[ix] = DIALING

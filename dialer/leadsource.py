@@ -62,6 +62,12 @@ class BookLeads:
         lead = self.book.next_dialable(now + self.epoch, self.window, self.dnc)
         return None if lead is None else (lead.lead_id, lead.phone)
 
+    @property
+    def dnc_blocked(self) -> int:
+        """Leads the do-not-call list stopped when they came up (since the book was made)."""
+        n: int = self.book.dnc_blocked
+        return n
+
     def last_attempt(self, lead_id: str) -> float | None:
         """When the book last recorded an attempt of the lead (engine time), if ever."""
         at: float | None = self.book.state(lead_id).last_attempt_at
