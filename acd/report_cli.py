@@ -19,6 +19,7 @@ from acd.reporting.formats import table, write_csv
 from acd.reporting.report import ReportError, day_report, interval_report, select
 
 GROUP = {"intervals": "queue", "agents": "agent", "campaigns": "campaign", "day": None}
+WHAT = (*GROUP, "compliance")  # compliance: a campaign's figures for an auditor
 CHART = "intervals.png"  # where --format png writes without --output
 
 
@@ -89,6 +90,10 @@ def rows_for(args: argparse.Namespace, cfg: Config) -> tuple[list[dict[str, Any]
 
 def cmd_report(args: argparse.Namespace) -> int:
     cfg = load_config(args.config)
+    if args.what == "compliance":
+        from acd.compliance_cli import cmd_compliance
+
+        return cmd_compliance(args, cfg, _date(args.start, "--from"), _date(args.end, "--to"))
     if args.format == "png" and args.what != "intervals":
         raise ConfigError("charts are of queues per interval: report intervals", field="--format")
     rows, first, last = rows_for(args, cfg)
@@ -141,15 +146,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "report",
         help="interval and day figures from the store, or from a simulated scenario",
         description="Figures per interval (queues, agents, campaigns) or per business day, "
+        "or a campaign's compliance figures (report compliance --campaign NAME), "
         "from the store of a config with store.url, or from a simulation of a scenario file "
         "without one. Dates are business dates in the center's zone (default: today, or the "
         "whole simulated run).",
     )
-    p.add_argument("what", choices=tuple(GROUP), help="intervals = queues per interval")
+    p.add_argument(
+        "what", choices=WHAT, help="intervals = queues per interval; compliance: one campaign"
+    )
     p.add_argument("--config", required=True, help="config or scenario YAML")
     p.add_argument("--from", dest="start", metavar="DATE", help="first business date")
     p.add_argument("--to", dest="end", metavar="DATE", help="last business date, included")
     p.add_argument("--name", help="only this queue, agent or campaign")
+    p.add_argument("--campaign", help="the campaign of a compliance report")
     p.add_argument(
         "--interval",
         type=int,

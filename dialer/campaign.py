@@ -85,6 +85,7 @@ class CampaignRuntime:
         self.callback_req: dict[str, dict[str, Any]] = {}  # call -> callback_at/_agent asked
         self.paused = False
         self.seq = 0
+        self.dnc_seen = 0  # the lead book's do-not-call stops counted in rows so far
         self.id_prefix = ""  # unique per daemon start: call ids never repeat across restarts
         # Recent outcomes for look-back laws: (time, was a drop), last minute.
         self.recent: list[tuple[float, bool]] = []
@@ -109,6 +110,22 @@ class CampaignRuntime:
         """A row changed: the next drain of the book writes it."""
         if self.book is not None and row.key is not None:
             self.book.dirty.add(row)
+
+    def dnc_blocked(self, now: float, n: int = 1) -> None:
+        """Dials the do-not-call list stopped at the moment of dialing, in ``now``'s row."""
+        if self.book is None or n <= 0:
+            return
+        row = self.book.campaign_row(self.book.cal.interval(now), self.name, CampaignStats)
+        row.dnc_blocked += n
+        self._touch(row)
+
+    def book_dnc_blocked(self, now: float) -> None:
+        """Count the lead book's do-not-call stops since the last look (they close the lead
+        inside the book, before the dialer sees it)."""
+        seen = getattr(self.leads, "dnc_blocked", None)
+        if isinstance(seen, int) and seen > self.dnc_seen:
+            self.dnc_blocked(now, seen - self.dnc_seen)
+            self.dnc_seen = seen
 
     def new_call_id(self) -> str:
         self.seq += 1

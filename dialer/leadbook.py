@@ -30,7 +30,6 @@ from dialer.leads import Lead
 from dialer.leadstatus import LeadStatus
 from dialer.retries import (
     NEW_LEAD,
-    UK_NO_REDIAL_SECONDS,
     Disposition,
     DispositionKind,
     DoneReason,
@@ -38,7 +37,7 @@ from dialer.retries import (
     Outcome,
     RetryPolicy,
     after_attempt,
-    redial_allowed,
+    blocked_until,
     schedule_callback,
 )
 
@@ -77,6 +76,7 @@ class LeadBook:
         self.fallback_zones = tuple(fallback_zones)
         self._seq = 0
         self._fresh: dict[float, LeadState] = {0.0: NEW_LEAD}
+        self.dnc_blocked = 0  # leads that came up on the do-not-call list (never reset)
         self._clear()
 
     def _clear(self) -> None:
@@ -198,11 +198,9 @@ class LeadBook:
 
     # --- picking ------------------------------------------------------------------------------
     def next_dialable(self, now: float, window: CallingWindow, dnc: Container[str]) -> Lead | None:
-        """The next lead to dial at ``now``, or None if none is due inside its window.
-
-        ``dnc`` is checked for every lead before it is returned (a :class:`DoNotCallList` or any
-        container of E.164 numbers). The lead stays "dialing" until :meth:`record`.
-        """
+        """The next lead to dial at ``now``, or None if none is due inside its window. ``dnc``
+        (a :class:`DoNotCallList` or E.164 numbers) is checked for every lead before it is
+        returned: a listed one is closed. The lead stays "dialing" until :meth:`record`."""
         due = self._due
         while (found := due.pop_due(now, window)) is not None:
             ix, g = found
@@ -213,11 +211,9 @@ class LeadBook:
                 self._close_listed(ix)
                 due.retop(g)
                 continue
-            if not redial_allowed(
-                state, now, self.policy, agent_reserved=state.callback_agent is not None
-            ):  # defensive: after_attempt already schedules past the 72 h
-                assert state.abandoned_at is not None
-                self._queue(ix, state.abandoned_at + UK_NO_REDIAL_SECONDS, touch=False)
+            later = blocked_until(state, now, self.policy)
+            if later is not None:  # defensive (after_attempt keeps both); a reload adds a cap
+                self._queue(ix, later, touch=False)
                 due.retop(g)
                 continue
             self._hand_out(ix, now)
@@ -233,6 +229,7 @@ class LeadBook:
         self._token[ix] = DONE
         self._close(ix, DoneReason.DO_NOT_CALL)
         self._changed.add(ix)
+        self.dnc_blocked += 1
 
     def _hand_out(self, ix: int, now: float) -> None:
         self._token[ix] = DIALING

@@ -62,6 +62,12 @@ class BookLeads:
         lead = self.book.next_dialable(now + self.epoch, self.window, self.dnc)
         return None if lead is None else (lead.lead_id, lead.phone)
 
+    @property
+    def dnc_blocked(self) -> int:
+        """Leads the do-not-call list stopped when they came up (since the book was made)."""
+        n: int = self.book.dnc_blocked
+        return n
+
     def last_attempt(self, lead_id: str) -> float | None:
         """When the book last recorded an attempt of the lead (engine time), if ever."""
         at: float | None = self.book.state(lead_id).last_attempt_at
@@ -115,7 +121,7 @@ class BookLeads:
 
 def retry_policy(c: Campaign) -> RetryPolicy:
     """The campaign's retry rules (``retries:``; omitted rules keep their defaults)."""
-    from dialer.retries import RetryPolicy, RetryRule
+    from dialer.retries import FrequencyCap, RetryPolicy, RetryRule
 
     r = c.retries
     rules = {
@@ -128,6 +134,7 @@ def retry_policy(c: Campaign) -> RetryPolicy:
         max_attempts=r.max_attempts,
         max_attempts_per_day=r.max_attempts_per_day,
         uk_72h_rule=c.uk_72h_rule,
+        frequency_cap=None if (f := c.frequency_cap) is None else FrequencyCap(f.calls, f.days),
     )
 
 

@@ -13,11 +13,16 @@ Rules, in the order they apply to an automatic retry:
 3. ``uk_72h_rule`` (Ofcom): no automatic redial within 72 h of an abandoned call; only an attempt
    with an agent reserved for it (a callback with an agent) may come sooner;
 4. ``max_attempts_per_day``: at most this many attempts on one calendar day in the lead's local
-   time, in every candidate zone of the lead (the next attempt moves to the next local midnight).
+   time, in every candidate zone of the lead (the next attempt moves to the next local midnight);
+5. ``frequency_cap`` (US debt collection, Regulation F): at most ``calls`` attempts in any
+   ``days`` x 24 h, and none within ``days`` x 24 h after a conversation (an agent's disposition
+   of kind success, contact, callback or do_not_call). Every attempt counts, callbacks included
+   (stricter than the rule, which leaves out calls the person consented to).
 
 A callback (a :class:`Disposition` of kind ``callback``, or :func:`schedule_callback`) is asked for
-by the called party, so it is exempt from rules 1, 2 and 4; it still obeys rule 3 unless an agent
-is named, and the dialer still checks the calling window and the do-not-call list when it is due.
+by the called party, so it is exempt from rules 1, 2, 4 and 5; it still obeys rule 3 unless an
+agent is named, and the dialer still checks the calling window and the do-not-call list when it is
+due. The rules that move the next attempt later (3, 4, 5) are applied until none moves it.
 """
 
 from __future__ import annotations
@@ -74,6 +79,45 @@ class InvalidRetryPolicy(LocalError):
     code = "invalid_retry_policy"
 
 
+# Dispositions that mean the agent spoke with the person (Regulation F: a conversation).
+CONVERSATION = frozenset(
+    {
+        DispositionKind.SUCCESS,
+        DispositionKind.CONTACT,
+        DispositionKind.CALLBACK,
+        DispositionKind.DO_NOT_CALL,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FrequencyCap:
+    """At most ``calls`` attempts in any ``days`` x 24 h, none that long after a conversation."""
+
+    calls: int = 7
+    days: float = 7
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.calls, int) or self.calls < 1:
+            raise InvalidRetryPolicy(f"frequency_cap.calls must be >= 1, got {self.calls!r}")
+        if not isinstance(self.days, int | float) or not self.days > 0:
+            raise InvalidRetryPolicy(f"frequency_cap.days must be > 0, got {self.days!r}")
+
+    @property
+    def seconds(self) -> float:
+        return float(self.days) * 86400.0
+
+    def earliest(self, times: tuple[float, ...], conversation_at: float | None) -> float:
+        """The first time an attempt may be made after ``times`` (the attempts so far) and the
+        last conversation: the window ``(t - seconds, t]`` then holds at most ``calls``."""
+        t = float("-inf")
+        if conversation_at is not None:
+            t = conversation_at + self.seconds
+        if len(times) >= self.calls:
+            t = max(t, sorted(times)[-self.calls] + self.seconds)
+        return t
+
+
 @dataclass(frozen=True, slots=True)
 class Disposition:
     """An agent's wrap-up code: a campaign-defined ``name`` and what it means for the lead."""
@@ -121,6 +165,7 @@ class RetryPolicy:
     max_attempts: int = 10
     max_attempts_per_day: int | None = 3
     uk_72h_rule: bool = False
+    frequency_cap: FrequencyCap | None = None
 
     def __post_init__(self) -> None:
         for name in RULES:
@@ -131,6 +176,8 @@ class RetryPolicy:
         cap = self.max_attempts_per_day
         if cap is not None and (not isinstance(cap, int) or cap < 1):
             raise InvalidRetryPolicy(f"max_attempts_per_day must be >= 1 or None, got {cap!r}")
+        if self.frequency_cap is not None and not isinstance(self.frequency_cap, FrequencyCap):
+            raise InvalidRetryPolicy("frequency_cap must be a FrequencyCap or None")
 
     def rule(self, outcome: Outcome | str) -> RetryRule:
         """The rule for an :class:`Outcome` or ``"not_contacted"``."""
@@ -163,6 +210,7 @@ class LeadState:
     abandoned_at: float | None = None
     callback: bool = False
     callback_agent: str | None = None
+    conversation_at: float | None = None
 
     def count(self, outcome: Outcome | str) -> int:
         return dict(self.outcome_counts).get(str(outcome), 0)
@@ -217,6 +265,8 @@ def after_attempt(
             attempt_outcomes=(*state.attempt_outcomes, outcome.name),
         )
         kind = outcome.kind
+        if kind in CONVERSATION:
+            base = replace(base, conversation_at=now)
         if kind is DispositionKind.CALLBACK:
             if callback_at is None:
                 raise InvalidEvent(
@@ -239,9 +289,7 @@ def after_attempt(
         return _finish(base, DoneReason(f"max_{key}"))
     if base.attempts >= policy.max_attempts:
         return _finish(base, DoneReason.MAX_ATTEMPTS)
-    t = _after_72h(now + rule.delay_seconds, base, policy)
-    t = _after_day_cap(t, base.attempt_times, tuple(zones), policy.max_attempts_per_day)
-    return replace(base, next_attempt_at=t)
+    return replace(base, next_attempt_at=_next_time(now + rule.delay_seconds, base, zones, policy))
 
 
 def schedule_callback(
@@ -280,9 +328,8 @@ def interrupted_attempt(
         attempt_outcomes=(*state.attempt_outcomes, "interrupted"),
         last_attempt_at=at,
     )
-    t = _after_72h(at + policy.no_answer.delay_seconds, base, policy)
-    if not base.callback:
-        t = _after_day_cap(t, base.attempt_times, tuple(zones), policy.max_attempts_per_day)
+    t = at + policy.no_answer.delay_seconds
+    t = _after_72h(t, base, policy) if base.callback else _next_time(t, base, zones, policy)
     return replace(base, next_attempt_at=t)
 
 
@@ -301,6 +348,7 @@ def state_to_dict(state: LeadState) -> dict[str, Any]:
         "abandoned_at": state.abandoned_at,
         "callback": state.callback,
         "callback_agent": state.callback_agent,
+        "conversation_at": state.conversation_at,
     }
 
 
@@ -322,6 +370,7 @@ def state_from_dict(data: Mapping[str, Any]) -> LeadState:
         abandoned_at=get("abandoned_at"),
         callback=bool(get("callback", False)),
         callback_agent=get("callback_agent"),
+        conversation_at=None if get("conversation_at") is None else float(get("conversation_at")),
     )
 
 
@@ -343,6 +392,33 @@ def redial_allowed(
     if agent_reserved or not policy.uk_72h_rule or state.abandoned_at is None:
         return True
     return at >= state.abandoned_at + UK_NO_REDIAL_SECONDS
+
+
+def blocked_until(state: LeadState, at: float, policy: RetryPolicy) -> float | None:
+    """None if the lead may be dialled at ``at``; else the first time the 72 h rule (unless an
+    agent is reserved) and the frequency cap (unless a callback is due) allow it."""
+    t = at
+    if not redial_allowed(state, at, policy, agent_reserved=state.callback_agent is not None):
+        assert state.abandoned_at is not None
+        t = state.abandoned_at + UK_NO_REDIAL_SECONDS
+    cap = policy.frequency_cap
+    if cap is not None and not state.callback:
+        t = max(t, cap.earliest(state.attempt_times, state.conversation_at))
+    return t if t > at else None
+
+
+def _next_time(t: float, state: LeadState, zones: Iterable[str], policy: RetryPolicy) -> float:
+    """The first time >= t that the 72 h rule, the daily cap and the frequency cap allow."""
+    names = tuple(zones)
+    cap = policy.frequency_cap
+    floor = cap.earliest(state.attempt_times, state.conversation_at) if cap else t
+    for _ in range(16):
+        before = t
+        t = max(_after_72h(t, state, policy), floor)
+        t = _after_day_cap(t, state.attempt_times, names, policy.max_attempts_per_day)
+        if t == before:
+            break
+    return t
 
 
 def _finish(state: LeadState, reason: DoneReason) -> LeadState:

@@ -53,6 +53,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+class FrequencyCap(Strict):
+    """US debt collection (CFPB Regulation F, 12 CFR 1006.14(b)): at most ``calls`` attempts to
+    a lead in any ``days`` consecutive days, and none for ``days`` days after a conversation."""
+
+    calls: Annotated[int, Field(ge=1, le=1000)] = 7  # attempts allowed in any `days` x 24 h
+    days: Annotated[int, Field(ge=1, le=365)] = 7  # the window, and the wait after a conversation
+
+
 class FieldProblem(ValueError):
     """A check across fields that names the one at fault, so the error points at its line."""
 

@@ -32,6 +32,7 @@ COUNTS = (
     "first_call_close",
     "day_leads",
     "day_accounts",
+    "dnc_blocked",  # dials the do-not-call list stopped at the moment of dialing
 )
 DISTINCT = ("leads", "accounts")  # per row; unknown (None) for a sum of rows within a day
 SECONDS = ("talk_seconds", "handle_seconds", "agent_seconds")

@@ -51,8 +51,11 @@ class DialingMixin(CenterBase):
             return []  # paused, shutting down, or no PBX to dial through: no attempt spent
         cb = self._callbacks(rt, now)
         if rt.cfg.mode == "preview":
-            return cb + self._previews(rt, now)
-        return cb + self._pace_calls(rt, now)
+            out = cb + self._previews(rt, now)
+        else:
+            out = cb + self._pace_calls(rt, now)
+        rt.book_dnc_blocked(now)  # leads the book closed as listed while picking
+        return out
 
     def _pace_calls(self, rt: CampaignRuntime, now: float) -> list[Command]:
         q = self.engine.queues[rt.queue]
@@ -98,6 +101,7 @@ class DialingMixin(CenterBase):
             lead_id, number = lead
             if self.dnc is not None and number in self.dnc:
                 self.skipped_dnc += 1  # checked at the moment of dialing, not only at import
+                rt.dnc_blocked(now)
                 rt.leads.record(lead_id, "do_not_call", now)
                 continue
             call_id = rt.new_call_id()

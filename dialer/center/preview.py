@@ -63,6 +63,7 @@ class PreviewMixin(CenterBase):
         _, lead_id, number = self._take_preview(agent_id)
         if self.dnc is not None and number in self.dnc:  # listed while it was on screen
             self.skipped_dnc += 1
+            rt.dnc_blocked(now)
             rt.leads.record(lead_id, "do_not_call", now)
             return self.engine.release_agent(agent_id, now)
         out = self.engine.dial_agent(agent_id, now)

@@ -780,3 +780,32 @@ def test_the_ivrs_acd_headers_reach_the_call_and_ours_do_not() -> None:
     (arrived,) = out.events
     assert isinstance(arrived, ev.CallArrived)
     assert dict(arrived.attributes) == {"account": "A-1001"}
+
+
+def test_the_kits_amd_is_tuned_as_documented() -> None:
+    """extensions.conf calls AMD() with its own arguments (not amd.conf's 5 s worst case), and
+    docs/asterisk.md's table names the same nine values in AMD()'s order."""
+    dialplan = (ROOT / "deploy" / "asterisk" / "extensions.conf").read_text()
+    (line,) = re.findall(r"^ACD_AMD_PARAMS=(.*)$", dialplan, re.M)
+    kit = [int(v) for v in line.split(",")]
+    assert " same => n,AMD(${ACD_AMD_PARAMS})" in dialplan
+    doc = (ROOT / "docs" / "asterisk.md").read_text()
+    section = doc.split("## Answering-machine detection", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (\d+)", section, re.M)
+    names = [
+        "initialSilence",
+        "greeting",
+        "afterGreetingSilence",
+        "totalAnalysisTime",
+        "minimumWordLength",
+        "betweenWordsSilence",
+        "maximumNumberOfWords",
+        "silenceThreshold",
+        "maximumWordLength",
+    ]
+    assert [n for n, _ in rows] == names
+    assert [int(v) for _, v in rows] == kit
+    got = dict(zip(names, kit, strict=True))
+    # A person's verdict soon after the greeting; no verdict after 3 s; a silent line within 2 s.
+    assert got["afterGreetingSilence"] <= 500 and got["totalAnalysisTime"] <= 3000
+    assert got["initialSilence"] <= 2000
