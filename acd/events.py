@@ -302,6 +302,35 @@ class ResumeCall:
         _need_id("call_id", self.call_id)
 
 
+@dataclass(frozen=True, slots=True)
+class CallScored:
+    """The caller's satisfaction score for a finished call: the post-call survey's digit, or an
+    external survey tool's (``1 <= score <= scale``)."""
+
+    call_id: str
+    score: int
+    scale: int = 5
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        if not (2 <= self.scale <= 10 and 1 <= self.score <= self.scale):
+            raise InvalidEvent(f"a score is 1 to its scale (2-10), got {self.score}/{self.scale}")
+
+
+@dataclass(frozen=True, slots=True)
+class QualityScored:
+    """A supervisor's quality score (0-100) of an agent's handling of a finished call."""
+
+    call_id: str
+    score: float
+    form: str = ""
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        if not 0 <= self.score <= 100:
+            raise InvalidEvent(f"a quality score is 0 to 100, got {self.score}")
+
+
 Event = (
     CallArrived
     | CallHungUp
@@ -322,4 +351,6 @@ Event = (
     | PreviewSkip
     | HoldCall
     | ResumeCall
+    | CallScored
+    | QualityScored
 )

@@ -33,6 +33,10 @@ _SUMMED = (
     "handled",
     "first_contacts",
     "fcr_failed",
+    "surveys",
+    "csat_responses",
+    "csat_top2",
+    "csat_points",
 )
 
 
@@ -43,6 +47,9 @@ class QueueStats:
         "abandoned_within",
         "answered",
         "answered_within",
+        "csat_points",
+        "csat_responses",
+        "csat_top2",
         "fcr_failed",
         "first_contacts",
         "handled",
@@ -57,6 +64,7 @@ class QueueStats:
         "rejected_empty",
         "rejected_full",
         "short_abandoned",
+        "surveys",
         "talk_sum",
         "target",
         "thresholds",
@@ -146,6 +154,10 @@ class QueueStats:
         # since coded unresolved or repeated within the window.
         self.first_contacts = 0
         self.fcr_failed = 0
+        self.surveys = 0  # callers sent to the post-call survey
+        self.csat_responses = 0  # scores received (survey or API)
+        self.csat_top2 = 0  # of which in the top two boxes of their scale
+        self.csat_points = 0.0  # sum of score / scale
 
     def to_dict(self) -> dict[str, Any]:
         """The counts as JSON-able data (for persistence); :meth:`load_dict` reads them back."""
@@ -229,6 +241,7 @@ class QueueStats:
             "max_wait_seconds": self.max_wait,
             "first_contacts": self.first_contacts,
             "fcr": _ratio(self.first_contacts - self.fcr_failed, self.first_contacts),
+            **_csat(self),
         }
         for t, n in zip(self.thresholds[1:], self.answered_within[1:], strict=True):
             out[f"service_level_{t:g}s"] = _ratio(n, sl_base)
@@ -244,12 +257,18 @@ class AgentStats:
 
     __slots__ = (
         "answered",
+        "csat_points",
+        "csat_responses",
+        "csat_top2",
         "fcr_failed",
         "first_contacts",
         "hold_seconds",
         "key",
         "missed",
         "paused_by",
+        "quality_count",
+        "quality_points",
+        "surveys",
         "talk_seconds",
         "time_in",
         "wrap_seconds",
@@ -266,6 +285,12 @@ class AgentStats:
         self.paused_by: dict[str, float] = {}  # paused seconds by reason code
         self.first_contacts = 0  # as the queue's (acd/reporting/fcr.py)
         self.fcr_failed = 0
+        self.surveys = 0  # CSAT as the queue's
+        self.csat_responses = 0
+        self.csat_top2 = 0
+        self.csat_points = 0.0
+        self.quality_count = 0  # supervisors' quality scores (0-100) of this agent's calls
+        self.quality_points = 0.0
 
     def absorb(self, other: AgentStats) -> None:
         """Add another period's figures of the same agent."""
@@ -274,8 +299,8 @@ class AgentStats:
         self.talk_seconds += other.talk_seconds
         self.hold_seconds += other.hold_seconds
         self.wrap_seconds += other.wrap_seconds
-        self.first_contacts += other.first_contacts
-        self.fcr_failed += other.fcr_failed
+        for k in _AGENT_SCORES:
+            setattr(self, k, getattr(self, k) + getattr(other, k))
         for k, v in other.time_in.items():
             self.time_in[k] += v
         for k, v in other.paused_by.items():
@@ -302,6 +327,9 @@ class AgentStats:
             "occupancy": _ratio(busy, available),
             "first_contacts": self.first_contacts,
             "fcr": _ratio(self.first_contacts - self.fcr_failed, self.first_contacts),
+            **_csat(self),
+            "quality_scores": self.quality_count,
+            "quality_avg": _ratio(self.quality_points, self.quality_count),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -314,8 +342,7 @@ class AgentStats:
             "wrap_seconds": self.wrap_seconds,
             "time_in": dict(self.time_in),
             "paused_by": dict(self.paused_by),
-            "first_contacts": self.first_contacts,
-            "fcr_failed": self.fcr_failed,
+            **{k: getattr(self, k) for k in _AGENT_SCORES},
         }
 
     def load_dict(self, data: dict[str, Any]) -> None:
@@ -324,12 +351,38 @@ class AgentStats:
         self.talk_seconds = float(data.get("talk_seconds", 0.0))
         self.hold_seconds = float(data.get("hold_seconds", 0.0))
         self.wrap_seconds = float(data.get("wrap_seconds", 0.0))
-        self.first_contacts = int(data.get("first_contacts", 0))
-        self.fcr_failed = int(data.get("fcr_failed", 0))
+        for k in _AGENT_SCORES:
+            setattr(self, k, type(getattr(self, k))(data.get(k, 0)))
         for k, v in (data.get("time_in") or {}).items():
             if k in self.time_in:
                 self.time_in[k] = float(v)
         self.paused_by = {str(k): float(v) for k, v in (data.get("paused_by") or {}).items()}
+
+
+# The agent's FCR and score counts: summed, saved and loaded alike.
+_AGENT_SCORES = (
+    "first_contacts",
+    "fcr_failed",
+    "surveys",
+    "csat_responses",
+    "csat_top2",
+    "csat_points",
+    "quality_count",
+    "quality_points",
+)
+
+
+def _csat(st: QueueStats | AgentStats) -> dict[str, Any]:
+    """CSAT: the top-two-box share of scores, their mean as a share of the scale, and the
+    response rate to the post-call survey (None where no survey was offered)."""
+    n = st.csat_responses
+    return {
+        "surveys": st.surveys,
+        "csat_responses": n,
+        "csat": _ratio(st.csat_top2, n),
+        "csat_mean_ratio": _ratio(st.csat_points, n),
+        "csat_response_rate": _ratio(min(n, st.surveys), st.surveys) if st.surveys else None,
+    }
 
 
 def _ratio(num: float, den: float) -> float | None:

@@ -36,7 +36,18 @@ log = logging.getLogger("acd.trunk")
 DAY = 86400.0
 
 # Kinds of scheduled trunk happenings (small ints compare fast in the heap).
-ARRIVAL, PATIENCE_OUT, AGENT_ANSWERS, TALK_ENDS, OUTBOUND, WRAP_ENDS, PREVIEW_DIAL, CODE = range(8)
+(
+    ARRIVAL,
+    PATIENCE_OUT,
+    AGENT_ANSWERS,
+    TALK_ENDS,
+    OUTBOUND,
+    WRAP_ENDS,
+    PREVIEW_DIAL,
+    CODE,
+    SCORE,
+) = range(9)
+SURVEY_SECONDS = 8.0  # from the end of the talk to the caller's digit
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
 
@@ -146,6 +157,11 @@ class SimulatedTrunk:
         }
         self._code_rng = stream("agents:dispositions")
         self._repeat_rng = stream("callers:repeat")  # drawn only where repeat_share is set
+        # Post-call surveys: the queues that have one, and how callers answer.
+        self._survey_scale = {q.name: q.survey.scale for q in config.queues if q.survey}
+        self._survey = sim.survey
+        self._survey_scores = (list(sim.survey.scores), list(sim.survey.scores.values()))
+        self._survey_rng = stream("callers:survey")
         self._recent: deque[str] = deque(maxlen=200)  # the last new callers
         self._offer_queue: dict[tuple[str, str], str] = {}  # live offers' queues (codes only)
         self._out_queue: dict[str, str] = {}  # agent-targeted originates' queues (codes only)
@@ -196,6 +212,9 @@ class SimulatedTrunk:
             return t, ev.CallArrived(call_id, g.name, g.priority, caller)
         if kind == WRAP_ENDS:
             return t, ev.EndWrapUp(payload)  # type: ignore[arg-type]
+        if kind == SCORE:
+            call_id, score, scale = payload  # type: ignore[misc]
+            return t, ev.CallScored(call_id, score, scale)
         if kind == CODE:
             call_id, agent_id, code = payload  # type: ignore[misc]
             live = self._calls.get(call_id)
@@ -256,7 +275,15 @@ class SimulatedTrunk:
         self._end_monitors(call_id, t)
         if self._wrap is not None and call.agent_id and call.agent_id not in self.people:
             self._push(t + self._wrap(), WRAP_ENDS, call.agent_id)
-        return t, ev.CallHungUp(call_id, "caller")
+        gen = call.gen
+        scale = self._survey_scale.get(gen.name) if isinstance(gen, _QueueGen) else None
+        if scale is None:
+            return t, ev.CallHungUp(call_id, "caller")
+        # A survey queue: the agent ends the call and the caller stays for the survey.
+        if self._survey_rng.random() < self._survey.response_rate:
+            score = min(scale, self._survey_rng.choices(*self._survey_scores)[0])
+            self._push(t + SURVEY_SECONDS, SCORE, (call_id, score, scale))
+        return t, ev.CallHungUp(call_id, "agent")
 
     def _code(self, queue: str, call_id: str, agent_id: str, start: float, end: float) -> None:
         """The agent codes the call just before it ends (while still on it), if its queue has

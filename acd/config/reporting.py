@@ -77,3 +77,20 @@ def code_names(codes: list[str | QueueCode]) -> list[str]:
 def unresolved_codes(codes: list[str | QueueCode]) -> frozenset[str]:
     """The codes of a queue that leave the caller's matter open."""
     return frozenset(c.name for c in codes if not isinstance(c, str) and not c.resolved)
+
+
+class Survey(Strict):
+    """A queue's post-call survey: when the agent ends the call, the caller is asked for one
+    digit, 1 to ``scale`` (CSAT)."""
+
+    scale: Annotated[int, Field(ge=2, le=10)] = 5
+
+
+class SimSurvey(Strict):
+    """Simulated callers in a survey: the share who answer, and the weights of their scores
+    (score -> weight, scores within the queue's scale)."""
+
+    response_rate: Annotated[float, Field(ge=0, le=1)] = 0.35
+    scores: dict[int, Annotated[float, Field(gt=0)]] = Field(
+        default_factory=lambda: {5: 5.0, 4: 3.0, 3: 1.0, 2: 0.5, 1: 0.5}
+    )

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from acd.config.people import Auth, Desk, check_people
-from acd.config.reporting import Center, Fcr, QueueCode, Reporting
+from acd.config.reporting import Center, Fcr, QueueCode, Reporting, SimSurvey, Survey
+from acd.config.simchecks import check_sim_dispositions
 from acd.config.types import (
     FieldProblem,
     FrequencyCap,
@@ -77,6 +78,7 @@ class Queue(Strict):
     # The codes agents pick: names, or {name, resolved: false} for codes that leave the matter
     # open (first-contact resolution).
     dispositions: Annotated[list[Name | QueueCode], Field(max_length=100)] = []
+    survey: Survey | None = None  # a post-call survey when the agent ends the call (CSAT)
 
     @field_validator("escalation")
     @classmethod
@@ -206,6 +208,7 @@ class Simulation(Strict):
     traffic: dict[str, Traffic] = Field(default_factory=dict)
     agents: SimAgents = SimAgents()
     outbound: SimOutbound = SimOutbound()
+    survey: SimSurvey = SimSurvey()  # how simulated callers answer queues' surveys
 
     @field_validator("start")
     @classmethod
@@ -467,7 +470,7 @@ class Config(Strict):
             unknown = sorted(set(self.simulation.traffic) - set(names))
             if unknown:
                 raise ValueError(f"simulation.traffic names unknown queues: {unknown}")
-            _check_sim_dispositions(self)
+            check_sim_dispositions(self)
             agent_ids = {a.id for a in self.agents}
             for i, aid in enumerate(self.simulation.agents.people):
                 if aid not in agent_ids:
@@ -481,21 +484,3 @@ class Config(Strict):
             if q.name == name:
                 return q
         raise KeyError(name)
-
-
-def _check_sim_dispositions(cfg: Config) -> None:
-    """Simulated agents' codes: for a queue or a campaign; a campaign's own, and no callbacks."""
-    assert cfg.simulation is not None
-    camps = {c.name: c for c in cfg.campaigns}
-    queues = {q.name for q in cfg.queues}
-    for name, codes in cfg.simulation.agents.dispositions.items():
-        where = ("simulation", "agents", "dispositions", name)
-        if name in camps:
-            kinds = {d.name: d.kind for d in camps[name].dispositions}
-            for code in codes:
-                if code not in kinds:
-                    raise FieldProblem(where, f"campaign {name!r} has no disposition {code!r}")
-                if kinds[code] == "callback":
-                    raise FieldProblem(where, f"{code!r} is a callback: it needs a time")
-        elif name not in queues:
-            raise FieldProblem(where, f"{name!r} is neither a queue nor a campaign")

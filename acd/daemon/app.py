@@ -138,7 +138,10 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
         d.adapters["asterisk"] = False
         reconnects = d.metrics.reconnects.labels("asterisk")
         adapter = AsteriskAdapter(
-            cfg.adapter.asterisk, on_state=asterisk_up, on_reconnect=reconnects.inc
+            cfg.adapter.asterisk,
+            on_state=asterisk_up,
+            on_reconnect=reconnects.inc,
+            surveys={q.name: q.survey.scale for q in cfg.queues if q.survey is not None},
         )
 
     def on_notices(notices: list[dict[str, Any]]) -> None:

@@ -63,6 +63,11 @@ class SnapshotCollector(Collector):
                 "first contacts (provisional until the window has closed)",
                 labels=["queue"],
             ),
+            "csat": GaugeMetricFamily(
+                "acd_csat_ratio",
+                "Today's satisfaction scores in the top two boxes of their scale, over scores",
+                labels=["queue"],
+            ),
         }
         for q in snap["queues"]:
             name = q["name"]
@@ -79,6 +84,8 @@ class SnapshotCollector(Collector):
                 g["asa"].add_metric([name], q["asa_seconds"])
             if q.get("fcr") is not None:
                 g["fcr"].add_metric([name], q["fcr"])
+            if q.get("csat") is not None:
+                g["csat"].add_metric([name], q["csat"])
         yield from g.values()
         yield from self._interval_metrics(self._figures())
         agents = GaugeMetricFamily("acd_agents", "Agents by state", labels=["state"])

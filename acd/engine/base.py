@@ -88,6 +88,7 @@ class EngineBase:
     calls: dict[str, CallRt]  # every call in the system: waiting, ringing or connected
     records: list[CallDetail] | None
     dispositions: dict[str, str]
+    scored: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]  # call -> its rows (scores)
     notices: list[dict[str, Any]] | None
     cdr_sink: Callable[[CallDetail], None] | None
     hooks: EngineHooks | None

@@ -346,6 +346,7 @@ class CallsMixin(EngineBase):
             self.book.dirty.add(c.tallies[1])
             self.book.dirty.add(rows[1])
         if end_call:
+            self._handled(c, rows)
             self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)
         else:
             c.agent = None

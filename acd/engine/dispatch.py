@@ -24,6 +24,7 @@ from acd.engine.base import ORDER_SIGN, EngineHooks
 from acd.engine.calls import CallsMixin
 from acd.engine.reconfigure import ReconfigureMixin
 from acd.engine.recording import RecordingMixin
+from acd.engine.scores import ScoresMixin
 from acd.engine.supervision import SupervisionMixin
 from acd.engine.targeted import TargetedMixin
 from acd.engine.views import ViewsMixin
@@ -47,6 +48,7 @@ class Engine(
     RecordingMixin,
     ViewsMixin,
     ReconfigureMixin,
+    ScoresMixin,
 ):
     def __init__(
         self,
@@ -75,6 +77,8 @@ class Engine(
         self.records: list[CallDetail] | None = [] if keep_records else None
         # The last disposition set on each call, until a record store takes it (bounded below).
         self.dispositions: dict[str, str] = {}
+        # The rows of recently handled calls, for late scores (acd.engine.scores).
+        self.scored: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
         # Observable changes for metrics and live views; None (the default) costs nothing.
         self.notices: list[dict[str, Any]] | None = None
         # A core built on the engine hears of ended calls, agent moves and hang-ups here.
@@ -109,6 +113,8 @@ class Engine(
             ev.AgentReady: self._on_ready,
             ev.EndWrapUp: self._on_end_wrap,
             ev.SetDisposition: self._on_disposition,
+            ev.CallScored: self._on_scored,
+            ev.QualityScored: self._on_quality,
             ev.AgentPause: self._on_pause,
             ev.SetAgentSkills: self._on_set_skills,
             ev.HangUpCall: self._on_hangup_request,

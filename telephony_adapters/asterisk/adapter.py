@@ -68,6 +68,7 @@ class AsteriskAdapter:
         on_reconnect: Callable[[], None] | None = None,
         rng: Random | None = None,
         id_prefix: str | None = None,
+        surveys: dict[str, int] | None = None,
     ) -> None:
         self.settings = settings
         self.driver = driver
@@ -80,7 +81,10 @@ class AsteriskAdapter:
         # ActionIDs unique to this process: an OriginateResponse reaches every AMI session.
         prefix = id_prefix or f"acd-{self.rng.getrandbits(32):08x}"
         self.flows = CallFlows(
-            settings, agent_state=agent_state or self._agent_state, id_prefix=prefix
+            settings,
+            agent_state=agent_state or self._agent_state,
+            id_prefix=prefix,
+            surveys=surveys,
         )
         self.backoff = Backoff(**settings.backoff_args())
         self.client = AmiClient(

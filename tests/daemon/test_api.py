@@ -219,3 +219,32 @@ async def test_a_queue_that_lists_its_codes_takes_only_those(api: Api) -> None:
         "POST", "/v1/agents/alice/disposition", role="agent", json={"disposition": "resolved"}
     )
     assert status == 200 and driver.engine.dispositions["c8"] == "resolved"
+
+
+async def test_scores_of_a_finished_call_through_the_api(api: Api) -> None:
+    await api.call("POST", "/v1/agents/alice/login")
+    driver = api.daemon.driver
+    assert driver is not None
+    driver.submit(ev.CallArrived("c9", "sales"))
+    driver.submit(ev.AgentAnswered("c9", "alice"))
+    driver.submit(ev.CallHungUp("c9"))
+    status, body = await api.call("POST", "/v1/calls/c9/csat", json={"score": 4, "scale": 5})
+    assert status == 200 and body == {"id": "c9", "score": 4, "scale": 5}
+    status, body = await api.call("POST", "/v1/calls/c9/quality", json={"score": 75, "form": "qa1"})
+    assert status == 200
+    sales = driver.engine.report(driver.now())["queues"]["sales"]
+    assert (sales["csat_responses"], sales["csat"]) == (1, 1.0)  # 4 of 5 is a top-two box
+    alice = driver.engine.report(driver.now())["agents"]["alice"]
+    assert (alice["quality_scores"], alice["quality_avg"]) == (1, 75)
+    for path, bad in (
+        ("csat", {"score": 6, "scale": 5}),
+        ("csat", {"score": True}),
+        ("quality", {"score": 101}),
+    ):
+        status, body = await api.call("POST", f"/v1/calls/c9/{path}", json=bad)
+        assert status == 422, (path, bad, body)
+    status, body = await api.call("POST", "/v1/calls/nope/csat", json={"score": 3})
+    assert status == 404, body
+    status, _ = await api.call("POST", "/v1/calls/c9/csat", role="agent", json={"score": 3})
+    assert status == 403
+    assert driver.engine.report(driver.now())["queues"]["sales"]["csat_responses"] == 1

@@ -14,6 +14,7 @@ from telephony_adapters.asterisk.flows.legs import (
     V_PRIORITY,
     V_QUEUE,
     V_SKILLS,
+    Call,
     Effects,
     Leg,
     Phase,
@@ -92,6 +93,8 @@ class AmiEventsMixin(FeaturesMixin, SpyMixin):
             return Effects()  # the husk of a masquerade, not the end of a call
         self._ended[uid] = None
         self._spy_gone(uid)
+        if self.surveyed.pop(uid, None) is not None:
+            return Effects()  # a caller done with the survey (or who hung up on it)
         if len(self._ended) > 4096:
             del self._ended[next(iter(self._ended))]
         if self.after_play.pop(uid, None) is not None or self.doomed.pop(uid, None) is not None:
@@ -115,9 +118,37 @@ class AmiEventsMixin(FeaturesMixin, SpyMixin):
         if leg.role != "agent" or offer is None or offer.leg != uid:
             return Effects()
         if call.phase is Phase.CONNECTED and call.agent == leg.agent_id:
-            return self._end_call(call, ev.CallHungUp(call.call_id, "agent"))
+            return self._agent_ended(call)
         offer.leg, offer.cause = None, cause  # rang and ended: the OriginateResponse says why
         return Effects()
+
+    def _on_survey(self, uid: str, digit: str) -> Effects:
+        """[acd-survey]'s digit: a score of the call the caller just had (none pressed: none)."""
+        entry = self.surveyed.get(uid)
+        if entry is None:
+            return Effects()
+        call_id, scale = entry
+        if not digit.isdigit() or not 1 <= int(digit) <= scale:
+            log.info("survey of call %s: no score (%r)", call_id, digit)
+            return Effects()
+        del self.surveyed[uid]  # one score per call
+        return Effects(events=[ev.CallScored(call_id, int(digit), scale)])
+
+    def _agent_ended(self, call: Call) -> Effects:
+        """The agent hung up on the caller: the call is over; in a queue with a survey the
+        caller goes to it instead of being hung up (the engine counts the survey alike)."""
+        scale = self.surveys.get(call.queue) if call.direction == "inbound" else None
+        caller = self.legs.get(call.caller) if call.caller else None
+        if scale is None or caller is None or not caller.channel:
+            return self._end_call(call, ev.CallHungUp(call.call_id, "agent"))
+        del self.legs[caller.uniqueid]  # no longer a leg of ours: not hung up with the call
+        call.caller = None
+        self.surveyed[caller.uniqueid] = (call.call_id, scale)
+        if len(self.surveyed) > 4096:  # callers whose Hangup never came
+            del self.surveyed[next(iter(self.surveyed))]
+        out = self._end_call(call, ev.CallHungUp(call.call_id, "agent"))
+        out.actions.append(self._redirect(caller.channel, self.settings.contexts.survey))
+        return out
 
     def _on_originate_response(self, msg: Event) -> Effects:
         spied = self._spy_answer(msg)
@@ -194,6 +225,8 @@ class AmiEventsMixin(FeaturesMixin, SpyMixin):
             )
         if kind == "acdfeature":
             return self._on_feature(msg)
+        if kind == "acdsurvey":
+            return self._on_survey(uid, (msg.get("Score") or "").strip())
         if kind == "acdamd":
             leg = self._chan(msg)
             if leg is None:

@@ -31,6 +31,8 @@ class FlowsBase:
     originated: set[str]  # outbound call ids: never originated twice
     doomed: dict[str, str]  # Uniqueid -> channel of legs we have hung up
     after_play: dict[str, str]  # Uniqueid -> channel: hang up after the message
+    surveys: dict[str, int]  # queue -> its survey's scale
+    surveyed: dict[str, tuple[str, int]]  # a caller in the survey: Uniqueid -> (call, scale)
     paused_by_us: set[str]  # agents we paused for an unavailable device
     _ended: dict[str, None]  # recently hung-up Uniqueids (late events ignored)
     # Outbound calls whose Originate failed (busy, no answer): their leg's events may still
@@ -76,6 +78,8 @@ class FlowsBase:
         leg = self.legs.get(uid)
         if leg is None:
             if uid in self.doomed or uid in self.after_play or uid in self._ended:
+                return None
+            if uid in self.surveyed:  # the caller of a finished call, in the survey
                 return None
             if not any(variables.get(tag) for tag in _TAGS):
                 return None

@@ -28,8 +28,13 @@ class CallFlows(AmiEventsMixin, CommandsMixin, FeedbackMixin, ResyncMixin):
         *,
         agent_state: AgentLookup | None = None,
         id_prefix: str = "acd",
+        surveys: dict[str, int] | None = None,
     ) -> None:
         self.settings = settings
+        # Queues with a post-call survey (queue -> its scale), and callers in one (Uniqueid ->
+        # (call id, scale)) until they hang up.
+        self.surveys: dict[str, int] = dict(surveys or {})
+        self.surveyed: dict[str, tuple[str, int]] = {}
         self.agent_state: AgentLookup = agent_state or (lambda _agent: None)
         self.id_prefix = id_prefix
         self.calls: dict[str, Call] = {}
