@@ -50,8 +50,9 @@ FIELDS: tuple[str, ...] = (
     "connected_to_agent_at",
 )
 TIMESTAMPS = frozenset(
-    {"arrived", "offered", "answered", "ended", "amd_verdict_at", "connected_to_agent_at"}
+    {"arrived", "offered", "answered", "ended", "dialed", "amd_verdict_at", "connected_to_agent_at"}
 )
+LEG_TIMES = ("entered", "left")
 Format = Literal["csv", "jsonl"]
 
 
@@ -74,6 +75,25 @@ def audit_time(entry: dict[str, Any]) -> float:
 
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def readable(record: dict[str, Any]) -> dict[str, Any]:
+    """A record as every export and the API give it: its times (and its legs') in ISO 8601 UTC
+    to the millisecond, the rest as stored (the store keeps Unix seconds)."""
+    out = dict(record)
+    for k in TIMESTAMPS:
+        v = out.get(k)
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            out[k] = iso(float(v))
+    legs = out.get("legs")
+    if isinstance(legs, list):
+        out["legs"] = [_leg(leg) if isinstance(leg, dict) else leg for leg in legs]
+    return out
+
+
+def _leg(leg: dict[str, Any]) -> dict[str, Any]:
+    times = {k: iso(float(leg[k])) for k in LEG_TIMES if isinstance(leg.get(k), int | float)}
+    return {**leg, **times}
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -106,7 +126,8 @@ async def write_csv(records: AsyncIterator[dict[str, Any]], out: TextIO) -> int:
     w.writerow(FIELDS)
     n = 0
     async for r in records:
-        w.writerow([csv_cell(k, r.get(k)) for k in FIELDS])
+        shown = readable(r)
+        w.writerow([csv_cell(k, shown.get(k)) for k in FIELDS])
         n += 1
     return n
 
@@ -114,7 +135,7 @@ async def write_csv(records: AsyncIterator[dict[str, Any]], out: TextIO) -> int:
 async def write_jsonl(records: AsyncIterator[dict[str, Any]], out: TextIO) -> int:
     n = 0
     async for r in records:
-        out.write(json.dumps(r, separators=(",", ":"), allow_nan=False) + "\n")
+        out.write(json.dumps(readable(r), separators=(",", ":"), allow_nan=False) + "\n")
         n += 1
     return n
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from acd import events as ev
 from tests.daemon.conftest import Api
@@ -27,6 +28,10 @@ async def test_a_finished_call_is_served_by_the_cdr_endpoint(api: Api) -> None:
     rec = body["records"][0]
     assert rec["call_id"] == "c1" and rec["agent_id"] == "alice" and rec["queue"] == "sales"
     assert rec["disposition"] == "sale" and rec["outcome"] == "answered"
+    # Times as in the CSV export: ISO 8601 UTC to the millisecond, the same instant as stored.
+    for key in ("arrived", "answered", "ended"):
+        assert datetime.fromisoformat(rec[key]).tzinfo is not None, rec[key]
+    assert datetime.fromisoformat(rec["ended"]) >= datetime.fromisoformat(rec["arrived"])
     status, body = await api.call("GET", "/v1/cdr?from=2000-01-01&to=2000-01-02", "supervisor")
     assert status == 200 and body["count"] == 0
     status, body = await api.call("GET", "/v1/cdr?from=yesterday", role="supervisor")

@@ -70,11 +70,30 @@ async def test_csv_cells_a_spreadsheet_would_run_stay_text_and_durations_are_mil
     assert (row["wait_seconds"], row["talk_seconds"], row["transfers"]) == ("0.3", "90", "1")
 
 
-async def test_jsonl_keeps_each_record_as_stored() -> None:
+async def test_jsonl_gives_times_as_the_csv_does_and_the_rest_as_stored() -> None:
     out = io.StringIO()
-    recs = [{"call_id": "c1", "ended": NOV1 + 0.123456, "x": [1]}]
+    legs = [{"queue": "q", "outcome": "answered", "entered": NOV1, "left": NOV1 + 5.25}]
+    recs = [{"call_id": "c1", "ended": NOV1 + 0.123456, "answered": None, "x": [1], "legs": legs}]
     assert await write_jsonl(aiter_of(recs), out) == 1
-    assert [json.loads(line) for line in out.getvalue().splitlines()] == recs
+    [got] = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert got == {
+        "call_id": "c1",
+        "ended": "2026-11-01T00:00:00.123Z",
+        "answered": None,
+        "x": [1],
+        "legs": [
+            {
+                "queue": "q",
+                "outcome": "answered",
+                "entered": "2026-11-01T00:00:00.000Z",
+                "left": "2026-11-01T00:00:05.250Z",
+            }
+        ],
+    }
+    csv_out = io.StringIO()
+    await write_csv(aiter_of(recs), csv_out)
+    row = next(csv.DictReader(io.StringIO(csv_out.getvalue())))
+    assert row["ended"] == got["ended"]  # one format for times in every export
 
 
 def test_date_bounds_are_utc_days_and_to_includes_its_day() -> None:
@@ -123,7 +142,8 @@ def test_cdr_export_and_trim_commands(
     target = tmp_path / "out.jsonl"
     assert main([*base, "--output", str(target)]) == 0
     got = [json.loads(line) for line in target.read_text().splitlines()]
-    assert got == recs[1:3]
+    assert [g["call_id"] for g in got] == ["nov1", "nov23"]
+    assert [g["ended"] for g in got] == ["2020-11-01T00:00:00.000Z", "2020-11-23T23:59:59.900Z"]
 
     assert main(["cdr", "trim", "--config", str(cfg)]) == 0
     assert "4 records" in capsys.readouterr().out

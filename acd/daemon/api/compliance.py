@@ -12,7 +12,7 @@ from acd.daemon.api.access import core, driver
 from acd.daemon.api.bodies import DncBody
 from acd.daemon.api.errors import ApiError
 from acd.daemon.state import Daemon
-from acd.store.cdr import parse_bound
+from acd.store.cdr import parse_bound, readable
 from dialer.leads import InvalidNumber, normalize
 
 
@@ -95,5 +95,5 @@ async def list_cdr(request: web.Request, d: Daemon, body: None) -> Any:
         if len(records) == limit:
             truncated = True
             break
-        records.append(rec)
+        records.append(readable(rec))
     return {"count": len(records), "truncated": truncated, "records": records}
