@@ -169,6 +169,12 @@ def test_an_unknown_key_names_the_known_key_it_is_close_to() -> None:
             "sd",
         ),
         ("queues:\n  - name: q\n    colour: red\n", "colour", ""),
+        (
+            "queues: [{name: q}]\nadapter:\n  type: asterisk\n  asterisk:\n    secret: s\n"
+            "    agent_devise: SIP/x\n",
+            "agent_devise",
+            "agent_device",
+        ),
     ]
     for text, key, close in cases:
         with pytest.raises(ConfigError) as exc:

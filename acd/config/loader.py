@@ -179,7 +179,9 @@ def _unwrap(tp: Any) -> Any:
     while True:
         origin = get_origin(tp)
         if origin is Annotated:
-            tp = get_args(tp)[0]
+            # A model validated lazily (adapter.asterisk) names itself on its validator.
+            lazy = [getattr(getattr(m, "func", None), "model", None) for m in get_args(tp)[1:]]
+            tp = next((f() for f in lazy if f is not None), get_args(tp)[0])
         elif origin is Union or origin is types.UnionType:
             args = [a for a in get_args(tp) if a is not type(None)]
             models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]

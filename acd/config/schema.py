@@ -366,6 +366,14 @@ def _asterisk_settings(value: Any) -> Any:
     return value if value is None or isinstance(value, Model) else Model.model_validate(value)
 
 
+def _asterisk_model() -> type[Any]:
+    from telephony_adapters.asterisk.settings import AsteriskSettings as Model
+
+    return Model
+
+
+_asterisk_settings.model = _asterisk_model  # type: ignore[attr-defined]  # for "did you mean"
+
 if TYPE_CHECKING:
     from telephony_adapters.asterisk.settings import AsteriskSettings
 else:
