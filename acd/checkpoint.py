@@ -41,6 +41,7 @@ from acd.entities import AgentRt
 from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
 from acd.reporting.campaign import CampaignStats
+from acd.reporting.fcr import FirstContact
 from acd.states import AgentState
 from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
@@ -161,6 +162,8 @@ class Collector:
             if self._campaigns_sent.get(name) != cur:
                 b.campaigns[name] = cur
                 self._campaigns_sent[name] = cur
+        if engine.contacts.changed:
+            b.contacts = engine.contacts.drain_changes()
         if kpis:  # with the day's figures: a drain holds every agent's current row
             b.intervals = interval_rows(engine, now)
         kept = (day, engine.config.reporting.retention_days)
@@ -225,6 +228,7 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
             "kpis",
             "intervals",
             "campaigns",
+            "contacts",
             "skipped",
         ),
         0,
@@ -280,18 +284,46 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
     elif state.kpis is not None and state.kpis.get("day") == today:
         _load_kpis(engine, state.kpis)
         counts["kpis"] = 1
+    if state.contacts:
+        # Earlier days' rows the first contacts count in: a repeat today changes them (after
+        # today's figures were summed, which they are not part of).
+        _load_rows(engine, state.contact_rows, today, past=True)
+        counts["contacts"] = engine.contacts.restore(
+            state.contacts, lambda fc: _contact_rows(engine, fc, today)
+        )
     return counts
 
 
-def _load_rows(engine: Engine, rows: list[dict[str, Any]], today: str) -> int:
-    """Put today's stored rows back into the interval book; the calls a queue row still had
-    waiting are taken out of it (and the row is marked to be written again). Returns how many
-    rows were loaded."""
+def _contact_rows(engine: Engine, fc: FirstContact, today: str) -> tuple[Any, ...]:
+    """A restored first contact's rows: its queue's and agent's interval rows, and today's
+    figures if it is of today (those the book and the engine still have)."""
+    book = engine.book
+    q, a = engine.queues.get(fc.queue), engine.agents.get(fc.agent)
+    rows: list[Any] = []
+    if q is not None and fc.date == today:
+        rows.append(q.stats)
+    qrow = book.queue_rows.get((fc.start, fc.queue))
+    if qrow is not None:
+        rows.append(qrow)
+    if a is not None and fc.date == today:
+        rows.append(a.stats)
+    arow = book.agent_rows.get((fc.start, fc.agent))
+    if arow is not None:
+        rows.append(arow)
+    return tuple(rows)
+
+
+def _load_rows(
+    engine: Engine, rows: list[dict[str, Any]], today: str, *, past: bool = False
+) -> int:
+    """Put today's stored rows (``past``: those of earlier dates) back into the interval book;
+    the calls a today's queue row still had waiting are taken out of it (and the row is marked
+    to be written again). Returns how many rows were loaded."""
     book: IntervalBook = engine.book
     epoch = book.cal.epoch
     n = 0
     for r in rows:
-        if r.get("date") != today:
+        if (r.get("date") == today) == past:
             continue
         # The interval's start as the engine computes it (engine time).
         start = book.cal.interval(float(r["start"]) - epoch + 1.0)

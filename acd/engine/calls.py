@@ -298,7 +298,8 @@ class CallsMixin(EngineBase):
             c.first_answer = now
             if c.contact is not None and c.tallies:
                 rows = (*c.tallies, *self._agent_tallies(c, a))
-                self.contacts.answered(c.contact, c.id, c.queue.name, c.arrived, rows)
+                where = (c.queue.name, a.id, c.row_lo, c.day_key)
+                self.contacts.answered(c.contact, c.id, c.arrived, rows, where)
         c.handled_by = a.id
         c.hold_mark = c.hold_seconds
         q = c.queue

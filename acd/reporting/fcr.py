@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 # A first contact's rows: (day, interval) of its queue and of the agent who answered.
 Rows = tuple[Any, ...]
+Where = tuple[str, str, float, str]  # queue, agent, interval start, business date
 
 
 def caller_key(caller: str, attributes: Mapping[str, str]) -> str | None:
@@ -33,10 +34,23 @@ def caller_key(caller: str, attributes: Mapping[str, str]) -> str | None:
 
 
 class FirstContact:
-    __slots__ = ("at", "call_id", "key", "queue", "repeated", "rows", "unresolved")
+    __slots__ = (
+        "agent",
+        "at",
+        "call_id",
+        "date",
+        "key",
+        "queue",
+        "repeated",
+        "rows",
+        "start",
+        "unresolved",
+    )
 
-    def __init__(self, key: str, call_id: str, queue: str, at: float, rows: Rows) -> None:
-        self.key, self.call_id, self.queue, self.at, self.rows = key, call_id, queue, at, rows
+    def __init__(self, key: str, call_id: str, at: float, rows: Rows, where: Where) -> None:
+        self.key, self.call_id, self.at, self.rows = key, call_id, at, rows
+        # Where its rows are: queue, agent, interval start (engine time) and business date.
+        self.queue, self.agent, self.start, self.date = where
         self.unresolved = False  # coded with an unresolved code
         self.repeated = False  # the caller came back within the window
 
@@ -48,7 +62,7 @@ class FirstContact:
 class ContactIndex:
     """Recent first contacts by caller, and by call (for the agent's code)."""
 
-    __slots__ = ("by_call", "by_key", "dirty", "order", "window")
+    __slots__ = ("by_call", "by_key", "changed", "dirty", "order", "window")
 
     def __init__(self, window_seconds: float, dirty: set[Any]) -> None:
         self.window = window_seconds
@@ -56,6 +70,7 @@ class ContactIndex:
         self.by_call: dict[str, FirstContact] = {}
         self.order: deque[FirstContact] = deque()  # by arrival: the oldest leave first
         self.dirty = dirty  # the interval book's: rows changed from outside the open ones
+        self.changed: dict[str, FirstContact | None] = {}  # for the store: call id -> new state
 
     def arrived(self, key: str, now: float) -> bool:
         """A call from ``key`` at ``now``: True if it repeats a first contact of the window
@@ -70,12 +85,13 @@ class ContactIndex:
             self._settle(fc, was)
         return True
 
-    def answered(self, key: str, call_id: str, queue: str, at: float, rows: Rows) -> None:
+    def answered(self, key: str, call_id: str, at: float, rows: Rows, where: Where) -> None:
         """A first contact (arrived at ``at``) was answered: count it in ``rows``."""
-        fc = FirstContact(key, call_id, queue, at, rows)
+        fc = FirstContact(key, call_id, at, rows, where)
         self.by_key[key] = fc
         self.by_call[call_id] = fc
         self.order.append(fc)
+        self.changed[call_id] = fc
         for r in rows:
             r.first_contacts += 1
 
@@ -96,6 +112,7 @@ class ContactIndex:
         step = int(fc.failed) - int(was_failed)
         if not step:
             return
+        self.changed[fc.call_id] = fc
         for r in fc.rows:
             r.fcr_failed += step
             if r.key is not None:  # an interval row: the store is told
@@ -108,31 +125,41 @@ class ContactIndex:
             if self.by_key.get(fc.key) is fc:
                 del self.by_key[fc.key]
             self.by_call.pop(fc.call_id, None)
+            self.changed[fc.call_id] = None
 
-    def dump(self) -> list[dict[str, Any]]:
-        """The index as data, oldest first (for a checkpoint; rows by their keys)."""
-        return [
-            {
-                "key": fc.key,
-                "call_id": fc.call_id,
-                "queue": fc.queue,
-                "at": fc.at,
-                "repeated": fc.repeated,
-                "unresolved": fc.unresolved,
-            }
-            for fc in self.order
-        ]
+    def drain_changes(self) -> dict[str, dict[str, Any] | None]:
+        """What changed since the last drain, for the store: call id -> entry (None: gone)."""
+        out = {cid: None if fc is None else entry(fc) for cid, fc in self.changed.items()}
+        self.changed.clear()
+        return out
 
-    def restore(self, entries: Iterable[Mapping[str, Any]], rows_of: Any) -> int:
-        """Entries saved by :meth:`dump`; ``rows_of(entry)`` finds each one's rows."""
+    def restore(
+        self, entries: Iterable[Mapping[str, Any]], rows_of: Callable[[FirstContact], Rows]
+    ) -> int:
+        """Entries saved by :func:`entry`, in any order; ``rows_of`` finds each one's rows."""
         n = 0
-        for e in entries:
-            fc = FirstContact(
-                str(e["key"]), str(e["call_id"]), str(e["queue"]), float(e["at"]), rows_of(e)
-            )
+        for e in sorted(entries, key=lambda e: float(e["at"])):
+            where = (str(e["queue"]), str(e["agent"]), float(e["start"]), str(e["date"]))
+            fc = FirstContact(str(e["key"]), str(e["call_id"]), float(e["at"]), (), where)
             fc.repeated, fc.unresolved = bool(e.get("repeated")), bool(e.get("unresolved"))
+            fc.rows = rows_of(fc)
             self.by_key[fc.key] = fc
             self.by_call[fc.call_id] = fc
             self.order.append(fc)
             n += 1
         return n
+
+
+def entry(fc: FirstContact) -> dict[str, Any]:
+    """A first contact as stored (its rows by where they are)."""
+    return {
+        "key": fc.key,
+        "call_id": fc.call_id,
+        "at": fc.at,
+        "queue": fc.queue,
+        "agent": fc.agent,
+        "start": fc.start,
+        "date": fc.date,
+        "repeated": fc.repeated,
+        "unresolved": fc.unresolved,
+    }

@@ -46,6 +46,8 @@ class Batch:
     # Audit entries of supervisors' actions (acd/audit.py), kept like call records (filed by
     # their "at", exported, never recovered into the core).
     audit: list[dict[str, Any]] = field(default_factory=list)
+    # Recent first contacts (acd.reporting.fcr.entry) by call id; None: out of the window.
+    contacts: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def empty(self) -> bool:
         return not (
@@ -59,6 +61,7 @@ class Batch:
             or self.intervals
             or self.intervals_from
             or self.audit
+            or self.contacts
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -74,6 +77,7 @@ class Batch:
             "intervals": self.intervals,
             "intervals_from": self.intervals_from,
             "audit": self.audit,
+            "contacts": self.contacts,
         }
 
     @classmethod
@@ -93,6 +97,7 @@ class Batch:
             intervals=list(data.get("intervals") or []),
             intervals_from=data.get("intervals_from"),
             audit=list(data.get("audit") or []),
+            contacts=dict(data.get("contacts") or {}),
         )
 
 
@@ -108,3 +113,6 @@ class StoredState:
     kpis: dict[str, Any] | None = None  # the latest day's figures
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
     intervals: list[dict[str, Any]] = field(default_factory=list)  # the latest date's rows
+    contacts: list[dict[str, Any]] = field(default_factory=list)  # first contacts in the window
+    # The interval rows of earlier dates that those first contacts count in.
+    contact_rows: list[dict[str, Any]] = field(default_factory=list)

@@ -27,6 +27,7 @@ class MemoryStore:
         self._heaps: dict[str, list[tuple[float, str]]] = {}
         self._dnc: dict[str, dict[str, Any]] = {}
         self._sessions: dict[str, dict[str, Any]] = {}
+        self._contacts: dict[str, dict[str, Any]] = {}  # first contacts by call id (FCR)
         self._abandon: dict[str, dict[float, tuple[int, int]]] = {}
         self._kpis: dict[str, dict[str, Any]] = {}
         self._campaigns: dict[str, dict[str, Any]] = {}
@@ -91,6 +92,11 @@ class MemoryStore:
                 self._sessions.pop(agent, None)
             else:
                 self._sessions[agent] = session
+        for call_id, contact in b.contacts.items():
+            if contact is None:
+                self._contacts.pop(call_id, None)
+            else:
+                self._contacts[call_id] = contact
         for camp, buckets in b.abandon.items():
             stored_b = self._abandon.setdefault(camp, {})
             for start, answered, abandoned in buckets:
@@ -125,6 +131,7 @@ class MemoryStore:
                     self._campaigns,
                     self._latest_kpis(),
                     self._latest_rows(),
+                    list(self._contacts.values()),
                 ]
             )
         )
@@ -140,6 +147,14 @@ class MemoryStore:
             kpis=copy[4],
             campaigns=copy[3],
             intervals=copy[5],
+            contacts=copy[6],
+            contact_rows=self._contact_rows(copy[6]),
+        )
+
+    def _contact_rows(self, contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        days = {str(c["date"]) for c in contacts}
+        return json.loads(
+            json.dumps([r for d in sorted(days) for r in _ordered(self._intervals.get(d, {}))])
         )
 
     def _latest_kpis(self) -> dict[str, Any] | None:

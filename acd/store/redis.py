@@ -13,6 +13,7 @@ Keys (``p`` is the prefix, default ``acd:``)::
     p lcamps              set of campaigns that have leads
     p dnc                 hash number -> JSON
     p sessions            hash agent_id -> JSON
+    p contacts            hash call_id -> JSON: first contacts within fcr.window_hours
     p abandon:<campaign>  hash minute start -> "answered:abandoned"
     p abandonix:<c>       zset of the same minute starts (to drop buckets older than 30 days)
     p acamps              set of campaigns that have buckets
@@ -101,8 +102,8 @@ while i <= n do
       redis.call('ZADD', p .. 'due:' .. c, ARGV[i + 4], id)
     end
     i = i + 5
-  elseif op == 'D' or op == 'A' then
-    local key = p .. (op == 'D' and 'dnc' or 'sessions')
+  elseif op == 'D' or op == 'A' or op == 'F' then
+    local key = p .. (op == 'D' and 'dnc' or (op == 'A' and 'sessions' or 'contacts'))
     if ARGV[i + 2] == '' then
       redis.call('HDEL', key, ARGV[i + 1])
     else
@@ -188,6 +189,8 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
         args += ("D", number, "" if dnc is None else _dumps(dnc))
     for agent, session in batch.sessions.items():
         args += ("A", agent, "" if session is None else _dumps(session))
+    for call_id, contact in batch.contacts.items():
+        args += ("F", call_id, "" if contact is None else _dumps(contact))
     for camp, buckets in batch.abandon.items():
         for start, answered, abandoned in buckets:
             args += ("B", camp, _num(start), f"{int(answered)}:{int(abandoned)}")
@@ -356,6 +359,9 @@ class RedisStore:
                 abandon[camp] = sorted(buckets)
             latest = await c.zrevrangebylex(self._k("ivdates"), "+", "-", start=0, num=1)
             rows = await self._rows(latest[0].decode()) if latest else []
+            contacts = list((await self._hash(self._k("contacts"))).values())
+            days = {str(x["date"]) for x in contacts}
+            contact_rows = [r for d in sorted(days) for r in await self._rows(d)]
             day = await c.get(self._k("kpis:last"))
             kpis_raw = await c.get(self._k("kpis:" + day.decode())) if day else None
             return StoredState(
@@ -367,6 +373,8 @@ class RedisStore:
                 kpis=json.loads(kpis_raw) if kpis_raw else None,
                 campaigns=await self._hash(self._k("campaigns")),
                 intervals=rows,
+                contacts=contacts,
+                contact_rows=contact_rows,
             )
 
     async def _rows(self, day: str, match: str | None = None) -> list[dict[str, Any]]:
