@@ -100,3 +100,4 @@ class EngineBase:
     _order: list[tuple[str, int]]  # the call-order keys and their signs
     _handlers: dict[type, Callable[[Any, float], None]]
     _timer_handlers: dict[str, Callable[[Any, float], None]]
+    _ewt: tuple[float, int, Any] | None  # (now, events handled, Estimator): acd.engine.ewt

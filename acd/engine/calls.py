@@ -97,6 +97,7 @@ class CallsMixin(EngineBase):
             return
         q.present += 1
         c.present = True
+        q.hist.arrivals.append((now, c.priority))
         limit = cfg.max_wait_seconds
         if c.max_wait is not None:
             limit = c.max_wait if limit is None else min(limit, c.max_wait)
@@ -198,13 +199,16 @@ class CallsMixin(EngineBase):
     def _leave(self, c: CallRt, outcome: Outcome, now: float, reason: str | None) -> None:
         """The call leaves its queue unanswered (and the system, unless it overflows)."""
         q = c.queue
-        if c.present:
+        was_present = c.present
+        if was_present:
             q.present -= 1
             c.present = False
         self.router.dequeue(c)
         self._stop_call_timers(c)
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
+        if was_present:
+            q.hist.departures.append((wait, outcome is Outcome.ABANDONED))
         if len(c.tallies) > 1 and c.row_lo <= now - self.book.cal.length:
             self.book.dirty.add(c.tallies[1])  # an older interval's row: a drain must see it
         for s in c.tallies:
@@ -283,6 +287,7 @@ class CallsMixin(EngineBase):
         self.timers.cancel(("ring", (c.id, a.ix)))
         released = self._release_ringing(c, now, "answered elsewhere", keep=a)
         self._stop_call_timers(c)
+        rang = now - a.since  # the agent rang from the offer on
         self._move(a, MV.ANSWER, now)
         a.missed = 0
         self._call_move(c, CM.ANSWER)
@@ -295,6 +300,9 @@ class CallsMixin(EngineBase):
         q = c.queue
         q.present -= 1
         c.present = False
+        hist = q.hist
+        hist.ring.append(rang)
+        hist.departures.append((now - c.entered, False))
         c.legs.append(Leg(q.name, "answered", c.entered, now, a.id))
         for s in c.tallies:
             s.answered_after(now - c.entered)
@@ -313,6 +321,7 @@ class CallsMixin(EngineBase):
         talk = now - c.answered_at - hold
         c.talk_seconds += talk
         q = c.queue
+        q.hist.handled(talk + hold)
         wrap = q.cfg.wrap_up_seconds
         a.calls += 1
         a.talk_ms += int((talk + hold) * 1000)

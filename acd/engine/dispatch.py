@@ -87,6 +87,7 @@ class Engine(
         self.events_handled = 0
         self.stop_dialing = False  # nothing to dial without campaigns (acd.core.Core)
         self._seq = 0
+        self._ewt: tuple[float, int, Any] | None = None  # the last wait estimator built
         self._idle_seq = 0
         self._out: list[Command] = []
         self._order = [(k, ORDER_SIGN[k]) for k in config.routing.call_order]
