@@ -255,7 +255,7 @@ def main() -> None:
                 ]
             )
     fig["target_met"] = met
-    print(f"EWT accuracy: {hours:g} h days, {len(seeds)} seed(s); estimates at entry and every 60 s")
+    print(f"EWT accuracy: {hours:g} h days, {len(seeds)} seed(s); at entry and every 60 s")
     print(
         table(
             ["scenario", "method", "estimates", "mean wait s", "MAE s", "±30 s", "±20%", "bias"],
