@@ -75,7 +75,11 @@ ROUTES: list[Route] = [
     Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
     Route("GET", "/v1/snapshot", get_snapshot, "supervisor", "Queues, agents and calls at once"),
     Route(
-        "GET", "/v1/queues", list_queues, "agent", "Queues with waiting callers and today's KPIs"
+        "GET",
+        "/v1/queues",
+        list_queues,
+        "agent",
+        "Queues: waiting callers, the EWT of a caller joining now, today's KPIs",
     ),
     Route("GET", "/v1/queues/{queue}", get_queue, "agent", "One queue"),
     Route("GET", "/v1/agents", list_agents, "supervisor", "All agents and their states"),
@@ -163,7 +167,9 @@ ROUTES: list[Route] = [
         "Change an agent's skills live",
         SkillsBody,
     ),
-    Route("GET", "/v1/calls", list_calls, "supervisor", "Live calls"),
+    Route(
+        "GET", "/v1/calls", list_calls, "supervisor", "Live calls, each waiting one with its EWT"
+    ),
     Route("POST", "/v1/calls/{call_id}/hangup", call_hangup, "agent", "Hang up a call", HangupBody),
     Route(
         "POST",
