@@ -11,10 +11,12 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 from random import Random
 
 from acd import events as ev
 from acd.commands import (
+    Announce,
     CancelOffer,
     Command,
     HangUp,
@@ -62,6 +64,28 @@ def rate_segments(
     return [(a, b, rate_at((start_tod + a) % DAY)) for a, b in itertools.pairwise(pts)]
 
 
+@dataclass(slots=True)
+class Said:
+    """What a simulated caller heard: an announcement from ``start`` to ``end``, or to ``cut``
+    when an offer to an agent cut it (the caller is bridged at once)."""
+
+    call_id: str
+    start: float
+    end: float
+    command: Announce
+    cut: float | None = None
+
+
+def saying_seconds(cmd: Announce) -> float:
+    """How long the prompts take: a second of lead-in, about two per figure, four per message."""
+    return (
+        1.0
+        + 2.0 * (cmd.position is not None)
+        + 2.5 * (cmd.minutes is not None)
+        + (4.0 if cmd.message else 0.0)
+    )
+
+
 class SimulatedTrunk:
     def __init__(
         self, config: Config, sim: Simulation, *, seed: int | None = None, call_prefix: str = ""
@@ -95,6 +119,8 @@ class SimulatedTrunk:
                 sampler(tr.patience, stream(f"patience:{name}")),
             )
         self._calls: dict[str, _SimCall] = {}
+        self.said: list[Said] = []  # every announcement played, in order
+        self._saying: dict[str, Said] = {}  # the one playing to each call
         self._live_offers: set[tuple[str, str]] = set()
         out = sim.outbound
         self._out_rng = stream("outbound")
@@ -245,12 +271,17 @@ class SimulatedTrunk:
         self.accepting = False
 
     def _drop_if_done(self, call_id: str, call: _SimCall) -> None:
+        if call.state == DONE:
+            self._saying.pop(call_id, None)
         if call.state == DONE and not call.patience_pending:
             del self._calls[call_id]
 
     # --- commands from the engine ---------------------------------------------------------
     def execute(self, command: Command, now: float) -> None:
         if isinstance(command, OfferCall):
+            playing = self._saying.pop(command.call_id, None)
+            if playing is not None and playing.end > now:
+                playing.cut = now  # the offer cuts it: the caller is bridged at once
             key = (command.call_id, command.agent_id)
             if self._codes:
                 self._offer_queue[key] = command.queue
@@ -289,6 +320,12 @@ class SimulatedTrunk:
                 self._drop_if_done(command.call_id, call)
         elif isinstance(command, MoveToQueue):
             pass  # the caller keeps waiting with the same patience
+        elif isinstance(command, Announce) and command.call_id in self._calls:
+            playing = self._saying.get(command.call_id)
+            if playing is None or playing.end <= now:  # still saying the last one: dropped
+                said = Said(command.call_id, now, now + saying_seconds(command), command)
+                self.said.append(said)
+                self._saying[command.call_id] = said
 
     def _originate(self, cmd: Originate, now: float) -> None:
         """Decide the far end's response now; report it when it happens."""

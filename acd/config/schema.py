@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from acd.config.announce import Announce
 from acd.config.people import Auth, Desk, check_people
 from acd.config.reporting import Center, Reporting
 from acd.config.types import (
@@ -74,6 +75,7 @@ class Queue(Strict):
     escalation: list[EscalationStep] = Field(default_factory=list)
     auto_answer: bool = False  # agents' lines answer offers at once (dialer campaigns)
     dispositions: Annotated[list[Name], Field(max_length=100)] = []  # the codes agents pick
+    announce: Announce | None = None  # what waiting callers hear (acd.config.announce)
 
     @field_validator("escalation")
     @classmethod

@@ -106,6 +106,8 @@ class CallsMixin(EngineBase):
             self.timers.set(("maxwait", c.id), now + limit)
         if cfg.escalation:
             self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
+        if cfg.announce is not None:
+            self._start_announcements(c, now)  # type: ignore[attr-defined]
         if not self._route_call(c, now):
             for s in c.tallies:
                 s.queued += 1
@@ -193,8 +195,9 @@ class CallsMixin(EngineBase):
         return released
 
     def _stop_call_timers(self, c: CallRt) -> None:
-        for kind in ("maxwait", "esc", "retry"):
+        for kind in ("maxwait", "esc", "retry", "ann", "msg"):
             self.timers.cancel((kind, c.id))
+        self._said.pop(c.id, None)
 
     def _leave(self, c: CallRt, outcome: Outcome, now: float, reason: str | None) -> None:
         """The call leaves its queue unanswered (and the system, unless it overflows)."""

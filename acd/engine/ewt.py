@@ -202,6 +202,22 @@ class Estimator:
         extra = tuple(sorted(c.extra.items()))
         return self._estimate(c.queue, extra, c.esc_level, c.entered, c.order_key, ahead)
 
+    def position(self, c: CallRt) -> int:
+        """1 + the waiting calls ahead of ``c`` that its working agents would serve first (the
+        calls ahead in its own queue when no working agent can serve it)."""
+        extra = tuple(sorted(c.extra.items()))
+        mine = self.members((c.queue.name, extra, c.esc_level))
+        n = 0
+        for d in self.waiting:
+            if d is c or (d.order_key, d.seq) >= (c.order_key, c.seq):
+                break
+            if mine:
+                dk = (d.queue.name, tuple(sorted(d.extra.items())) if d.extra else (), d.esc_level)
+                n += self._weight(mine, self.members(dk)) > 0
+            else:
+                n += d.queue is c.queue
+        return n + 1
+
     def arriving(self, q: QueueRt, priority: int = 0) -> float | None:
         """The estimate for a caller entering queue ``q`` now, with ``priority``."""
         key = self._newcomer_key(q, priority)

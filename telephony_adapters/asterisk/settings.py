@@ -26,6 +26,7 @@ class Contexts(_Strict):
     agent: Context = "acd-agent"  # an agent's answered leg bridges to the caller here
     outbound: Context = "acd-outbound"  # an answered outbound call runs AMD() here
     play: Context = "acd-play"  # Playback(${ACD_MESSAGE}), then back to hold or hang up
+    announce: Context = "acd-announce"  # position, wait (SayNumber) and message, then hold
 
 
 class Reconnect(_Strict):
