@@ -50,6 +50,28 @@ class PlayMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Announce:
+    """Say something to a waiting caller between the hold music, then back to the music; the
+    caller keeps its place (the queue is the engine's). Any of: its ``position`` (1 = next),
+    the estimated wait in ``minutes`` (rounded as people say it), a periodic ``message``.
+    Never sent while the call rings an agent; an offer that comes while it plays cuts it."""
+
+    call_id: str
+    language: str = "en"
+    position: int | None = None
+    minutes: int | None = None
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if self.position is None and self.minutes is None and not self.message:
+            raise InvalidEvent("an announcement must say something")
+        if self.position is not None and self.position < 1:
+            raise InvalidEvent(f"position must be 1 or more, got {self.position!r}")
+        if self.minutes is not None and self.minutes < 1:
+            raise InvalidEvent(f"minutes must be 1 or more, got {self.minutes!r}")
+
+
+@dataclass(frozen=True, slots=True)
 class MoveToQueue:
     """The caller stays on hold; tells the PBX side the call now belongs to another queue."""
 
@@ -131,4 +153,5 @@ Command = (
     | ShowPreview
     | Monitor
     | StopMonitor
+    | Announce
 )

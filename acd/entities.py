@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from acd.config.schema import Queue as QueueConfig
+from acd.history import QueueHistory
 from acd.records import Leg
 from acd.states import AgentState, CallState
 from acd.stats import AgentStats, QueueStats
@@ -153,7 +154,18 @@ class CallRt(Waiter):
 
 
 class QueueRt:
-    __slots__ = ("cfg", "closed", "levels", "name", "present", "row", "row_hi", "row_lo", "stats")
+    __slots__ = (
+        "cfg",
+        "closed",
+        "hist",
+        "levels",
+        "name",
+        "present",
+        "row",
+        "row_hi",
+        "row_lo",
+        "stats",
+    )
 
     def __init__(self, cfg: QueueConfig) -> None:
         self.cfg = cfg
@@ -165,3 +177,4 @@ class QueueRt:
         self.closed = False  # removed from the config: takes no new calls, drains
         # Per escalation level (0 = on entry): the pools a call without extra skills uses.
         self.levels: list[tuple[Pool, ...]] = []
+        self.hist = QueueHistory()  # recent calls, for the wait estimate (acd.engine.ewt)

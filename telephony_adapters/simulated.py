@@ -18,6 +18,7 @@ from random import Random
 
 from acd import events as ev
 from acd.commands import (
+    Announce,
     CancelOffer,
     Command,
     HangUp,
@@ -95,6 +96,28 @@ class MonitorRecord:
     reason: str = ""
 
 
+@dataclass(slots=True)
+class Said:
+    """What a simulated caller heard: an announcement from ``start`` to ``end``, or to ``cut``
+    when an offer to an agent cut it (the caller is bridged at once)."""
+
+    call_id: str
+    start: float
+    end: float
+    command: Announce
+    cut: float | None = None
+
+
+def saying_seconds(cmd: Announce) -> float:
+    """How long the prompts take: a second of lead-in, about two per figure, four per message."""
+    return (
+        1.0
+        + 2.0 * (cmd.position is not None)
+        + 2.5 * (cmd.minutes is not None)
+        + (4.0 if cmd.message else 0.0)
+    )
+
+
 class SimulatedTrunk:
     def __init__(
         self, config: Config, sim: Simulation, *, seed: int | None = None, call_prefix: str = ""
@@ -128,6 +151,8 @@ class SimulatedTrunk:
                 sampler(tr.patience, stream(f"patience:{name}")),
             )
         self._calls: dict[str, _SimCall] = {}
+        self.said: list[Said] = []  # every announcement played, in order
+        self._saying: dict[str, Said] = {}  # the one playing to each call
         self._live_offers: set[tuple[str, str]] = set()
         out = sim.outbound
         self._out_rng = stream("outbound")
@@ -307,12 +332,17 @@ class SimulatedTrunk:
         self.accepting = False
 
     def _drop_if_done(self, call_id: str, call: _SimCall) -> None:
+        if call.state == DONE:
+            self._saying.pop(call_id, None)
         if call.state == DONE and not call.patience_pending:
             del self._calls[call_id]
 
     # --- commands from the engine ---------------------------------------------------------
     def execute(self, command: Command, now: float) -> None:
         if isinstance(command, OfferCall):
+            playing = self._saying.pop(command.call_id, None)
+            if playing is not None and playing.end > now:
+                playing.cut = now  # the offer cuts it: the caller is bridged at once
             key = (command.call_id, command.agent_id)
             if self._codes:
                 self._offer_queue[key] = command.queue
@@ -370,6 +400,12 @@ class SimulatedTrunk:
             if rec is not None and rec.ended is None:
                 rec.ended, rec.reason = now, command.reason
                 log.info("simulated monitor %s ends (%s)", rec.monitor_id, rec.reason)
+        elif isinstance(command, Announce) and command.call_id in self._calls:
+            playing = self._saying.get(command.call_id)
+            if playing is None or playing.end <= now:  # still saying the last one: dropped
+                said = Said(command.call_id, now, now + saying_seconds(command), command)
+                self.said.append(said)
+                self._saying[command.call_id] = said
         if isinstance(command, HangUp | MoveToQueue):
             self._end_monitors(command.call_id, now)
 

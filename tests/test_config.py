@@ -61,6 +61,12 @@ BAD = [
         "queues[0].escalation[0]",
     ),
     (
+        "queues:\n  - name: q\n    announce:\n      ewt: true\n      every_seconds: 0\n",
+        5,
+        "queues[0].announce.every_seconds",
+    ),
+    ("queues:\n  - name: q\n    announce: {language: Klingon}\n", 3, "queues[0].announce.language"),
+    (
         "queues:\n  - name: q\nsimulation:\n  traffic:\n    q:\n      calls_per_hour: 5\n",
         6,
         "simulation.traffic.q.handle_time",

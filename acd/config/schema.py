@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
+from acd.config.announce import Announce
 from acd.config.people import Auth, Desk, check_people
 from acd.config.reporting import Center, Fcr, QueueCode, Reporting, SimSurvey, Survey
 from acd.config.simchecks import check_sim_dispositions
@@ -79,6 +80,7 @@ class Queue(Strict):
     # open (first-contact resolution).
     dispositions: Annotated[list[Name | QueueCode], Field(max_length=100)] = []
     survey: Survey | None = None  # a post-call survey when the agent ends the call (CSAT)
+    announce: Announce | None = None  # what waiting callers hear (acd.config.announce)
 
     @field_validator("escalation")
     @classmethod

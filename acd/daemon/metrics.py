@@ -51,6 +51,11 @@ class SnapshotCollector(Collector):
             "lw": GaugeMetricFamily(
                 "acd_longest_wait_seconds", "Longest current wait", labels=["queue"]
             ),
+            "ewt": GaugeMetricFamily(
+                "acd_estimated_wait_seconds",
+                "Estimated wait of a caller joining the queue now (absent: unknown)",
+                labels=["queue"],
+            ),
             "qa": GaugeMetricFamily(
                 "acd_queue_agents", "Agents who can serve the queue", labels=["queue", "state"]
             ),
@@ -78,6 +83,8 @@ class SnapshotCollector(Collector):
                 g["ab"].add_metric([name], q["abandon_rate"])
             g["w"].add_metric([name], q["waiting"])
             g["lw"].add_metric([name], q["longest_wait_seconds"])
+            if q.get("ewt_seconds") is not None:
+                g["ewt"].add_metric([name], q["ewt_seconds"])
             g["qa"].add_metric([name, "logged_in"], q["agents"]["logged_in"])
             g["qa"].add_metric([name, "ready"], q["agents"]["ready"])
             if q.get("asa_seconds") is not None:

@@ -132,6 +132,9 @@ class AgentsMixin(EngineBase):
         if self.notices is not None:
             self._notice_handled(a, now - a.since)
         wrap = now - a.since
+        q = self.queues.get(a.last_queue)
+        if q is not None:
+            q.hist.wrap.append(wrap)
         for s in a.wrap_tallies:
             s.wrap_sum += wrap
         for r in a.wrap_rows:

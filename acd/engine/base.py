@@ -103,3 +103,5 @@ class EngineBase:
     _order: list[tuple[str, int]]  # the call-order keys and their signs
     _handlers: dict[type, Callable[[Any, float], None]]
     _timer_handlers: dict[str, Callable[[Any, float], None]]
+    _said: dict[str, tuple[int | None, int | None]]  # last announcement per call (announce)
+    _ewt: tuple[float, int, Any] | None  # (now, events handled, Estimator): acd.engine.ewt

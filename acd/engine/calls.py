@@ -102,6 +102,7 @@ class CallsMixin(EngineBase):
             return
         q.present += 1
         c.present = True
+        q.hist.arrivals.append((now, c.priority))
         limit = cfg.max_wait_seconds
         if c.max_wait is not None:
             limit = c.max_wait if limit is None else min(limit, c.max_wait)
@@ -110,6 +111,8 @@ class CallsMixin(EngineBase):
             self.timers.set(("maxwait", c.id), now + limit)
         if cfg.escalation:
             self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
+        if cfg.announce is not None:
+            self._start_announcements(c, now)  # type: ignore[attr-defined]
         if not self._route_call(c, now):
             for s in c.tallies:
                 s.queued += 1
@@ -197,19 +200,23 @@ class CallsMixin(EngineBase):
         return released
 
     def _stop_call_timers(self, c: CallRt) -> None:
-        for kind in ("maxwait", "esc", "retry"):
+        for kind in ("maxwait", "esc", "retry", "ann", "msg"):
             self.timers.cancel((kind, c.id))
+        self._said.pop(c.id, None)
 
     def _leave(self, c: CallRt, outcome: Outcome, now: float, reason: str | None) -> None:
         """The call leaves its queue unanswered (and the system, unless it overflows)."""
         q = c.queue
-        if c.present:
+        was_present = c.present
+        if was_present:
             q.present -= 1
             c.present = False
         self.router.dequeue(c)
         self._stop_call_timers(c)
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
+        if was_present:
+            q.hist.departures.append((wait, outcome is Outcome.ABANDONED))
         if len(c.tallies) > 1 and c.row_lo <= now - self.book.cal.length:
             self.book.dirty.add(c.tallies[1])  # an older interval's row: a drain must see it
         for s in c.tallies:
@@ -289,6 +296,7 @@ class CallsMixin(EngineBase):
         self.timers.cancel(("ring", (c.id, a.ix)))
         released = self._release_ringing(c, now, "answered elsewhere", keep=a)
         self._stop_call_timers(c)
+        rang = now - a.since  # the agent rang from the offer on
         self._move(a, MV.ANSWER, now)
         a.missed = 0
         self._call_move(c, CM.ANSWER)
@@ -305,6 +313,9 @@ class CallsMixin(EngineBase):
         q = c.queue
         q.present -= 1
         c.present = False
+        hist = q.hist
+        hist.ring.append(rang)
+        hist.departures.append((now - c.entered, False))
         c.legs.append(Leg(q.name, "answered", c.entered, now, a.id))
         for s in c.tallies:
             s.answered_after(now - c.entered)
@@ -323,6 +334,7 @@ class CallsMixin(EngineBase):
         talk = now - c.answered_at - hold
         c.talk_seconds += talk
         q = c.queue
+        q.hist.handled(talk + hold)
         wrap = q.cfg.wrap_up_seconds
         a.calls += 1
         a.talk_ms += int((talk + hold) * 1000)

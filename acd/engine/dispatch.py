@@ -20,6 +20,7 @@ from acd import events as ev
 from acd.commands import Command
 from acd.config.schema import Config
 from acd.engine.agents import AgentsMixin
+from acd.engine.announce import AnnounceMixin
 from acd.engine.base import ORDER_SIGN, EngineHooks
 from acd.engine.calls import CallsMixin
 from acd.engine.reconfigure import ReconfigureMixin
@@ -49,6 +50,7 @@ class Engine(
     ViewsMixin,
     ReconfigureMixin,
     ScoresMixin,
+    AnnounceMixin,
 ):
     def __init__(
         self,
@@ -94,6 +96,8 @@ class Engine(
         self.events_handled = 0
         self.stop_dialing = False  # nothing to dial without campaigns (acd.core.Core)
         self._seq = 0
+        self._ewt: tuple[float, int, Any] | None = None  # the last wait estimator built
+        self._said: dict[str, tuple[int | None, int | None]] = {}
         self._idle_seq = 0
         self._out: list[Command] = []
         self._order = [(k, ORDER_SIGN[k]) for k in config.routing.call_order]
@@ -130,6 +134,8 @@ class Engine(
             "maxwait": self._max_wait,
             "esc": self._escalate,
             "retry": self._retry,
+            "ann": self._announce,
+            "msg": self._periodic_message,
             "ivl": self._interval_tick,
         }
         self.timers.set(("ivl", 0), 0.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from acd.engine.base import A, EngineBase
+from acd.engine.ewt import estimator
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.states import AgentState, Outcome
 from acd.stats import AgentStats, QueueStats
@@ -173,6 +174,8 @@ class ViewsMixin(EngineBase):
             "longest_wait_seconds": max(waits, default=0.0),
             "agents": {"logged_in": base.logged_in, "ready": base.ready},
             "service_level_target": q.cfg.service_level.target,
+            # The estimated wait of a caller entering now (None: unknown, see acd.engine.ewt).
+            "ewt_seconds": None if q.closed else estimator(self, now).arriving(q),  # type: ignore[arg-type]
             **k,
         }
 
@@ -211,6 +214,8 @@ class ViewsMixin(EngineBase):
             "caller": c.caller,
             "direction": c.direction,
             "waiting_seconds": now - c.entered if c.present else None,
+            # Seconds until an agent answers (None: not waiting, or unknown: acd.engine.ewt).
+            "ewt_seconds": estimator(self, now).call(c),  # type: ignore[arg-type]
             "agent_id": c.agent.id if c.agent is not None else None,
             "ringing": sorted(a.id for a in c.ringing.values()),
             "transfers": c.transfers,

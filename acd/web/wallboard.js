@@ -192,6 +192,8 @@
     small.appendChild(figure("abandon", "Abandoned", "abandon_rate"));
     small.appendChild(figure("", "ASA", "asa_seconds"));
     small.appendChild(figure("", "AHT", "aht_seconds"));
+    // The estimated wait of a caller joining now; a dash when unknown (no agent can serve).
+    small.appendChild(figure("ewt", "EWT now", "ewt_seconds"));
     var staff = figure("staff", "In / ready", "staff");
     staff.querySelector(".value").appendChild(el("span", "", "agents_logged_in"));
     var ready = el("span", "ready-n");
@@ -251,6 +253,8 @@
     if (q.waiting > 0 && isNum(q.longest_wait_seconds)) {
       ticking.push({ node: longest, seconds: q.longest_wait_seconds, at: at });
     }
+
+    setText(field(tile, "ewt_seconds"), duration(q.ewt_seconds));
 
     var status = slStatus(q.service_level, q.service_level_target);
     setStatusClass(tile, "sl-", status);

@@ -31,6 +31,7 @@ class Contexts(_Strict):
     play: Context = "acd-play"  # Playback(${ACD_MESSAGE}), then back to hold or hang up
     spy: Context = "acd-spy"  # a supervisor's device: ChanSpy(${ACD_SPY_TARGET},${ACD_SPY_OPTS})
     survey: Context = "acd-survey"  # the caller once the agent ends: one digit (AcdSurvey)
+    announce: Context = "acd-announce"  # position, wait (SayNumber) and message, then hold
 
 
 def _digit_map(value: dict[str, str], what: str) -> dict[str, str]:

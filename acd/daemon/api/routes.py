@@ -77,7 +77,11 @@ ROUTES: list[Route] = [
     Route("GET", "/healthz", healthz, "open", "Liveness: the process answers"),
     Route("GET", "/v1/snapshot", get_snapshot, "supervisor", "Queues, agents and calls at once"),
     Route(
-        "GET", "/v1/queues", list_queues, "agent", "Queues with waiting callers and today's KPIs"
+        "GET",
+        "/v1/queues",
+        list_queues,
+        "agent",
+        "Queues: waiting callers, the EWT of a caller joining now, today's KPIs",
     ),
     Route("GET", "/v1/queues/{queue}", get_queue, "agent", "One queue"),
     Route("GET", "/v1/agents", list_agents, "supervisor", "All agents and their states"),
@@ -167,7 +171,9 @@ ROUTES: list[Route] = [
         SkillsBody,
         audit="agent.skills",
     ),
-    Route("GET", "/v1/calls", list_calls, "supervisor", "Live calls"),
+    Route(
+        "GET", "/v1/calls", list_calls, "supervisor", "Live calls, each waiting one with its EWT"
+    ),
     Route(
         "POST",
         "/v1/calls/{call_id}/hangup",

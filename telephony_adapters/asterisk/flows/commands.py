@@ -8,6 +8,7 @@ import re
 
 from acd import events as ev
 from acd.commands import (
+    Announce,
     CancelOffer,
     Command,
     HangUp,
@@ -23,8 +24,11 @@ from telephony_adapters.ami.messages import Action, AmiInvalidAction
 from telephony_adapters.asterisk.flows.legs import (
     V_AFTER_PLAY,
     V_CALL_ID,
+    V_LANGUAGE,
     V_MESSAGE,
     V_ROLE,
+    V_SAY_MINUTES,
+    V_SAY_POSITION,
     Call,
     Effects,
     Phase,
@@ -55,6 +59,8 @@ class CommandsMixin(SpyMixin):
             return self._monitor(cmd)
         if isinstance(cmd, StopMonitor):
             return self._stop_monitor(cmd)
+        if isinstance(cmd, Announce):
+            return self._announce(cmd)
         if isinstance(cmd, ShowPreview):
             return Effects()  # the agent sees the lead in the API and the wallboard, not the PBX
         log.warning("unknown command %r: ignored", cmd)
@@ -185,6 +191,34 @@ class CommandsMixin(SpyMixin):
                 self._redirect(caller.channel, self.settings.contexts.play),
             ]
         )
+
+    def _announce(self, cmd: Announce) -> Effects:
+        """Position, wait and message prompts in acd-announce, then back to the music: the
+        caller's place is the engine's, so leaving MusicOnHold loses nothing."""
+        call = self.calls.get(cmd.call_id)
+        caller = self.legs.get(call.caller) if call and call.caller else None
+        if call is None or caller is None or call.phase is not Phase.WAITING or call.playing:
+            return Effects()  # gone, ringing an agent, connected, or still saying the last one
+        sound = ""
+        if cmd.message:
+            sound = self.settings.messages.get(cmd.message, cmd.message)
+            if not is_sound_name(sound):
+                log.warning("message %r has no sound file: not played", cmd.message)
+                sound = ""
+        if cmd.position is None and cmd.minutes is None and not sound:
+            return Effects()
+        call.playing = True
+        ch = caller.channel
+        values = (
+            (V_SAY_POSITION, "" if cmd.position is None else str(cmd.position)),
+            (V_SAY_MINUTES, "" if cmd.minutes is None else str(cmd.minutes)),
+            (V_MESSAGE, sound),
+            (V_LANGUAGE, cmd.language),
+            (V_AFTER_PLAY, "hold"),
+        )
+        actions = [self._setvar(ch, name, value) for name, value in values]
+        actions.append(self._redirect(ch, self.settings.contexts.announce))
+        return Effects(actions=actions)
 
     def _setvar(self, channel: str, name: str, value: str) -> Action:
         return self._action("Setvar", [("Channel", channel), ("Variable", name), ("Value", value)])

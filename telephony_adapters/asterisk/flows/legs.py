@@ -31,6 +31,10 @@ V_AMD = "AMDSTATUS"
 V_PEER = "ACD_PEER"  # on an agent leg: the caller's channel, for Bridge()
 V_MESSAGE = "ACD_MESSAGE"
 V_AFTER_PLAY = "ACD_AFTER_PLAY"  # hold | hangup
+# Announcements (acd-announce): what to say; empty values are skipped.
+V_SAY_POSITION = "ACD_SAY_POSITION"
+V_SAY_MINUTES = "ACD_SAY_MINUTES"
+V_LANGUAGE = "ACD_LANGUAGE"
 CHANNEL_VARS = (V_CALL_ID, V_ROLE, V_AGENT, V_OFFER, V_QUEUE, V_PRIORITY, V_SKILLS, V_AMD)
 _TRACKED = frozenset(CHANNEL_VARS)
 _TAGS = (V_CALL_ID, V_ROLE, V_QUEUE)  # any of these set: the channel is ours

@@ -94,6 +94,9 @@ class ProgressMixin(FlowsBase):
             return self._hangup_leg(leg) if leg else Effects()
         call.phase = Phase.CONNECTED
         call.agent = offer.agent_id
+        # Bridge() took the caller out of acd-play or acd-announce if it was there: a prompt
+        # playing is cut, and the caller is no longer in the play context.
+        call.playing = False
         return Effects(events=[ev.AgentAnswered(call.call_id, offer.agent_id)])
 
     def _outbound_up(self, call: Call) -> Effects:

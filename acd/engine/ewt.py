@@ -1,0 +1,340 @@
+"""Estimated wait time (EWT) of a waiting call, computed when read, from what the engine knows.
+
+For a call ``c`` waiting at escalation level ``L`` the estimate is the time until the agents who
+may take it have freed up often enough to serve the calls they would serve first, then ``c``:
+
+- **Who may serve it:** the working agents (ready, ringing, on a call, in wrap-up; not paused,
+  not about to pause or log out) that meet one of the requirement alternatives of the call's
+  current level, and, from the moment each later escalation step is due, of that level.
+- **When they free up:** ``D(t)``, the expected number of times those agents become free within
+  ``t`` seconds. An agent on a call has an elapsed handle time ``e``: its remaining time is drawn
+  from the queue's recent handle times longer than ``e`` (the empirical residual, so a long
+  call is expected to go on longer), plus its wrap-up; in wrap-up, the wrap-up left; ringing,
+  the rest of the ring, a whole handle time and wrap-up; ready, now. After that first release an
+  agent frees up once per cycle (the call's queue's mean handle + wrap-up + ring time).
+  ``D(t) = sum over agents of P(first release <= t) + E[(t - first release)+] / cycle``.
+- **Who goes first:** the calls waiting ahead of it in the call order (queue priority, call
+  priority, arrival; escalation bumps included, as ``order_key`` holds them), each weighted by
+  the share of its own working agents that also serve ``c`` (a call that only half of ``c``'s
+  agents could take uses half an agent on average); callers arriving later with a better key
+  (recent arrival rates per queue and priority, same weighting); and abandonment: calls ahead
+  leave at the recent hazard of their queue (abandons per second waited).
+
+The calls ahead are a fluid drained by ``D``: ``c`` is answered when the releases have served
+the calls ahead that are still there, then ``c`` itself; the estimate is that time plus the
+queue's mean ring time. Times are taken on a fixed grid (1 s steps at first, coarser later)
+and interpolated; beyond the grid the agents' cycle rate extrapolates.
+
+``None`` (unknown), never a guess: no working agent can serve the call at any level (no one
+logged in, or all of them paused), or the queues have no handle-time history yet while every
+eligible agent is busy. The estimate reads the engine and changes nothing; building one
+:class:`Estimator` costs O(agents x grid) with numpy, then O(waiting calls + grid) per call.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from acd.engine.base import requirement_levels
+from acd.entities import AgentRt, CallRt, QueueRt
+from acd.states import AgentState, CallState
+from routing.members import Alternative
+
+if TYPE_CHECKING:
+    from acd.engine import Engine
+
+A = AgentState
+GRID = np.concatenate(
+    [
+        np.arange(0.0, 120.0, 1.0),
+        np.arange(120.0, 600.0, 5.0),
+        np.arange(600.0, 3600.0, 30.0),
+        np.arange(3600.0, 4 * 3600.0 + 1, 300.0),
+    ]
+)
+_N = len(GRID)
+_ZERO = np.zeros(_N)
+_BIG = 1 << 62  # a newcomer's arrival rank: after every call waiting now
+GroupKey = tuple[str, tuple[tuple[str, int], ...], int]  # queue, extra skills, level
+
+
+class Estimator:
+    """Estimates at one instant ``now`` (build a new one after the engine moves)."""
+
+    def __init__(self, engine: Engine, now: float) -> None:
+        self.engine = engine
+        self.now = now
+        self.working = [
+            a
+            for a in engine.agents.values()
+            if a.state not in (A.LOGGED_OUT, A.PAUSED) and a.pending is None and not a.retiring
+        ]
+        self._samples: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._release: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._members: dict[GroupKey, frozenset[int]] = {}
+        self._sums: dict[frozenset[int], tuple[np.ndarray, np.ndarray]] = {}
+        self._weights: dict[tuple[frozenset[int], frozenset[int]], float] = {}
+        self._hazard: dict[str, float] = {}
+        self.waiting = sorted(
+            (c for c in engine.calls.values() if c.state is CallState.WAITING and c.present),
+            key=lambda c: (c.order_key, c.seq),
+        )
+
+    # --- agents ------------------------------------------------------------------------------
+    def _queue_samples(self, q: QueueRt) -> tuple[np.ndarray, np.ndarray]:
+        got = self._samples.get(q.name)
+        if got is None:
+            s, sums = q.hist.sorted_handle()
+            got = self._samples[q.name] = (np.asarray(s), np.asarray(sums))
+        return got
+
+    def _agent_release(self, a: AgentRt) -> tuple[np.ndarray, np.ndarray]:
+        """(P(first release <= t), E[(t - first release)+]) on the grid, for agent ``a``."""
+        got = self._release.get(a.ix)
+        if got is not None:
+            return got
+        now = self.now
+        st = a.state
+        call = a.call
+        if st is A.READY:
+            got = _fixed(0.0)
+        elif st is A.WRAP_UP:
+            due = self.engine.timers.due(("wrap", a.ix))
+            left = max(0.0, due - now) if due is not None else 0.0
+            q = self.engine.queues.get(a.last_queue)
+            if q is not None and q.hist.wrap:
+                e = now - a.since
+                longer = [w - e for w in q.hist.wrap if w > e]
+                if longer:
+                    left = min(left, sum(longer) / len(longer))
+            got = _fixed(left)
+        elif call is not None and st in (A.ON_CALL, A.RINGING, A.DIALING):
+            q = call.queue
+            wrap = q.hist.mean_wrap(q.cfg.wrap_up_seconds)
+            if st is A.ON_CALL and call.answered_at is not None:
+                got = self._residual(q, now - call.answered_at, wrap)
+            else:
+                rest = max(0.0, q.hist.mean_ring() - (now - a.since))
+                got = self._residual(q, 0.0, rest + wrap)
+        else:
+            got = (_ZERO, _ZERO)  # reserved for a lead, or no call we know: no release known
+        self._release[a.ix] = got
+        return got
+
+    def _residual(self, q: QueueRt, elapsed: float, shift: float) -> tuple[np.ndarray, np.ndarray]:
+        s, sums = self._queue_samples(q)
+        n = len(s)
+        if n == 0:
+            return _ZERO, _ZERO  # no handle time seen yet: unknown
+        i0 = int(np.searchsorted(s, elapsed, side="right"))
+        ne = n - i0
+        if ne == 0:  # longer than every call seen: expect a little more
+            return _fixed(shift + max(1.0, 0.25 * float(sums[-1]) / n))
+        x = GRID - shift
+        pos = x >= 0
+        xc = np.where(pos, x, 0.0)
+        i1 = np.searchsorted(s, elapsed + xc, side="right")
+        cnt = (i1 - i0).astype(float)
+        within = sums[i1] - sums[i0]
+        f = np.where(pos, cnt / ne, 0.0)
+        g = np.where(pos, (cnt * (xc + elapsed) - within) / ne, 0.0)
+        return f, g
+
+    def members(self, key: GroupKey) -> frozenset[int]:
+        got = self._members.get(key)
+        if got is None:
+            alts = self._alternatives(key)
+            got = frozenset(a.ix for a in self.working if any(a.meets(alt) for alt in alts))
+            self._members[key] = got
+        return got
+
+    def _alternatives(self, key: GroupKey) -> list[Alternative]:
+        name, extra, level = key
+        q = self.engine.queues[name]
+        if not extra:
+            return [p.alt for p in q.levels[min(level, len(q.levels) - 1)]]
+        base = dict(q.cfg.skills)
+        for s, lvl in extra:
+            base[s] = max(base.get(s, 0), lvl)
+        levels = requirement_levels(base, q.cfg.escalation)
+        return levels[min(level, len(levels) - 1)][0]
+
+    def _sum(self, group: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
+        got = self._sums.get(group)
+        if got is None:
+            f, g = np.zeros(_N), np.zeros(_N)
+            members = self.engine.router.members
+            for ix in group:
+                a = members[ix]
+                assert isinstance(a, AgentRt)
+                fa, ga = self._agent_release(a)
+                f += fa
+                g += ga
+            got = self._sums[group] = (f, g)
+        return got
+
+    def _weight(self, other: frozenset[int], mine: frozenset[int]) -> float:
+        """The share of ``other``'s agents that are also ``mine``."""
+        key = (other, mine)
+        w = self._weights.get(key)
+        if w is None:
+            w = self._weights[key] = len(other & mine) / len(other) if other else 0.0
+        return w
+
+    def hazard(self, q: QueueRt) -> float:
+        h = self._hazard.get(q.name)
+        if h is None:
+            h = self._hazard[q.name] = q.hist.hazard()
+        return h
+
+    # --- calls -------------------------------------------------------------------------------
+    def call(self, c: CallRt) -> float | None:
+        """The estimate for call ``c``: seconds until an agent answers it, or None."""
+        if c.state is CallState.RINGING:
+            since = min((a.since for a in c.ringing.values()), default=self.now)
+            return max(0.0, c.queue.hist.mean_ring() - (self.now - since))
+        if c.state is not CallState.WAITING or not c.present:
+            return None
+        ahead = [d for d in self.waiting if (d.order_key, d.seq) < (c.order_key, c.seq)]
+        extra = tuple(sorted(c.extra.items()))
+        return self._estimate(c.queue, extra, c.esc_level, c.entered, c.order_key, ahead)
+
+    def position(self, c: CallRt) -> int:
+        """1 + the waiting calls ahead of ``c`` that its working agents would serve first (the
+        calls ahead in its own queue when no working agent can serve it)."""
+        extra = tuple(sorted(c.extra.items()))
+        mine = self.members((c.queue.name, extra, c.esc_level))
+        n = 0
+        for d in self.waiting:
+            if d is c or (d.order_key, d.seq) >= (c.order_key, c.seq):
+                break
+            if mine:
+                dk = (d.queue.name, tuple(sorted(d.extra.items())) if d.extra else (), d.esc_level)
+                n += self._weight(mine, self.members(dk)) > 0
+            else:
+                n += d.queue is c.queue
+        return n + 1
+
+    def arriving(self, q: QueueRt, priority: int = 0) -> float | None:
+        """The estimate for a caller entering queue ``q`` now, with ``priority``."""
+        key = self._newcomer_key(q, priority)
+        ahead = [d for d in self.waiting if d.order_key < key]
+        return self._estimate(q, (), 0, self.now, key, ahead)
+
+    def _newcomer_key(self, q: QueueRt, priority: int) -> tuple[int, ...]:
+        parts = []
+        for k, sign in self.engine._order:
+            if k == "queue_priority":
+                parts.append(sign * q.cfg.priority)
+            elif k == "call_priority":
+                parts.append(sign * priority)
+            else:
+                parts.append(_BIG)
+        return tuple(parts)
+
+    def _estimate(
+        self,
+        q: QueueRt,
+        extra: tuple[tuple[str, int], ...],
+        level: int,
+        entered: float,
+        key: tuple[int, ...],
+        ahead: list[CallRt],
+    ) -> float | None:
+        steps = q.cfg.escalation
+        phases = [(0.0, self.members((q.name, extra, level)))]
+        for j in range(level, len(steps)):
+            at = max(0.0, entered + steps[j].after_seconds - self.now)
+            phases.append((at, phases[-1][1] | self.members((q.name, extra, j + 1))))
+        if not phases[-1][1]:
+            return None  # no working agent can serve it, now or after escalation
+        hist = q.hist
+        handle = hist.mean_handle()
+        ring = hist.mean_ring()
+        cycle = (handle + hist.mean_wrap(q.cfg.wrap_up_seconds) + ring) if handle else 0.0
+        per_cycle = 1.0 / cycle if cycle > 0 else 0.0
+        # Calls ahead by their own group of agents (a group per queue, extra skills and level).
+        groups: dict[GroupKey, tuple[int, QueueRt]] = {}
+        for d in ahead:
+            gk = (d.queue.name, tuple(sorted(d.extra.items())) if d.extra else (), d.esc_level)
+            n, _ = groups.get(gk, (0, d.queue))
+            groups[gk] = (n + 1, d.queue)
+        newcomers = []  # (rate per second, queue) of arrivals that would go ahead
+        for other in self.engine.queues.values():
+            for prio, rate in other.hist.arrival_rates(self.now).items():
+                if self._newcomer_key(other, prio) < key:
+                    newcomers.append((rate, other))
+
+        def demand(mine: frozenset[int]) -> tuple[float, float, float]:
+            """(calls ahead, cut-in rate, abandonment hazard) as seen by agents ``mine``."""
+            load = lam = hload = hlam = 0.0
+            for gk, (n, dq) in groups.items():
+                w = n * self._weight(self.members(gk), mine)
+                load += w
+                hload += w * self.hazard(dq)
+            for rate, oq in newcomers:
+                w = rate * self._weight(self.members((oq.name, (), 0)), mine)
+                lam += w
+                hlam += w * self.hazard(oq)
+            # One hazard for the fluid ahead: the calls' own, else the newcomers' queues'.
+            h = hload / load if load > 0 else (hlam / lam if lam > 0 else 0.0)
+            return load, lam, h
+
+        def releases(mine: frozenset[int]) -> np.ndarray:
+            f, g = self._sum(mine)
+            return f + g * per_cycle
+
+        k = 0
+        mine = phases[0][1]
+        d_now = releases(mine)
+        queue_left, lam, h = demand(mine)
+        us = 1.0
+        prev = float(d_now[0])
+        take = min(queue_left, prev)
+        queue_left -= take
+        if prev - take >= us:
+            return ring
+        us -= prev - take
+        for i in range(1, _N):
+            t0, t1 = float(GRID[i - 1]), float(GRID[i])
+            while k + 1 < len(phases) and phases[k + 1][0] <= t1:
+                k += 1
+                old = mine
+                mine = phases[k][1]
+                d_now = releases(mine)
+                before, _, _ = demand(old)
+                after, lam, h = demand(mine)
+                queue_left += (after - before) * math.exp(-h * t1)
+            dt = t1 - t0
+            queue_left = queue_left * math.exp(-h * dt) + lam * dt
+            cur = float(d_now[i])
+            gained = max(0.0, cur - prev)
+            prev = cur
+            take = min(queue_left, gained)
+            queue_left -= take
+            rest = gained - take
+            if rest >= us:
+                return t0 + dt * (take + us) / gained + ring
+            us -= rest
+        rate = len(mine) * per_cycle  # beyond the grid: the agents' steady release rate
+        if rate <= 0:
+            return None
+        return float(GRID[-1]) + (queue_left + us) / rate + ring
+
+
+def _fixed(at: float) -> tuple[np.ndarray, np.ndarray]:
+    """A release at exactly ``at`` seconds from now."""
+    return (at <= GRID).astype(float), np.maximum(GRID - at, 0.0)
+
+
+def estimator(engine: Engine, now: float) -> Estimator:
+    """The engine's estimator at ``now``, reused until the engine handles another input."""
+    cached = engine._ewt
+    if cached is not None and cached[0] == now and cached[1] == engine.events_handled:
+        return cached[2]
+    est = Estimator(engine, now)
+    engine._ewt = (now, engine.events_handled, est)
+    return est

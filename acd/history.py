@@ -1,0 +1,80 @@
+"""What a queue remembers of its recent calls, for the wait estimate (:mod:`acd.engine.ewt`).
+
+Bounded samples, appended on the engine's hot path at O(1) each (a ``deque.append``); every
+figure drawn from them (sorted handle times, rates, the abandonment hazard) is computed when an
+estimate is read, not when a call moves. Samples:
+
+- ``handle``: talk + hold of each call an agent of the queue finished;
+- ``wrap``: each wrap-up after a call of the queue (as long as it really lasted);
+- ``ring``: offer to answer of each answered offer;
+- ``arrivals``: (time, call priority) of each call entering the queue;
+- ``departures``: (wait, abandoned) of each call leaving the queue's waiting line (answered,
+  abandoned, timed out...): the abandonment hazard is abandons over the time spent waiting.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import deque
+
+SAMPLES = 512  # handle, wrap and ring times kept per queue
+EVENTS = 256  # arrivals and departures kept per queue
+# How far back arrival rates look, at most (seconds).
+RATE_WINDOW = 1800.0
+
+
+class QueueHistory:
+    __slots__ = ("_sorted", "arrivals", "departures", "handle", "ring", "wrap")
+
+    def __init__(self) -> None:
+        self.handle: deque[float] = deque(maxlen=SAMPLES)
+        self.wrap: deque[float] = deque(maxlen=SAMPLES)
+        self.ring: deque[float] = deque(maxlen=SAMPLES)
+        self.arrivals: deque[tuple[float, int]] = deque(maxlen=EVENTS)
+        self.departures: deque[tuple[float, bool]] = deque(maxlen=EVENTS)
+        self._sorted: tuple[int, list[float], list[float]] | None = None
+
+    def handled(self, seconds: float) -> None:
+        self.handle.append(seconds)
+        self._sorted = None
+
+    # --- read side: computed on demand --------------------------------------------------------
+    def sorted_handle(self) -> tuple[list[float], list[float]]:
+        """The handle-time samples sorted, and their prefix sums (``sums[i]`` = the first i)."""
+        if self._sorted is None:
+            s = sorted(self.handle)
+            sums = [0.0]
+            for x in s:
+                sums.append(sums[-1] + x)
+            self._sorted = (len(s), s, sums)
+        return self._sorted[1], self._sorted[2]
+
+    def mean_handle(self) -> float | None:
+        return sum(self.handle) / len(self.handle) if self.handle else None
+
+    def mean_wrap(self, configured: float) -> float:
+        return sum(self.wrap) / len(self.wrap) if self.wrap else configured
+
+    def mean_ring(self) -> float:
+        return sum(self.ring) / len(self.ring) if self.ring else 0.0
+
+    def hazard(self) -> float:
+        """Abandons per second of waiting, over the recent departures (0 without any)."""
+        waited = sum(w for w, _ in self.departures)
+        gone = sum(1 for _, ab in self.departures if ab)
+        return gone / waited if waited > 0 else 0.0
+
+    def arrival_rates(self, now: float) -> dict[int, float]:
+        """Recent arrivals per second by call priority (empty with fewer than two arrivals)."""
+        arr = self.arrivals
+        if len(arr) < 2:
+            return {}
+        lo = max(arr[0][0], now - RATE_WINDOW)
+        span = now - lo
+        if span <= 0:
+            return {}
+        out: dict[int, float] = {}
+        times = [t for t, _ in arr]
+        for _, prio in list(arr)[bisect.bisect_left(times, lo) :]:
+            out[prio] = out.get(prio, 0.0) + 1.0
+        return {p: n / span for p, n in out.items()}
