@@ -38,6 +38,12 @@ def test_a_demo_day_meets_every_service_level_and_converts() -> None:
         assert day[k], k
     # Several numbers per account in the demo's lead file: fewer accounts than leads.
     assert 0 < day["accounts_dialed"] < day["leads_dialed"]
+    # Callers call again and some codes leave the matter open: FCR is a figure, not 0 or 1.
+    for name in ("billing", "tech"):
+        assert queues[name]["first_contacts"] > 0 and 0 < queues[name]["fcr"] < 1, name
+    # The tech queue's callers rate their calls: CSAT and its response rate are filled in.
+    tech = queues["tech"]
+    assert tech["surveys"] > 0 and 0 < tech["csat_response_rate"] < 1 and tech["csat"] is not None
 
 
 def test_the_live_demo_keeps_calling_hours_by_its_simulated_clock() -> None:
