@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +55,22 @@ class Live:
             return r.status, await r.json()
 
 
-@pytest.fixture
-async def live(tmp_path: Path) -> AsyncIterator[Live]:
+@asynccontextmanager
+async def daemon(tmp_path: Path, text: str) -> AsyncIterator[Live]:
     cfg = tmp_path / "center.yaml"
-    cfg.write_text(CONFIG)
+    cfg.write_text(text)
     proc = await DaemonProcess.astart(cfg, tmp_path / "daemon.log")
     try:
         async with aiohttp.ClientSession() as session:
             yield Live(proc, session)
     finally:
         proc.kill()
+
+
+@pytest.fixture
+async def live(tmp_path: Path) -> AsyncIterator[Live]:
+    async with daemon(tmp_path, CONFIG) as d:
+        yield d
 
 
 @pytest.fixture
@@ -153,14 +160,8 @@ BUSY = CONFIG.replace("calls_per_hour: 60", "calls_per_hour: 900").replace("mean
 
 @pytest.fixture
 async def busy(tmp_path: Path) -> AsyncIterator[Live]:
-    cfg = tmp_path / "center.yaml"
-    cfg.write_text(BUSY)
-    proc = await DaemonProcess.astart(cfg, tmp_path / "daemon.log")
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield Live(proc, session)
-    finally:
-        proc.kill()
+    async with daemon(tmp_path, BUSY) as d:
+        yield d
 
 
 async def on_call(live: Live) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from acd.daemon.api.errors import ApiError
 from acd.daemon.auth import Principal
 from acd.daemon.state import Daemon
 from acd.drivers.live import LiveDriver
+from acd.store.cdr import parse_bound
 
 # The authenticated caller, set by the middleware on every route that needs a token.
 PRINCIPAL = web.RequestKey("principal", Principal)
@@ -105,3 +106,23 @@ def page_bounds(query: Any, default: int = 100, most: int = 1000) -> tuple[int, 
     if not 1 <= limit <= most or start < 0:
         raise ApiError(422, "invalid_field", f"limit: 1-{most}; cursor: from a previous page")
     return limit, start
+
+
+def time_range(q: Any) -> tuple[float, float, int]:
+    """A listing's ``from``, ``to`` (UTC dates or ISO times; ``to`` included) and ``limit``
+    (1-10,000, default 1,000), or a 422 naming the parameter."""
+    try:
+        start = parse_bound(q["from"]) if "from" in q else 0.0
+        try:
+            end = parse_bound(q["to"], end=True) if "to" in q else float("inf")
+        except OverflowError:  # the day after 9999-12-31
+            end = float("inf")
+    except ValueError as exc:
+        raise ApiError(422, "invalid_field", f"from/to: {exc}") from None
+    try:
+        limit = int(q.get("limit", "1000"))
+    except ValueError:
+        raise ApiError(422, "invalid_field", "limit: an integer") from None
+    if not 1 <= limit <= 10000:
+        raise ApiError(422, "invalid_field", "limit: 1-10000")
+    return start, end, limit

@@ -8,11 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from acd.daemon.api import access
-from acd.daemon.api.access import core, driver
+from acd.daemon.api.access import core, driver, time_range
 from acd.daemon.api.bodies import DncBody
 from acd.daemon.api.errors import ApiError
 from acd.daemon.state import Daemon
-from acd.store.cdr import parse_bound, readable
+from acd.store.cdr import readable
 from dialer.leads import InvalidNumber, normalize
 
 
@@ -72,21 +72,7 @@ async def dnc_remove(request: web.Request, d: Daemon, body: None) -> Any:
 
 async def list_cdr(request: web.Request, d: Daemon, body: None) -> Any:
     """Call detail records ended in [from, to), oldest first, from the store."""
-    q = request.query
-    try:
-        start = parse_bound(q["from"]) if "from" in q else 0.0
-        try:
-            end = parse_bound(q["to"], end=True) if "to" in q else float("inf")
-        except OverflowError:  # the day after 9999-12-31
-            end = float("inf")
-    except ValueError as exc:
-        raise ApiError(422, "invalid_field", f"from/to: {exc}") from None
-    try:
-        limit = int(q.get("limit", "1000"))
-    except ValueError:
-        raise ApiError(422, "invalid_field", "limit: an integer") from None
-    if not 1 <= limit <= 10000:
-        raise ApiError(422, "invalid_field", "limit: 1-10000")
+    start, end, limit = time_range(request.query)
     if d.store is None:
         raise ApiError(503, "not_ready", "the store is not connected")
     records: list[dict[str, Any]] = []

@@ -18,37 +18,18 @@ from aiohttp import web
 
 from acd.audit import merged
 from acd.commands import Command
-from acd.daemon.api.access import PRINCIPAL, agent_id, driver
+from acd.daemon.api.access import PRINCIPAL, agent_id, driver, time_range
 from acd.daemon.api.bodies import MonitorBody
 from acd.daemon.api.errors import ApiError
 from acd.daemon.api.queries import CDR_QUERY
 from acd.daemon.api.route import Route
 from acd.daemon.state import Daemon
 from acd.errors import StoreUnavailable
-from acd.store.cdr import parse_bound
-
-
-def _range(q: Any) -> tuple[float, float, int]:
-    try:
-        start = parse_bound(q["from"]) if "from" in q else 0.0
-        try:
-            end = parse_bound(q["to"], end=True) if "to" in q else float("inf")
-        except OverflowError:  # the day after 9999-12-31
-            end = float("inf")
-    except ValueError as exc:
-        raise ApiError(422, "invalid_field", f"from/to: {exc}") from None
-    try:
-        limit = int(q.get("limit", "1000"))
-    except ValueError:
-        raise ApiError(422, "invalid_field", "limit: an integer") from None
-    if not 1 <= limit <= 10000:
-        raise ApiError(422, "invalid_field", "limit: 1-10000")
-    return start, end, limit
 
 
 async def list_audit(request: web.Request, d: Daemon, body: None) -> Any:
     """Audit entries whose time is in [from, to), oldest first."""
-    start, end, limit = _range(request.query)
+    start, end, limit = time_range(request.query)
     stored: list[dict[str, Any]] = []
     source = "store"
     if d.store is not None:
