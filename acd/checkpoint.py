@@ -41,7 +41,6 @@ from acd.entities import AgentRt
 from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
 from acd.reporting.campaign import CampaignStats
-from acd.reporting.fcr import FirstContact
 from acd.states import AgentState
 from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
@@ -288,29 +287,8 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
         # Earlier days' rows the first contacts count in: a repeat today changes them (after
         # today's figures were summed, which they are not part of).
         _load_rows(engine, state.contact_rows, today, past=True)
-        counts["contacts"] = engine.contacts.restore(
-            state.contacts, lambda fc: _contact_rows(engine, fc, today)
-        )
+        counts["contacts"] = engine.contacts.restore(state.contacts)
     return counts
-
-
-def _contact_rows(engine: Engine, fc: FirstContact, today: str) -> tuple[Any, ...]:
-    """A restored first contact's rows: its queue's and agent's interval rows, and today's
-    figures if it is of today (those the book and the engine still have)."""
-    book = engine.book
-    q, a = engine.queues.get(fc.queue), engine.agents.get(fc.agent)
-    rows: list[Any] = []
-    if q is not None and fc.date == today:
-        rows.append(q.stats)
-    qrow = book.queue_rows.get((fc.start, fc.queue))
-    if qrow is not None:
-        rows.append(qrow)
-    if a is not None and fc.date == today:
-        rows.append(a.stats)
-    arow = book.agent_rows.get((fc.start, fc.agent))
-    if arow is not None:
-        rows.append(arow)
-    return tuple(rows)
 
 
 def _load_rows(

@@ -11,6 +11,7 @@ interval rows off (day figures only) gives what the per-interval accounting cost
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -76,7 +77,16 @@ def scenario(n_agents: int = 500, calls_per_day: int = 100_000, hours: float = 8
     )
 
 
-def one(cfg: Config, seed: int, router_cls: type[Router], intervals: bool = True) -> dict[str, Any]:
+def one(
+    cfg: Config, seed: int, router_cls: type[Router], intervals: bool = True, share: float = 1.0
+) -> dict[str, Any]:
+    """One simulated day (``share``: that part of its hours, for a warm-up)."""
+    if share != 1.0:
+        sim = cfg.simulation
+        assert sim is not None
+        cfg = cfg.model_copy(
+            update={"simulation": sim.model_copy(update={"hours": sim.hours * share})}
+        )
     gc.collect()  # the last run's garbage is not this one's cost
     t0, c0 = time.perf_counter(), time.process_time()
     r = run_scenario(cfg, seed=seed, router_cls=router_cls, intervals=intervals)
@@ -94,18 +104,26 @@ def one(cfg: Config, seed: int, router_cls: type[Router], intervals: bool = True
     }
 
 
+def isolated(cfg: Config, seed: int, router_cls: type[Router], intervals: bool) -> dict[str, Any]:
+    """One run in a fresh process: runs in one process slow down one after the other (its heap
+    grows and fragments), which would be charged to whichever variant runs later."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        warm = pool.apply(one, (cfg, seed, router_cls, intervals, 0.25))  # imports, caches
+        del warm
+        return pool.apply(one, (cfg, seed, router_cls, intervals))
+
+
 def main() -> None:
     args = parser(__doc__.splitlines()[0]).parse_args()
     hours = 1.0 if args.quick else 8.0
     repeat = args.repeat or (2 if args.quick else 3)
     cfg = scenario(hours=hours, calls_per_day=int(12_500 * hours))
     ours, bare = [], []
-    one(cfg, 1, Router)  # a warm-up run, not counted: lazy imports and caches fill here
     for s in range(1, repeat + 1):  # interleaved, in turn first: noise and order hit both alike
         pair = [(ours, True), (bare, False)]
         for runs, intervals in pair if s % 2 else pair[::-1]:
-            runs.append(one(cfg, s, Router, intervals=intervals))
-    naive = [one(cfg, s, NaiveRouter) for s in range(1, repeat + 1)]
+            runs.append(isolated(cfg, s, Router, intervals))
+    naive = [isolated(cfg, s, NaiveRouter, True) for s in range(1, repeat + 1)]
     fig: dict[str, Any] = {"agents": 500, "hours": hours, "runs": repeat}
     for name, runs in (("indexed", ours), ("no_intervals", bare), ("naive", naive)):
         for k in (

@@ -6,6 +6,7 @@ reads and writes is named and typed in one place; ``Engine.__init__`` sets it al
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from random import Random
 from typing import Any, Protocol
@@ -88,7 +89,7 @@ class EngineBase:
     calls: dict[str, CallRt]  # every call in the system: waiting, ringing or connected
     records: list[CallDetail] | None
     dispositions: dict[str, str]
-    scored: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]]  # call -> its rows (scores)
+    scored: OrderedDict[str, tuple[str, str, float, str]]  # call -> rows (scores)
     notices: list[dict[str, Any]] | None
     cdr_sink: Callable[[CallDetail], None] | None
     hooks: EngineHooks | None

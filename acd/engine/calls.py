@@ -13,7 +13,7 @@ from acd.engine.base import MV, A, EngineBase, requirement_levels
 from acd.entities import AgentRt, CallRt, QueueRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
 from acd.records import Leg
-from acd.reporting.fcr import caller_key
+from acd.reporting.fcr import FirstContact, caller_key
 from acd.states import FAST_CALL_TRANSITIONS, CallMove, CallState, Outcome
 from acd.stats import AgentStats
 from routing.members import Alternative
@@ -305,9 +305,10 @@ class CallsMixin(EngineBase):
         if c.first_answer is None:
             c.first_answer = now
             if c.contact is not None and c.tallies:
-                rows = (*c.tallies, *self._agent_tallies(c, a))
-                where = (c.queue.name, a.id, c.row_lo, c.day_key)
-                self.contacts.answered(c.contact, c.id, c.arrived, rows, where)
+                fc = FirstContact(
+                    c.contact, c.id, c.arrived, c.queue.name, a.id, c.row_lo, c.day_key
+                )
+                self.contacts.answered(fc, (*c.tallies, *self._agent_tallies(c, a)))
         c.handled_by = a.id
         c.hold_mark = c.hold_seconds
         q = c.queue

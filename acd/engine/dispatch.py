@@ -11,6 +11,7 @@ Mixins cost nothing per event: methods resolve through the class's cached lookup
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from random import Random
 from types import MappingProxyType
@@ -68,7 +69,11 @@ class Engine(
         # Report intervals and business days; the first tick (due at once) sets "today".
         self.book = IntervalBook(calendar or calendar_for(config), keep_days=keep_days)
         # Recent first contacts by caller (first-contact resolution).
-        self.contacts = ContactIndex(config.fcr.window_hours * 3600.0, self.book.dirty)
+        self.contacts = ContactIndex(
+            config.fcr.window_hours * 3600.0,
+            self.book.dirty,
+            lambda fc: self._rows_at(fc.queue, fc.agent, fc.start, fc.date),
+        )
         self.rng = rng if rng is not None else Random(0)
         self.router = router_cls(self.rng)
         self.timers = Timers()
@@ -80,7 +85,7 @@ class Engine(
         # The last disposition set on each call, until a record store takes it (bounded below).
         self.dispositions: dict[str, str] = {}
         # The rows of recently handled calls, for late scores (acd.engine.scores).
-        self.scored: dict[str, tuple[tuple[Any, ...], tuple[Any, ...]]] = {}
+        self.scored: OrderedDict[str, tuple[str, str, float, str]] = OrderedDict()
         # Observable changes for metrics and live views; None (the default) costs nothing.
         self.notices: list[dict[str, Any]] | None = None
         # A core built on the engine hears of ended calls, agent moves and hang-ups here.

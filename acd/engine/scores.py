@@ -19,24 +19,44 @@ KEEP = 10_000
 
 class ScoresMixin(EngineBase):
     def _handled(self, c: CallRt, agent_rows: tuple[AgentStats, ...]) -> None:
-        """The call's talk ended for good: keep its rows for late scores; when its agent ended
-        it in a queue with a survey, the caller goes to the survey (the adapters do the same)."""
-        rows: tuple[Any, ...] = (*c.tallies, *agent_rows)
-        if not rows:
+        """The call's talk ended for good: keep where its rows are, for late scores; when its
+        agent ended it in a queue with a survey, the caller goes to the survey (the adapters do
+        the same)."""
+        if not c.tallies:
             return
-        self.scored[c.id] = (rows, agent_rows)
-        if len(self.scored) > KEEP:
-            del self.scored[next(iter(self.scored))]
+        agent = c.agent.id if c.agent is not None else ""
+        scored = self.scored
+        # Plain values, not the rows: the garbage collector stops scanning such tuples.
+        scored[c.id] = (c.queue.name, agent, c.row_lo, c.day_key)
+        if len(scored) > KEEP:
+            scored.popitem(last=False)  # O(1); del of next(iter(...)) scans dead slots
         if c.hung_up_by == "agent" and c.queue.cfg.survey is not None:
+            rows = (*c.tallies, *agent_rows)
             for r in rows:
                 r.surveys += 1
             self._changed(rows)
 
+    def _rows_at(self, queue: str, agent: str, start: float, day: str) -> tuple[Any, ...]:
+        """A finished call's rows, found where they are: its queue's and its agent's figures of
+        its business day and of the interval it entered (those the engine still holds)."""
+        book = self.book
+        today = day == book.today
+        rows: list[Any] = []
+        q = self.queues.get(queue)
+        if q is not None:
+            rows.append(q.stats if today else book.queue_days.get((day, queue)))
+            rows.append(book.queue_rows.get((start, queue)))
+        a = self.agents.get(agent) if agent else None
+        if a is not None:
+            rows.append(a.stats if today else book.agent_days.get((day, agent)))
+            rows.append(book.agent_rows.get((start, agent)))
+        return tuple(r for r in rows if r is not None)
+
     def _on_scored(self, e: ev.CallScored, now: float) -> None:
-        entry = self.scored.get(e.call_id)
-        if entry is None:
+        where = self.scored.get(e.call_id)
+        if where is None:
             raise UnknownEntity("call", e.call_id)
-        rows = entry[0]
+        rows = self._rows_at(*where)
         top = e.score >= e.scale - 1
         for r in rows:
             r.csat_responses += 1
@@ -45,13 +65,15 @@ class ScoresMixin(EngineBase):
         self._changed(rows)
 
     def _on_quality(self, e: ev.QualityScored, now: float) -> None:
-        entry = self.scored.get(e.call_id)
-        if entry is None or not entry[1]:
+        where = self.scored.get(e.call_id)
+        if where is None or not where[1]:
             raise UnknownEntity("call", e.call_id)
-        for r in entry[1]:
+        _, agent, start, day = where
+        rows = self._rows_at("", agent, start, day)  # the agent's only
+        for r in rows:
             r.quality_count += 1
             r.quality_points += e.score
-        self._changed(entry[1])
+        self._changed(rows)
 
     def _changed(self, rows: tuple[Any, ...]) -> None:
         for r in rows:
