@@ -96,7 +96,7 @@ def write_csv(entries: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     w.writerow(FIELDS)
     n = 0
     for e in entries:
-        w.writerow([csv_cell(k, e.get(k)) for k in FIELDS])
+        w.writerow([csv_cell(e.get(k)) for k in FIELDS])
         n += 1
     return n
 

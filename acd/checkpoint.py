@@ -286,7 +286,9 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
     if state.contacts:
         # Earlier days' rows the first contacts count in: a repeat today changes them (after
         # today's figures were summed, which they are not part of).
-        _load_rows(engine, state.contact_rows, today, past=True)
+        days = {str(c["date"]) for c in state.contacts}
+        latest = [r for r in state.intervals if r.get("date") in days]
+        _load_rows(engine, latest + state.contact_rows, today, past=True)
         counts["contacts"] = engine.contacts.restore(state.contacts)
     return counts
 

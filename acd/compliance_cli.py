@@ -204,7 +204,7 @@ def _csv(report: dict[str, Any]) -> str:
     lines += [{"record": "outside_hours", **base, **o} for o in report["outside_hours"]]
     lines += [{"record": "short_ring", **base, **s} for s in report["short_rings"]]
     for line in lines:
-        w.writerow([csv_cell("", line.get(k)) for k in columns])
+        w.writerow([csv_cell(line.get(k)) for k in columns])
     return buf.getvalue()
 
 

@@ -40,7 +40,7 @@ def write_csv(rows: Iterable[Row], out: TextIO) -> int:
     w.writerow(columns)
     for f in flats:
         # No key: a report's "offered" or "answered" is a count, not the CDR's timestamp.
-        w.writerow([csv_cell("", f.get(k)) for k in columns])
+        w.writerow([csv_cell(f.get(k)) for k in columns])
     return len(flats)
 
 

@@ -114,5 +114,5 @@ class StoredState:
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
     intervals: list[dict[str, Any]] = field(default_factory=list)  # the latest date's rows
     contacts: list[dict[str, Any]] = field(default_factory=list)  # first contacts in the window
-    # The interval rows of earlier dates that those first contacts count in.
+    # The interval rows of the other dates those first contacts count in (not the latest's).
     contact_rows: list[dict[str, Any]] = field(default_factory=list)

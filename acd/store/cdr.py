@@ -99,13 +99,13 @@ def _leg(leg: dict[str, Any]) -> dict[str, Any]:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def csv_cell(key: str, value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A CSV cell: durations to the millisecond, JSON for structures, and text a spreadsheet
+    would run as a formula neutralised (times come as ISO text from :func:`readable`)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if key in TIMESTAMPS and isinstance(value, int | float):
-        return iso(float(value))
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else ""
     if isinstance(value, int):
@@ -127,7 +127,7 @@ async def write_csv(records: AsyncIterator[dict[str, Any]], out: TextIO) -> int:
     n = 0
     async for r in records:
         shown = readable(r)
-        w.writerow([csv_cell(k, shown.get(k)) for k in FIELDS])
+        w.writerow([csv_cell(shown.get(k)) for k in FIELDS])
         n += 1
     return n
 

@@ -148,11 +148,13 @@ class MemoryStore:
             campaigns=copy[3],
             intervals=copy[5],
             contacts=copy[6],
-            contact_rows=self._contact_rows(copy[6]),
+            contact_rows=self._contact_rows(copy[6], copy[5]),
         )
 
-    def _contact_rows(self, contacts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        days = {str(c["date"]) for c in contacts}
+    def _contact_rows(
+        self, contacts: list[dict[str, Any]], latest: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        days = {str(c["date"]) for c in contacts} - {r["date"] for r in latest[:1]}
         return json.loads(
             json.dumps([r for d in sorted(days) for r in _ordered(self._intervals.get(d, {}))])
         )

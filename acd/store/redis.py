@@ -360,7 +360,7 @@ class RedisStore:
             latest = await c.zrevrangebylex(self._k("ivdates"), "+", "-", start=0, num=1)
             rows = await self._rows(latest[0].decode()) if latest else []
             contacts = list((await self._hash(self._k("contacts"))).values())
-            days = {str(x["date"]) for x in contacts}
+            days = {str(x["date"]) for x in contacts} - {r["date"] for r in rows[:1]}
             contact_rows = [r for d in sorted(days) for r in await self._rows(d)]
             day = await c.get(self._k("kpis:last"))
             kpis_raw = await c.get(self._k("kpis:" + day.decode())) if day else None
