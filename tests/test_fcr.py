@@ -196,3 +196,7 @@ def test_the_gauge_and_the_provisional_flag() -> None:
     assert rows[0]["kpis"]["fcr_provisional"] is False  # its window closed at 900 + 3600
     assert rows[1]["kpis"]["fcr_provisional"] is True  # 5000 + 3600 is still to come
     assert "fcr_provisional" not in rows[2]["kpis"]  # no first contact, nothing to say
+    # Ended, but the window after it is still open: a caller may yet come back.
+    just_ended = [{"start": 0.0, "minutes": 15, "kpis": {"first_contacts": 1}}]
+    mark_provisional(just_ended, 900 + WINDOW - 1, WINDOW, lambda day: 0.0)
+    assert just_ended[0]["kpis"]["fcr_provisional"] is True

@@ -24,7 +24,7 @@ import pytest
 from acd.daemon.auth import digest
 from acd.passwords import hash_secret
 from tests.processes import DaemonProcess
-from tests.web.browser import INSTALL_HINT, Chromium, Page, find_chromium
+from tests.web.browser import Chromium, Page
 from tests.web.test_wallboard import save_screenshot
 
 SUPERVISOR = "desk-supervisor-token"
@@ -106,14 +106,6 @@ async def desk(tmp_path: Path) -> AsyncIterator[Desk]:
             yield Desk(proc, session)
     finally:
         proc.kill()
-
-
-@pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Chromium]:
-    if find_chromium() is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
-    async with Chromium.launch(tmp_path) as b:
-        yield b
 
 
 def q(sel: str) -> str:

@@ -17,7 +17,7 @@ from acd.daemon.auth import digest
 from acd.passwords import hash_secret
 from tests.processes import DaemonProcess
 from tests.redis_server import RedisServer, free_port
-from tests.web.browser import INSTALL_HINT, Chromium, Page, find_chromium
+from tests.web.browser import Chromium, Page
 from tests.web.test_agent_desk import click, q, sign_in_page, state_is
 
 SUPERVISOR = "preview-supervisor-token"
@@ -103,14 +103,6 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
                 yield lv
         finally:
             lv.close()
-
-
-@pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Chromium]:
-    if find_chromium() is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
-    async with Chromium.launch(tmp_path) as b:
-        yield b
 
 
 async def shown_lead(page: Page) -> str:

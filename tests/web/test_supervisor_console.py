@@ -17,7 +17,7 @@ import pytest
 from acd.daemon.auth import digest
 from acd.passwords import hash_secret
 from tests.processes import DaemonProcess
-from tests.web.browser import INSTALL_HINT, Chromium, Page, find_chromium
+from tests.web.browser import Chromium, Page
 
 TOKEN = "console-test-token"
 CONFIG = f"""
@@ -71,14 +71,6 @@ async def daemon(tmp_path: Path, text: str) -> AsyncIterator[Live]:
 async def live(tmp_path: Path) -> AsyncIterator[Live]:
     async with daemon(tmp_path, CONFIG) as d:
         yield d
-
-
-@pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Chromium]:
-    if find_chromium() is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
-    async with Chromium.launch(tmp_path) as b:
-        yield b
 
 
 async def sign_in(page: Page, who: str, password: str) -> None:

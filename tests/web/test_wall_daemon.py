@@ -23,7 +23,7 @@ import pytest
 
 from acd.daemon.auth import digest
 from tests.processes import DaemonProcess
-from tests.web.browser import INSTALL_HINT, Chromium, Page, find_chromium
+from tests.web.browser import Chromium, Page
 from tests.web.test_wallboard import save_screenshot
 
 TOKEN = "wall-daemon-token"
@@ -284,14 +284,6 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
                     await listener
     finally:
         proc.kill()
-
-
-@pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Chromium]:
-    if find_chromium() is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
-    async with Chromium.launch(tmp_path) as b:
-        yield b
 
 
 async def open_wall(browser: Chromium, live: Live, width: int, height: int) -> Page:

@@ -32,14 +32,6 @@ async def daemon() -> AsyncIterator[FakeDaemon]:
 
 
 @pytest.fixture
-async def browser(tmp_path: Path) -> AsyncIterator[Chromium]:
-    if find_chromium() is None:
-        pytest.fail(INSTALL_HINT, pytrace=False)
-    async with Chromium.launch(tmp_path) as b:
-        yield b
-
-
-@pytest.fixture
 async def page(browser: Chromium) -> AsyncIterator[Page]:
     p = await browser.new_page(width=1920, height=1080)
     yield p
