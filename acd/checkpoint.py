@@ -120,6 +120,7 @@ class Collector:
         self._cdrs: list[CallDetail] = []
         core.cdr_sink = self._cdrs.append
         self.engine.dirty_agents = set(self.engine.agents)  # the first batch has every session
+        self.engine.dirty_callbacks = set()
         self._dnc = _dnc(core)
         self._campaigns_sent: dict[str, dict[str, Any]] = {}
         self._config = self.engine.config
@@ -163,6 +164,9 @@ class Collector:
                 self._campaigns_sent[name] = cur
         if engine.contacts.changed:
             b.contacts = engine.contacts.drain_changes()
+        if engine.dirty_callbacks:
+            b.callbacks = {cid: engine.callback_state(cid) for cid in engine.dirty_callbacks}
+            engine.dirty_callbacks.clear()
         if kpis:  # with the day's figures: a drain holds every agent's current row
             b.intervals = interval_rows(engine, now)
         kept = (day, engine.config.reporting.retention_days)
@@ -191,7 +195,7 @@ def interval_rows(engine: Engine, now: float) -> list[dict[str, Any]]:
     unix = book.cal.unix
     waiting: dict[tuple[str, float], int] = {}  # (queue, start as in the row record) -> calls
     for c in engine.calls.values():
-        if c.present and c.tallies:
+        if c.present and c.tallies and c.callback is None:
             key = (c.queue.name, unix(c.row_lo))
             waiting[key] = waiting.get(key, 0) + 1
     for r in rows:
@@ -205,7 +209,7 @@ def book_rows(engine: Engine, first: str, last: str) -> list[dict[str, Any]]:
     queue rows with ``waiting``, as a store would return them."""
     waiting: dict[tuple[str, float, str], int] = {}
     for c in engine.calls.values():
-        if c.present and c.tallies and c.tallies[1].key is not None:
+        if c.present and c.tallies and c.callback is None and c.tallies[1].key is not None:
             waiting[c.tallies[1].key] = waiting.get(c.tallies[1].key, 0) + 1
     return engine.book.records(first, last, waiting)
 
@@ -228,6 +232,9 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
             "intervals",
             "campaigns",
             "contacts",
+            "callbacks_pending",
+            "callbacks_booked",
+            "callbacks_interrupted",
             "skipped",
         ),
         0,
@@ -290,6 +297,8 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
         latest = [r for r in state.intervals if r.get("date") in days]
         _load_rows(engine, latest + state.contact_rows, today, past=True)
         counts["contacts"] = engine.contacts.restore(state.contacts)
+    if state.callbacks:  # after the sessions: a callback may go to an agent at once
+        counts.update(engine.restore_callbacks(state.callbacks, now))
     return counts
 
 

@@ -95,6 +95,8 @@ class Originate:
     amd: bool = True
     # The campaign's queue of an agent-targeted call (the simulated agents' wrap-up codes).
     queue: str = field(default="", compare=False)
+    # A caller's callback (virtual hold): the party asked for it (the simulated trunk's odds).
+    callback: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.call_id or not self.number:

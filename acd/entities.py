@@ -25,6 +25,7 @@ class AgentRt(Member):
         "call",
         "id",
         "last_call",
+        "last_caller",
         "last_queue",
         "last_talk",
         "missed",
@@ -64,6 +65,7 @@ class AgentRt(Member):
         self.last_call = ""  # the call a disposition refers to during wrap-up
         self.last_queue = ""  # queue of the last call, and its talk time (for handle-time notices)
         self.last_talk = 0.0
+        self.last_caller = ""  # its number (a callback booked in wrap-up calls it)
         self.retiring = False  # removed from the config: logged out once idle
 
 
@@ -73,6 +75,7 @@ class CallRt(Waiter):
         "answered_at",
         "arrived",
         "attributes",
+        "callback",
         "caller",
         "contact",
         "counted",
@@ -151,6 +154,35 @@ class CallRt(Waiter):
         self.transfers = 0
         # (queue, outcome, entered, left, agent id, talk, hold) per stay in a queue.
         self.legs: list[Leg] = []
+        self.callback: CallbackRt | None = None  # asked to be called back (virtual hold)
+
+
+class CallbackRt:
+    """A call's callback: the caller has hung up and the call keeps its place in the queue.
+    ``parked``: out of the routing pools for now (outside calling hours, between attempts,
+    PBX link down); ``dial_id``: the attempt being dialed (the wire's call id, then the call's
+    once connected)."""
+
+    __slots__ = (
+        "agent",
+        "attempts",
+        "connected",
+        "dial_id",
+        "number",
+        "origin",
+        "parked",
+        "requested",
+    )
+
+    def __init__(self, origin: str, number: str, requested: float) -> None:
+        self.origin = origin  # the caller's call id: the record's and the API's
+        self.number = number
+        self.requested = requested
+        self.attempts = 0
+        self.dial_id = ""
+        self.agent: AgentRt | None = None
+        self.parked = ""  # why: "hours", "retry", "trunk" ("" in the pools)
+        self.connected = False  # reached the caller: an ordinary connected call from then on
 
 
 class QueueRt:
@@ -165,6 +197,7 @@ class QueueRt:
         "row_hi",
         "row_lo",
         "stats",
+        "virtual",
     )
 
     def __init__(self, cfg: QueueConfig) -> None:
@@ -174,6 +207,7 @@ class QueueRt:
         self.row: QueueStats | None = None  # the current interval's row, cached: [row_lo, row_hi)
         self.row_lo = self.row_hi = 0.0
         self.present = 0  # calls in the queue: waiting or ringing
+        self.virtual = 0  # of which callbacks (the caller hung up and is called back)
         self.closed = False  # removed from the config: takes no new calls, drains
         # Per escalation level (0 = on entry): the pools a call without extra skills uses.
         self.levels: list[tuple[Pool, ...]] = []

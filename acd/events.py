@@ -331,6 +331,55 @@ class QualityScored:
             raise InvalidEvent(f"a quality score is 0 to 100, got {self.score}")
 
 
+@dataclass(frozen=True, slots=True)
+class CallbackRequested:
+    """A waiting caller asks to be called back at ``number`` (empty: the number it called
+    from) and keeps its place: the dialplan's digit (``hang_up`` False: the dialplan confirms
+    and ends the caller's leg itself), or the API (``hang_up``: the engine ends the leg)."""
+
+    call_id: str
+    number: str = ""
+    hang_up: bool = False
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        _check_number(self.number)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleCallback:
+    """The agent on an inbound call (or in its wrap-up) books a callback for ``at`` (engine
+    time) into the call's queue: a virtual call joins the queue then, as a requested one."""
+
+    call_id: str
+    at: float
+    number: str = ""
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+        _check_number(self.number)
+        if self.at != self.at or self.at in (float("inf"), float("-inf")):
+            raise InvalidEvent(f"at must be a finite time, got {self.at!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class CancelCallback:
+    """A supervisor cancels a pending callback (not while it is being dialed)."""
+
+    call_id: str
+    reason: str = "cancelled"
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+
+
+def _check_number(number: str) -> None:
+    if not isinstance(number, str) or len(number) > 32:
+        raise InvalidEvent(f"number must be a text of at most 32 characters, got {number!r}")
+    if number and not number.lstrip("+").isdigit():
+        raise InvalidEvent(f"number must be digits with an optional leading +, got {number!r}")
+
+
 Event = (
     CallArrived
     | CallHungUp
@@ -353,4 +402,7 @@ Event = (
     | ResumeCall
     | CallScored
     | QualityScored
+    | CallbackRequested
+    | ScheduleCallback
+    | CancelCallback
 )

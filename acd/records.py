@@ -69,6 +69,13 @@ class CallDetail:
     amd_verdict_at: float | None = None  # outbound: when the AMD verdict came (after arrived)
     connected_to_agent_at: float | None = None  # outbound: when an agent took the live answer
     hung_up_by: str | None = None  # a call that ended connected: "caller", "agent" or "system"
+    # A caller's callback (virtual hold): the caller's own call id (``call_id`` is then the
+    # connected attempt's), when it was asked for and how many attempts were dialed.
+    callback_of: str | None = None
+    callback_requested_at: float | None = None
+    callback_attempts: int = 0
+    # What the IVR learnt (ACD_LANGUAGE, ACD_ACCOUNT, ACD_ATTR_*), as on the agent's screen.
+    attributes: dict[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able (legs as objects), for a :class:`acd.store.batch.Batch`."""
@@ -82,6 +89,7 @@ CDR_FIELDS = tuple(CallDetail.__dataclass_fields__)
 
 def call_record(c: CallRt, outcome: Outcome, now: float, disposition: str | None) -> CallDetail:
     """The record of a call that was in the engine, as it ends (wrap-up is added later)."""
+    cb = c.callback
     return CallDetail(
         call_id=c.id,
         direction=c.direction,
@@ -100,6 +108,10 @@ def call_record(c: CallRt, outcome: Outcome, now: float, disposition: str | None
         transfers=c.transfers,
         legs=tuple(c.legs),
         hung_up_by=c.hung_up_by if outcome is Outcome.ANSWERED else None,
+        callback_of=cb.origin if cb is not None else None,
+        callback_requested_at=cb.requested if cb is not None else None,
+        callback_attempts=cb.attempts if cb is not None else 0,
+        attributes=dict(c.attributes) if c.attributes else None,
     )
 
 

@@ -21,6 +21,7 @@ from acd.reporting.calendar import calendar_for
 from acd.stats import QueueStats
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
+from dialer.hours import callback_hours
 from dialer.leads import LeadFileError
 from dialer.leadsource import LeadSource, book_leads
 from routing.router import Router
@@ -69,6 +70,7 @@ def build(
             calendar=calendar,
             intervals=intervals,
         )
+    core.engine.callback_hours = callback_hours(sim_epoch(sim), (str(calendar.zone),))
     trunk = SimulatedTrunk(config, sim, seed=seed)
     for a in config.agents:
         for cmd in core.handle(ev.AgentLogin(a.id), 0.0):

@@ -165,6 +165,11 @@ class Outcome(Enum):
     LEFT_EMPTY = "left_empty"
     TRANSFERRED = "transferred"  # moved to another queue by a transfer
     HUNG_UP_BY_SYSTEM = "hung_up_by_system"  # ended by a supervisor or the API while waiting
+    # A callback closed without reaching the caller: every attempt failed, a supervisor
+    # cancelled it, or a restart found it being dialed (never dialed twice).
+    CALLBACK_FAILED = "callback_failed"
+    CALLBACK_CANCELLED = "callback_cancelled"
+    CALLBACK_INTERRUPTED = "callback_interrupted"
 
 
 def mermaid() -> str:

@@ -37,6 +37,14 @@ _SUMMED = (
     "csat_responses",
     "csat_top2",
     "csat_points",
+    "callbacks_requested",
+    "callbacks_placed",
+    "callbacks_connected",
+    "callbacks_within",
+    "callbacks_failed",
+    "callbacks_cancelled",
+    "callback_wait_sum",
+    "announced",
 )
 
 
@@ -45,8 +53,16 @@ class QueueStats:
         "abandon_wait_sum",
         "abandoned",
         "abandoned_within",
+        "announced",
         "answered",
         "answered_within",
+        "callback_wait_sum",
+        "callbacks_cancelled",
+        "callbacks_connected",
+        "callbacks_failed",
+        "callbacks_placed",
+        "callbacks_requested",
+        "callbacks_within",
         "csat_points",
         "csat_responses",
         "csat_top2",
@@ -158,6 +174,18 @@ class QueueStats:
         self.csat_responses = 0  # scores received (survey or API)
         self.csat_top2 = 0  # of which in the top two boxes of their scale
         self.csat_points = 0.0  # sum of score / scale
+        # Callbacks (virtual hold): a request ends the call's wait in the queue's service level
+        # and abandonment (it is neither); the callback is then reported apart: attempts
+        # placed, connected (within the queue's callback.service_level_seconds of the
+        # request), closed unreached (failed or interrupted) or cancelled.
+        self.callbacks_requested = 0
+        self.callbacks_placed = 0
+        self.callbacks_connected = 0
+        self.callbacks_within = 0
+        self.callbacks_failed = 0
+        self.callbacks_cancelled = 0
+        self.callback_wait_sum = 0.0  # request to connection, over connected callbacks
+        self.announced = 0  # announcements said to waiting callers (position, wait, messages)
 
     def to_dict(self) -> dict[str, Any]:
         """The counts as JSON-able data (for persistence); :meth:`load_dict` reads them back."""
@@ -206,7 +234,8 @@ class QueueStats:
 
     def kpis(self, waiting: int) -> dict[str, Any]:
         ended = self.offered - waiting
-        sl_base = ended - self.short_abandoned
+        left = ended - self.callbacks_requested  # ended waiting for an agent, not a callback
+        sl_base = left - self.short_abandoned
         out: dict[str, Any] = {
             "offered": self.offered,
             "answered": self.answered,
@@ -225,7 +254,7 @@ class QueueStats:
             # removed from the queue within T (answered or abandoned) over calls ended.
             "service_level": _ratio(self.answered_within[0], sl_base),
             "service_level_removed": _ratio(
-                self.answered_within[0] + self.abandoned_within[0], ended
+                self.answered_within[0] + self.abandoned_within[0], left
             ),
             "service_level_threshold_seconds": self.thresholds[0],
             "service_level_target": self.target,
@@ -237,15 +266,30 @@ class QueueStats:
             "avg_abandon_seconds": _ratio(self.abandon_wait_sum, self.abandoned),
             "transfer_rate": _ratio(self.transferred_answered, self.handled),
             "p_wait": _ratio(self.queued, self.offered),
-            "abandon_rate": _ratio(self.abandoned, ended),
+            "abandon_rate": _ratio(self.abandoned, left),
             "max_wait_seconds": self.max_wait,
             "first_contacts": self.first_contacts,
             "fcr": _ratio(self.first_contacts - self.fcr_failed, self.first_contacts),
             **_csat(self),
+            **_callbacks(self),
         }
         for t, n in zip(self.thresholds[1:], self.answered_within[1:], strict=True):
             out[f"service_level_{t:g}s"] = _ratio(n, sl_base)
         return out
+
+
+def _callbacks(st: QueueStats) -> dict[str, Any]:
+    closed = st.callbacks_connected + st.callbacks_failed
+    return {
+        "callbacks_requested": st.callbacks_requested,
+        "callbacks_placed": st.callbacks_placed,
+        "callbacks_connected": st.callbacks_connected,
+        "callbacks_failed": st.callbacks_failed,
+        "callbacks_cancelled": st.callbacks_cancelled,
+        "callback_service_level": _ratio(st.callbacks_within, closed),
+        "callback_asa_seconds": _ratio(st.callback_wait_sum, st.callbacks_connected),
+        "announcements": st.announced,
+    }
 
 
 _NO_TIME = {s.value: 0.0 for s in AgentState}

@@ -18,7 +18,7 @@ interval lists. It never steps minute by minute.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
+from acd.config.callback import Window
 from acd.errors import LocalError
 
 if TYPE_CHECKING:
@@ -399,3 +400,27 @@ def next_local_midnight(zone: str, ts: float) -> float:
     """The instant the local date in ``zone`` next changes after ``ts`` (DST-safe)."""
     tomorrow = local_date(zone, ts) + timedelta(days=1)
     return wall_to_timestamp(zone, datetime(tomorrow.year, tomorrow.month, tomorrow.day))
+
+
+def callback_hours(
+    epoch: float, fallback: Iterable[str]
+) -> Callable[[str, Window, float], tuple[bool, float | None]]:
+    """The calling hours of inbound callers' callbacks, for the engine
+    (:data:`acd.engine.callbacks.CallbackHours`): in the number's zones (else ``fallback``,
+    the center's), engine time ``t`` being Unix time ``t + epoch``."""
+    zones_of = lru_cache(maxsize=4096)(lambda n: zones_for(n, fallback=tuple(fallback)))
+    windows: dict[int, tuple[Window, CallingWindow]] = {}
+
+    def hours(number: str, window: Window, now: float) -> tuple[bool, float | None]:
+        held = windows.get(id(window))
+        if held is None or held[0] is not window:
+            cw = CallingWindow(window.start, window.end, window.days, frozenset(window.holidays))
+            held = windows[id(window)] = (window, cw)
+        zones, ts = zones_of(number), now + epoch
+        if may_call(zones, ts, held[1]):
+            until = open_until(zones, ts, held[1])
+            return True, None if until is None else until - epoch
+        nxt = next_allowed(zones, ts, held[1])
+        return False, None if nxt is None else nxt - epoch
+
+    return hours

@@ -13,7 +13,6 @@ import itertools
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from random import Random
 
 from acd import events as ev
@@ -30,7 +29,9 @@ from acd.commands import (
     StopMonitor,
 )
 from acd.config.schema import Config, Simulation, Traffic, hhmm_seconds
+from acd.engine.callbacks import OFFER_MESSAGE as CALLBACK_OFFER
 from telephony_adapters.distributions import sampler
+from telephony_adapters.sim_records import MonitorRecord, Said, saying_seconds
 
 log = logging.getLogger("acd.trunk")
 
@@ -47,7 +48,8 @@ DAY = 86400.0
     PREVIEW_DIAL,
     CODE,
     SCORE,
-) = range(9)
+    CALLBACK_ASK,
+) = range(10)
 SURVEY_SECONDS = 8.0  # from the end of the talk to the caller's digit
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
@@ -79,43 +81,6 @@ def rate_segments(
         day0 += DAY
     pts = sorted(bounds)
     return [(a, b, rate_at((start_tod + a) % DAY)) for a, b in itertools.pairwise(pts)]
-
-
-@dataclass(slots=True)
-class MonitorRecord:
-    """A supervisor's monitor of an agent's call, as the trunk carried it out (times: the
-    ``now`` of the commands, or of the call's end)."""
-
-    monitor_id: str
-    agent_id: str
-    call_id: str
-    mode: str
-    device: str  # who: the supervisor's device
-    started: float
-    ended: float | None = None
-    reason: str = ""
-
-
-@dataclass(slots=True)
-class Said:
-    """What a simulated caller heard: an announcement from ``start`` to ``end``, or to ``cut``
-    when an offer to an agent cut it (the caller is bridged at once)."""
-
-    call_id: str
-    start: float
-    end: float
-    command: Announce
-    cut: float | None = None
-
-
-def saying_seconds(cmd: Announce) -> float:
-    """How long the prompts take: a second of lead-in, about two per figure, four per message."""
-    return (
-        1.0
-        + 2.0 * (cmd.position is not None)
-        + 2.5 * (cmd.minutes is not None)
-        + (4.0 if cmd.message else 0.0)
-    )
 
 
 class SimulatedTrunk:
@@ -187,6 +152,8 @@ class SimulatedTrunk:
         self._survey = sim.survey
         self._survey_scores = (list(sim.survey.scores), list(sim.survey.scores.values()))
         self._survey_rng = stream("callers:survey")
+        self._callback = sim.callback  # callers offered a callback, and callbacks answered
+        self._callback_rng = stream("callers:callback")
         self._recent: deque[str] = deque(maxlen=200)  # the last new callers
         self._offer_queue: dict[tuple[str, str], str] = {}  # live offers' queues (codes only)
         self._out_queue: dict[str, str] = {}  # agent-targeted originates' queues (codes only)
@@ -240,6 +207,13 @@ class SimulatedTrunk:
         if kind == SCORE:
             call_id, score, scale = payload  # type: ignore[misc]
             return t, ev.CallScored(call_id, score, scale)
+        if kind == CALLBACK_ASK:  # the caller took the offer: asks, then hangs up
+            live = self._calls.get(payload)  # type: ignore[call-overload]
+            if live is None or live.state != WAITING:
+                return t, None  # answered (or gone) before the digit
+            live.state = DONE
+            self._drop_if_done(payload, live)  # type: ignore[arg-type]
+            return t, ev.CallbackRequested(payload)  # type: ignore[arg-type]
         if kind == CODE:
             call_id, agent_id, code = payload  # type: ignore[misc]
             live = self._calls.get(call_id)
@@ -258,11 +232,13 @@ class SimulatedTrunk:
             if isinstance(result, ev.OutboundAnswered) and not result.machine:
                 # A person is on the line: talk time starts when an agent connects, at once
                 # for an agent-targeted call (its agent is already on the line).
-                call = self._calls[result.call_id] = _SimCall(self._out_talk)  # type: ignore[arg-type]
+                queue = self._out_queue.get(result.call_id, "")
+                talk = self._queues.get(queue) or self._out_talk  # a callback: its queue's
+                call = self._calls[result.call_id] = _SimCall(talk)  # type: ignore[arg-type]
                 if agent_id:
                     call.state = TALKING
                     call.agent_id = agent_id
-                    end = t + self._out_talk.handle()
+                    end = t + talk.handle()
                     self._code(
                         self._out_queue.pop(result.call_id, ""), result.call_id, agent_id, t, end
                     )
@@ -365,7 +341,7 @@ class SimulatedTrunk:
             self._originate(command, now)
             if command.agent_id:
                 self._out_agent[command.call_id] = command.agent_id
-                if self._codes:
+                if self._codes or command.callback:
                     self._out_queue[command.call_id] = command.queue
         elif isinstance(command, ShowPreview):
             if self._think is not None and command.agent_id not in self.people:
@@ -406,6 +382,9 @@ class SimulatedTrunk:
                 said = Said(command.call_id, now, now + saying_seconds(command), command)
                 self.said.append(said)
                 self._saying[command.call_id] = said
+            accepts = self._callback.accept_probability
+            if command.message == CALLBACK_OFFER and self._callback_rng.random() < accepts:
+                self._push(now + saying_seconds(command), CALLBACK_ASK, command.call_id)
         if isinstance(command, HangUp | MoveToQueue):
             self._end_monitors(command.call_id, now)
 
@@ -417,10 +396,21 @@ class SimulatedTrunk:
 
     def _originate(self, cmd: Originate, now: float) -> None:
         """Decide the far end's response now; report it when it happens."""
+        if cmd.callback:  # a caller who asked to be called back: answers or not, that is all
+            cb = self._callback
+            answers = self._callback_rng.random() < cb.answer_probability
+            at = now + (cb.ring_seconds if answers else cmd.ring_timeout)
+            result: ev.OutboundAnswered | ev.OutboundFailed = (
+                ev.OutboundAnswered(cmd.call_id)
+                if answers
+                else ev.OutboundFailed(cmd.call_id, "no_answer")
+            )
+            self._out_pending.add(cmd.call_id)
+            self._push(at, OUTBOUND, result)
+            return
         u = self._out_rng.random()
         ring = self._out_ring()  # type: ignore[misc]
         human, machine, busy, failed = self._out_cuts
-        result: ev.OutboundAnswered | ev.OutboundFailed
         if u < machine and ring < cmd.ring_timeout:
             # Without detection (amd off) a machine's answer goes to an agent like a person's.
             machine_answer = u >= human and cmd.amd

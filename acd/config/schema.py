@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from acd.config.announce import Announce
+from acd.config.callback import Callback, LanguageSkills, SimCallback, Window
 from acd.config.people import Auth, Desk, check_people
 from acd.config.reporting import Center, Fcr, QueueCode, Reporting, SimSurvey, Survey
 from acd.config.simchecks import check_sim_dispositions
@@ -81,6 +82,8 @@ class Queue(Strict):
     dispositions: Annotated[list[Name | QueueCode], Field(max_length=100)] = []
     survey: Survey | None = None  # a post-call survey when the agent ends the call (CSAT)
     announce: Announce | None = None  # what waiting callers hear (acd.config.announce)
+    callback: Callback | None = None  # virtual hold: callers keep their place, called back
+    languages: LanguageSkills = {}  # the IVR's ACD_LANGUAGE -> the skill a call then needs
 
     @field_validator("escalation")
     @classmethod
@@ -211,32 +214,13 @@ class Simulation(Strict):
     agents: SimAgents = SimAgents()
     outbound: SimOutbound = SimOutbound()
     survey: SimSurvey = SimSurvey()  # how simulated callers answer queues' surveys
+    callback: SimCallback = SimCallback()  # how they take callbacks offered (virtual hold)
 
     @field_validator("start")
     @classmethod
     def _start(cls, v: str) -> str:
         hhmm_seconds(v)
         return v
-
-
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class Window(Strict):
-    """Calling hours in the called party's local time (US TSR/TCPA default 08:00-21:00)."""
-
-    start: str = "08:00"
-    end: str = "21:00"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: list(DAYS)
-    )
-    holidays: list[str] = Field(default_factory=list)  # YYYY-MM-DD, local calendar
-
-    @model_validator(mode="after")
-    def _order(self) -> Window:
-        if hhmm_seconds(self.start) >= hhmm_seconds(self.end, end=True):
-            raise ValueError(f"calling window start {self.start} must be before end {self.end}")
-        return self
 
 
 DispositionKind = Literal["success", "contact", "not_contacted", "final", "callback", "do_not_call"]

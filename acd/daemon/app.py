@@ -45,6 +45,7 @@ from acd.store import MemoryStore, node_name, open_store, spool_path
 from acd.store.batch import Batch, StoredState
 from acd.store.lease import Lease
 from dialer.center import Center
+from dialer.hours import callback_hours
 from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.daemon")
@@ -104,8 +105,11 @@ def build_core(d: Daemon, prefix: str) -> Core:
             lead_epoch=shift,
         )
         center.engine.book.keep_days = BOOK_DAYS
+        center.engine.callback_hours = callback_hours(shift, (str(cal.zone),))
         return center
-    return Engine(cfg, rng=Random(), calendar=cal, keep_days=BOOK_DAYS)
+    engine = Engine(cfg, rng=Random(), calendar=cal, keep_days=BOOK_DAYS)
+    engine.callback_hours = callback_hours(0.0, (str(cal.zone),))
+    return engine
 
 
 async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) -> None:

@@ -258,6 +258,8 @@ class AgentsMixin(EngineBase):
             call_id, queue = a.last_call, a.last_queue
         else:
             raise IllegalTransition("agent", a.id, a.state.value, "disposition")
+        if e.callback_at is not None:  # an inbound caller's "call me back at 3 pm" (checked first)
+            self._book_from_code(a, call_id, queue, e.callback_at, now)  # type: ignore[attr-defined]
         self.dispositions[call_id] = e.disposition
         if len(self.dispositions) > 10_000:  # until a record store takes them: keep it bounded
             del self.dispositions[next(iter(self.dispositions))]

@@ -69,6 +69,10 @@ class CallsMixin(EngineBase):
         c = CallRt(e.call_id, q, e.priority, e.caller, dict(e.skills), now, self._next_seq())
         if e.attributes:
             c.attributes = dict(e.attributes)
+            need = q.cfg.languages.get(c.attributes.get("language", ""))
+            if need is not None:  # the IVR's language: a skill the call needs (a queue option)
+                for skill, level in ({need: 1} if isinstance(need, str) else need).items():
+                    c.extra[skill] = max(c.extra.get(skill, 0), level)
         c.direction = e.direction
         c.max_wait = e.max_wait
         if e.direction == "inbound":
@@ -111,11 +115,16 @@ class CallsMixin(EngineBase):
             self.timers.set(("maxwait", c.id), now + limit)
         if cfg.escalation:
             self.timers.set(("esc", c.id), now + cfg.escalation[0].after_seconds)
+        if c.callback is not None:  # a booked (or restored) callback joins: no caller on hold
+            self._callback_joined(c, now)  # type: ignore[attr-defined]
+            return
         if cfg.announce is not None:
             self._start_announcements(c, now)  # type: ignore[attr-defined]
         if not self._route_call(c, now):
             for s in c.tallies:
                 s.queued += 1
+            if cfg.callback is not None and cfg.callback.offer_after_ewt_seconds is not None:
+                self.timers.set(("cbo", c.id), now)
 
     def _tally_entry(self, c: CallRt, q: QueueRt, now: float) -> None:
         """Count the call's stay in ``q`` in today's figures and in the interval it entered."""
@@ -168,6 +177,9 @@ class CallsMixin(EngineBase):
         return True
 
     def _offer(self, c: CallRt, agents: list[AgentRt], now: float) -> None:
+        if c.callback is not None and not c.callback.connected:
+            self._place_callback(c, agents[0], now)  # type: ignore[attr-defined]
+            return
         cfg = c.queue.cfg
         self._call_move(c, CM.OFFER)
         if c.first_offer is None:
@@ -200,7 +212,7 @@ class CallsMixin(EngineBase):
         return released
 
     def _stop_call_timers(self, c: CallRt) -> None:
-        for kind in ("maxwait", "esc", "retry", "ann", "msg"):
+        for kind in ("maxwait", "esc", "retry", "ann", "msg", "cbo", "cbpark"):
             self.timers.cancel((kind, c.id))
         self._said.pop(c.id, None)
 
@@ -212,6 +224,8 @@ class CallsMixin(EngineBase):
             q.present -= 1
             c.present = False
         self.router.dequeue(c)
+        if c.callback is not None and not c.callback.connected:
+            self._callback_left(c)  # type: ignore[attr-defined]
         self._stop_call_timers(c)
         released = self._release_ringing(c, now, outcome.value)
         wait = now - c.entered
@@ -284,6 +298,8 @@ class CallsMixin(EngineBase):
             c.hung_up_by = e.party
             self._talk_ended(c, now)
             return
+        if c.callback is not None:
+            return  # the caller's leg of a callback ends: the call keeps its place
         if e.party != "caller":
             raise IllegalTransition("call", c.id, c.state.value, "agent hang-up")
         self._leave(c, Outcome.ABANDONED, now, None)
@@ -343,6 +359,7 @@ class CallsMixin(EngineBase):
         a.idle_seq = self._idle_seq
         a.call = None
         a.last_call = c.id
+        a.last_caller = c.caller
         a.last_queue = q.name
         a.last_talk = talk + hold
         c.legs[-1] = c.legs[-1]._replace(talk_seconds=talk, hold_seconds=hold)

@@ -23,6 +23,8 @@ from acd.config.schema import Config
 from acd.engine.agents import AgentsMixin
 from acd.engine.announce import AnnounceMixin
 from acd.engine.base import ORDER_SIGN, EngineHooks
+from acd.engine.callback_store import CallbackStoreMixin
+from acd.engine.callbacks import CallbackHours, CallbacksMixin
 from acd.engine.calls import CallsMixin
 from acd.engine.reconfigure import ReconfigureMixin
 from acd.engine.recording import RecordingMixin
@@ -52,6 +54,8 @@ class Engine(
     ReconfigureMixin,
     ScoresMixin,
     AnnounceMixin,
+    CallbacksMixin,
+    CallbackStoreMixin,
 ):
     def __init__(
         self,
@@ -103,6 +107,15 @@ class Engine(
         self._seq = 0
         self._ewt: tuple[float, int, Any] | None = None  # the last wait estimator built
         self._said: dict[str, tuple[int | None, int | None]] = {}
+        # Callbacks (acd.engine.callbacks): the calling hours the edge resolves (None: any
+        # time), the PBX link, attempts being dialed, calls offered one, bookings for later,
+        # and what changed for a persister (None: nothing tracked).
+        self.callback_hours: CallbackHours | None = None
+        self.trunk_up = True
+        self._cb_dials: dict[str, str] = {}
+        self._cb_offered: set[str] = set()
+        self._cb_booked: dict[str, tuple[str, str, float]] = {}
+        self.dirty_callbacks: set[str] | None = None
         self._idle_seq = 0
         self._out: list[Command] = []
         self._order = [(k, ORDER_SIGN[k]) for k in config.routing.call_order]
@@ -130,8 +143,13 @@ class Engine(
             ev.TransferCall: self._on_transfer,
             ev.HoldCall: self._on_hold,
             ev.ResumeCall: self._on_resume,
-            ev.TrunkState: self._for_the_dialer,
+            ev.TrunkState: self._on_trunk,
             ev.OutboundPickedUp: self._for_the_dialer,
+            ev.OutboundAnswered: self._on_outbound,
+            ev.OutboundFailed: self._on_outbound,
+            ev.CallbackRequested: self._on_callback_requested,
+            ev.ScheduleCallback: self._on_schedule_callback,
+            ev.CancelCallback: self._on_cancel_callback,
         }
         self._timer_handlers: dict[str, Callable[[Any, float], None]] = {
             "ring": self._ring_timeout,
@@ -142,11 +160,14 @@ class Engine(
             "ann": self._announce,
             "msg": self._periodic_message,
             "ivl": self._interval_tick,
+            "cbo": self._callback_offer,
+            "cbpark": self._callback_timer,
+            "cbjoin": self._callback_join,
         }
         self.timers.set(("ivl", 0), 0.0)
 
-    def _for_the_dialer(self, e: ev.TrunkState | ev.OutboundPickedUp, now: float) -> None:
-        """Nothing to do for the ACD alone: the PBX link and dialer answers are the dialer's."""
+    def _for_the_dialer(self, e: ev.OutboundPickedUp, now: float) -> None:
+        """Nothing to do for the ACD alone: a dial's pick-up is the dialer's (its AMD)."""
 
     def handle(self, event: ev.Event, now: float) -> list[Command]:
         handler = self._handlers.get(type(event))

@@ -26,6 +26,8 @@ class SupervisionMixin(EngineBase):
             raise UnknownEntity("queue", e.queue)
         if target is c.queue and c.state is not CallState.CONNECTED:
             raise InvalidEvent(f"call {c.id!r} is already waiting in queue {e.queue!r}")
+        if c.callback is not None and not c.callback.connected:
+            raise IllegalTransition("call", c.id, "a callback", "transfer")
         c.transfers += 1
         if c.state is CallState.CONNECTED:
             for s in c.tallies:

@@ -100,7 +100,11 @@ class ViewsMixin(EngineBase):
         """Today's figures per queue and agent (``whole_run``: every day the book holds)."""
         waiting: dict[str, int] = dict.fromkeys(self.queues, 0)
         for c in self.calls.values():
-            if c.present and (c.tallies if whole_run else self.counts_today(c)):
+            if (
+                c.present
+                and c.callback is None
+                and (c.tallies if whole_run else self.counts_today(c))
+            ):
                 waiting[c.queue.name] += 1
         if whole_run:
             qstats, astats = self.run_stats()
@@ -162,15 +166,17 @@ class ViewsMixin(EngineBase):
         }
 
     def queue_view(self, q: QueueRt, now: float, waiting_calls: list[CallRt]) -> dict[str, Any]:
-        waits = [now - c.entered for c in waiting_calls]
+        real = [c for c in waiting_calls if c.callback is None]  # callbacks: the caller is gone
+        waits = [now - c.entered for c in real]
         base = q.levels[0][0]
-        k = q.stats.kpis(sum(1 for c in waiting_calls if self.counts_today(c)))
+        k = q.stats.kpis(sum(1 for c in real if self.counts_today(c)))
         return {
             "name": q.name,
             "strategy": q.cfg.strategy.value,
             "priority": q.cfg.priority,
             "closed": q.closed,
-            "waiting": len(waiting_calls),
+            "waiting": len(real),
+            "callbacks_pending": len(waiting_calls) - len(real),
             "longest_wait_seconds": max(waits, default=0.0),
             "agents": {"logged_in": base.logged_in, "ready": base.ready},
             "service_level_target": q.cfg.service_level.target,
@@ -223,4 +229,14 @@ class ViewsMixin(EngineBase):
         }
         if c.attributes:
             view["attributes"] = dict(c.attributes)
+        cb = c.callback
+        if cb is not None:
+            view["callback"] = {
+                "of": cb.origin,
+                "number": cb.number,
+                "requested_at": cb.requested,
+                "attempts": cb.attempts,
+                "parked": cb.parked or None,
+                "connected": cb.connected,
+            }
         return view

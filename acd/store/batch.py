@@ -48,6 +48,8 @@ class Batch:
     audit: list[dict[str, Any]] = field(default_factory=list)
     # Recent first contacts (acd.reporting.fcr.entry) by call id; None: out of the window.
     contacts: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Pending callbacks (acd.engine.callback_store) by the caller's call id; None: gone.
+    callbacks: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def empty(self) -> bool:
         return not (
@@ -62,6 +64,7 @@ class Batch:
             or self.intervals_from
             or self.audit
             or self.contacts
+            or self.callbacks
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +81,7 @@ class Batch:
             "intervals_from": self.intervals_from,
             "audit": self.audit,
             "contacts": self.contacts,
+            "callbacks": self.callbacks,
         }
 
     @classmethod
@@ -98,6 +102,7 @@ class Batch:
             intervals_from=data.get("intervals_from"),
             audit=list(data.get("audit") or []),
             contacts=dict(data.get("contacts") or {}),
+            callbacks=dict(data.get("callbacks") or {}),
         )
 
 
@@ -116,3 +121,4 @@ class StoredState:
     contacts: list[dict[str, Any]] = field(default_factory=list)  # first contacts in the window
     # The interval rows of the other dates those first contacts count in (not the latest's).
     contact_rows: list[dict[str, Any]] = field(default_factory=list)
+    callbacks: list[dict[str, Any]] = field(default_factory=list)  # pending callbacks

@@ -48,9 +48,21 @@ FIELDS: tuple[str, ...] = (
     "lead_id",
     "amd_verdict_at",
     "connected_to_agent_at",
+    "callback_of",
+    "callback_requested_at",
+    "callback_attempts",
 )
 TIMESTAMPS = frozenset(
-    {"arrived", "offered", "answered", "ended", "dialed", "amd_verdict_at", "connected_to_agent_at"}
+    {
+        "arrived",
+        "offered",
+        "answered",
+        "ended",
+        "dialed",
+        "amd_verdict_at",
+        "connected_to_agent_at",
+        "callback_requested_at",
+    }
 )
 LEG_TIMES = ("entered", "left")
 Format = Literal["csv", "jsonl"]

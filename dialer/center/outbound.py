@@ -23,7 +23,7 @@ class OutboundMixin(CenterBase):
     ) -> list[Command]:
         rt = self._call_campaign.get(event.call_id)
         if rt is None:
-            return []
+            return self.engine.handle(event, now)  # a caller's callback (the ACD's), or stale
         picked_up = self._picked_up.pop(event.call_id, now)  # the PBX's answer, if it said
         # An agent-targeted call: its agent waits on the line (preview, callback).
         agent_id = rt.targeted.pop(event.call_id, None)

@@ -23,6 +23,7 @@ queues:
     wrap_up_seconds: 30
   - name: support
     skills: {support: 1}
+    callback: {retries: 1, retry_seconds: 60, calling_hours: {start: "00:00", end: "24:00"}}
 agents:
   - {id: alice, name: Alice, skills: {sales: 5}}
   - {id: bob, name: Bob, skills: {support: 5, sales: 2}}

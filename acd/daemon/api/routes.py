@@ -70,6 +70,7 @@ from acd.daemon.api.queries import (
 )
 from acd.daemon.api.reports import report_day, report_intervals
 from acd.daemon.api.route import JSON, Route
+from acd.daemon.api.callbacks import CALLBACK_ROUTES
 from acd.daemon.api.scores import SCORE_ROUTES
 from acd.daemon.api.supervision import SUPERVISION_ROUTES
 
@@ -405,4 +406,5 @@ ROUTES: list[Route] = [
 ]
 ROUTES += PEOPLE_ROUTES + DESK_ROUTES
 ROUTES += SCORE_ROUTES
+ROUTES += CALLBACK_ROUTES
 ROUTES += SUPERVISION_ROUTES  # the supervision table (audit, monitors), beside its handlers
