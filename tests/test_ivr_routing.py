@@ -3,7 +3,6 @@ queue's ``languages`` maps it to a skill), and every attribute reaches the call'
 
 from __future__ import annotations
 
-from acd import events as ev
 from tests.helpers import Center, config, offers
 
 

@@ -32,6 +32,7 @@ from acd.daemon.api.bodies import (
     StateBody,
     TransferBody,
 )
+from acd.daemon.api.callbacks import CALLBACK_ROUTES
 from acd.daemon.api.calls import (
     call_hangup,
     call_hold,
@@ -70,7 +71,6 @@ from acd.daemon.api.queries import (
 )
 from acd.daemon.api.reports import report_day, report_intervals
 from acd.daemon.api.route import JSON, Route
-from acd.daemon.api.callbacks import CALLBACK_ROUTES
 from acd.daemon.api.scores import SCORE_ROUTES
 from acd.daemon.api.supervision import SUPERVISION_ROUTES
 
