@@ -147,7 +147,7 @@ def test_a_proactive_offer_is_said_once_the_estimate_passes_the_threshold() -> N
     c.arrive("c1", "q", caller="+12125550108")
     c.advance(1)
     said = [x for x in c.out if isinstance(x, Announce)]
-    assert [(a.call_id, a.message) for a in said] == [("c1", "callback-offer")]
+    assert [(a.call_id, a.message) for a in said] == [("c1", "acd/callback-offer")]
     c.advance(600)
     assert len([x for x in c.out if isinstance(x, Announce)]) == 1  # once
 

@@ -146,6 +146,7 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
             on_state=asterisk_up,
             on_reconnect=reconnects.inc,
             surveys={q.name: q.survey.scale for q in cfg.queues if q.survey is not None},
+            callbacks=frozenset(q.name for q in cfg.queues if q.callback is not None),
         )
 
     def on_notices(notices: list[dict[str, Any]]) -> None:

@@ -33,7 +33,7 @@ from acd.states import CallMove, CallState, Outcome
 
 # (number, calling hours, now) -> (may call now, when that changes; None: never)
 CallbackHours = Callable[[str, Window, float], tuple[bool, float | None]]
-OFFER_MESSAGE = "callback-offer"  # the prompt that offers a callback ("press star...")
+OFFER_MESSAGE = "acd/callback-offer"  # the prompt offering a callback ("press star...")
 OFFER_CHECK_SECONDS = 30.0  # how often a waiting call's estimate is checked against the offer
 TRUNK_RECHECK = 5.0
 

@@ -69,6 +69,7 @@ class AsteriskAdapter:
         rng: Random | None = None,
         id_prefix: str | None = None,
         surveys: dict[str, int] | None = None,
+        callbacks: frozenset[str] = frozenset(),
     ) -> None:
         self.settings = settings
         self.driver = driver
@@ -85,6 +86,7 @@ class AsteriskAdapter:
             agent_state=agent_state or self._agent_state,
             id_prefix=prefix,
             surveys=surveys,
+            callbacks=callbacks,
         )
         self.backoff = Backoff(**settings.backoff_args())
         self.client = AmiClient(

@@ -712,7 +712,8 @@ def test_deploy_kit_matches_the_flows() -> None:
     assert tuple(v.strip() for v in line.split("=", 1)[1].split(",")) == CHANNEL_VARS
     dialplan = (kit / "extensions.conf").read_text()
     contexts = set(re.findall(r"^\[([\w.-]+)\]", dialplan, re.M))
-    features = {"acd-features", "acd-feature"}  # the phones' codes, named by no setting
+    # Reached from the dialplan only: the phones' codes, and the callback digit in [acd-hold].
+    features = {"acd-features", "acd-feature", "acd-callback"}
     assert contexts == {
         "globals",
         "acd-inbound",
@@ -723,6 +724,8 @@ def test_deploy_kit_matches_the_flows() -> None:
         "UserEvent(AcdEnqueue,AcdQueue: ${ACD_QUEUE},AcdPriority: ${ACD_PRIORITY},AcdSkills:",
         "UserEvent(AcdAmd,AmdStatus: ${AMDSTATUS}",
         "UserEvent(AcdPlayed,After: ${ACD_AFTER_PLAY})",
+        "UserEvent(AcdCallback,Number: ${CB_NUM})",
+        'GotoIf($["${ACD_CALLBACK}" = "1"]?digits)',
         "Bridge(${ACD_PEER},F(acd-hold^s^1))",
         "Playback(${ACD_MESSAGE})",
     ):

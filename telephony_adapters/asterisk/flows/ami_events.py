@@ -5,6 +5,7 @@ the dialplan's UserEvents, and agents' devices going down and coming back (pause
 from __future__ import annotations
 
 from acd import events as ev
+from acd.errors import InvalidEvent
 from telephony_adapters.ami.messages import Event
 from telephony_adapters.asterisk.flows.features import FeaturesMixin
 from telephony_adapters.asterisk.flows.legs import (
@@ -227,6 +228,8 @@ class AmiEventsMixin(FeaturesMixin, SpyMixin):
             return self._on_feature(msg)
         if kind == "acdsurvey":
             return self._on_survey(uid, (msg.get("Score") or "").strip())
+        if kind == "acdcallback":
+            return self._on_callback(uid, (msg.get("Number") or "").strip())
         if kind == "acdamd":
             leg = self._chan(msg)
             if leg is None:
@@ -247,6 +250,20 @@ class AmiEventsMixin(FeaturesMixin, SpyMixin):
             if call is not None:
                 call.playing = False
         return Effects()
+
+    def _on_callback(self, uid: str, number: str) -> Effects:
+        """A waiting caller confirmed a callback in [acd-callback]; its leg ends next (the
+        dialplan hangs up), and the call keeps its place in the ACD."""
+        leg = self.legs.get(uid)
+        call = self.calls.get(leg.call_id) if leg is not None else None
+        if call is None or call.direction != "inbound":
+            log.warning("AcdCallback from %s, which is no waiting caller: ignored", uid)
+            return Effects()
+        try:
+            return Effects(events=[ev.CallbackRequested(call.call_id, number)])
+        except InvalidEvent:
+            log.warning("call %s: callback number %r is not one: its own is called", uid, number)
+            return Effects(events=[ev.CallbackRequested(call.call_id)])
 
     def _on_device_state(self, msg: Event) -> Effects:
         agent = self.agent_for(msg.get("Device") or "")

@@ -32,6 +32,7 @@ class FlowsBase:
     doomed: dict[str, str]  # Uniqueid -> channel of legs we have hung up
     after_play: dict[str, str]  # Uniqueid -> channel: hang up after the message
     surveys: dict[str, int]  # queue -> its survey's scale
+    callbacks: frozenset[str]  # queues that take callbacks (virtual hold)
     surveyed: dict[str, tuple[str, int]]  # a caller in the survey: Uniqueid -> (call, scale)
     paused_by_us: set[str]  # agents we paused for an unavailable device
     _ended: dict[str, None]  # recently hung-up Uniqueids (late events ignored)

@@ -29,8 +29,11 @@ class CallFlows(AmiEventsMixin, CommandsMixin, FeedbackMixin, ResyncMixin):
         agent_state: AgentLookup | None = None,
         id_prefix: str = "acd",
         surveys: dict[str, int] | None = None,
+        callbacks: frozenset[str] = frozenset(),
     ) -> None:
         self.settings = settings
+        # Queues that take callbacks: their callers may press the digit (ACD_CALLBACK=1).
+        self.callbacks = callbacks
         # Queues with a post-call survey (queue -> its scale), and callers in one (Uniqueid ->
         # (call id, scale)) until they hang up.
         self.surveys: dict[str, int] = dict(surveys or {})

@@ -215,4 +215,7 @@ class ProgressMixin(FlowsBase):
             uid, "inbound", Phase.WAITING, queue=queue, caller=uid, number=number, touched=self.seq
         )
         leg.vars.setdefault(V_QUEUE, queue)
+        if queue in self.callbacks:  # [acd-hold] then takes the callback digit
+            setvar = [("Channel", channel), ("Variable", "ACD_CALLBACK"), ("Value", "1")]
+            return Effects(events=[arrived], actions=[self._action("Setvar", setvar)])
         return Effects(events=[arrived])
