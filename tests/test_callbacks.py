@@ -186,3 +186,12 @@ def test_a_booked_callback_joins_the_queue_at_its_time() -> None:
     assert _dials(c.advance_to(4999)) == []
     (dial,) = _dials(c.advance_to(5000))
     assert (dial.number, dial.agent_id) == ("+12125550100", agent)
+
+
+def test_a_request_while_an_agent_rings_cancels_the_offer_and_keeps_the_call() -> None:
+    c = _center(n_agents=1)
+    (offer,) = offers(c.arrive("c1", "q", caller="+12125550111"))  # rings a0
+    cmds = c.do(ev.CallbackRequested("c1"))
+    assert [type(x).__name__ for x in cmds] == ["CancelOffer", "Originate"]
+    (dial,) = _dials(cmds)
+    assert (dial.call_id, dial.agent_id) == ("c1.cb1", offer[1])

@@ -51,6 +51,11 @@ class SnapshotCollector(Collector):
             "lw": GaugeMetricFamily(
                 "acd_longest_wait_seconds", "Longest current wait", labels=["queue"]
             ),
+            "cbp": GaugeMetricFamily(
+                "acd_callbacks_pending",
+                "Callbacks keeping their callers' places (waiting, parked or being dialed)",
+                labels=["queue"],
+            ),
             "ewt": GaugeMetricFamily(
                 "acd_estimated_wait_seconds",
                 "Estimated wait of a caller joining the queue now (absent: unknown)",
@@ -82,6 +87,7 @@ class SnapshotCollector(Collector):
             if q["abandon_rate"] is not None:
                 g["ab"].add_metric([name], q["abandon_rate"])
             g["w"].add_metric([name], q["waiting"])
+            g["cbp"].add_metric([name], q.get("callbacks_pending", 0))
             g["lw"].add_metric([name], q["longest_wait_seconds"])
             if q.get("ewt_seconds") is not None:
                 g["ewt"].add_metric([name], q["ewt_seconds"])
@@ -183,6 +189,9 @@ class SnapshotCollector(Collector):
             )
 
 
+CALLBACK_EVENTS = ("requested", "connected", "failed", "cancelled")
+
+
 class Metrics:
     """One registry per daemon (tests make their own)."""
 
@@ -235,6 +244,12 @@ class Metrics:
             buckets=(0.25, 0.5, 1, 1.5, 2, 3, 5),
             registry=r,
         )
+        self.callbacks = Counter(
+            "acd_callbacks",
+            "Callbacks: requested, connected to the caller, failed (unreached) or cancelled",
+            ["queue", "event"],
+            registry=r,
+        )
         self.reconnects = Counter(
             "acd_adapter_reconnects", "Telephony adapter reconnections", ["adapter"], registry=r
         )
@@ -251,6 +266,8 @@ class Metrics:
                 self.rejected.labels(q, reason)
             for outcome in ("answered", "abandoned"):
                 self.wait.labels(q, outcome)
+            for event in CALLBACK_EVENTS:
+                self.callbacks.labels(q, event)
             self.handle.labels(q)
 
     def declare_campaigns(self, campaigns: Iterable[str]) -> None:
@@ -273,7 +290,11 @@ class Metrics:
             if n["type"] != "call":
                 continue
             q, event = n["queue"], n["event"]
-            if event == "dead_air":
+            if event == "callback":
+                self.callbacks.labels(q, "requested").inc()
+            elif event == "answered" and n.get("callback"):
+                self.callbacks.labels(q, "connected").inc()  # reported apart: not an answer
+            elif event == "dead_air":
                 self.dead_air.labels(n["campaign"]).observe(n["seconds"])
             elif event == "entered":
                 self.offered.labels(q).inc()
@@ -291,5 +312,9 @@ class Metrics:
                     self.timed_out.labels(q).inc()
                 elif outcome == "overflowed":
                     self.overflowed.labels(q).inc()
+                elif outcome in ("callback_failed", "callback_interrupted"):
+                    self.callbacks.labels(q, "failed").inc()
+                elif outcome == "callback_cancelled":
+                    self.callbacks.labels(q, "cancelled").inc()
                 elif outcome in ("rejected_full", "rejected_empty"):
                     self.rejected.labels(q, outcome.removeprefix("rejected_")).inc()

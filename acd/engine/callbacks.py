@@ -52,16 +52,23 @@ class CallbacksMixin(EngineBase):
         cfg = c.queue.cfg.callback
         if cfg is None:
             raise InvalidEvent(f"queue {c.queue.name!r} takes no callbacks")
-        if c.callback is not None or c.state is not CallState.WAITING or not c.present:
+        if c.callback is not None or c.state is CallState.CONNECTED or not c.present:
             state = "a callback" if c.callback is not None else c.state.value
             raise IllegalTransition("call", c.id, state, "callback request")
         number = e.number or c.caller
         if not number:
             raise InvalidEvent(f"call {c.id!r} has no number to call back: give one")
+        released = []
+        if c.state is CallState.RINGING:  # pressed while an agent's phone rang: the caller goes
+            released = self._release_ringing(c, now, "callback")  # type: ignore[attr-defined]
+            self.timers.cancel(("retry", c.id))
+            self._call_move(c, CallMove.ALL_MISSED)  # type: ignore[attr-defined]
         self._make_virtual(c, number, now)
         if e.hang_up:
             self._out.append(HangUp(c.id, "callback"))
         self._callback_route(c, now)
+        for a in released:
+            self._route_agent(a, now)  # type: ignore[attr-defined]
 
     def _make_virtual(self, c: CallRt, number: str, now: float) -> None:
         for kind in ("maxwait", "ann", "msg"):
@@ -315,6 +322,7 @@ class CallbacksMixin(EngineBase):
                 s.callbacks_within += 1
         if self.notices is not None:
             self._notice_call("answered", c, Outcome.ANSWERED, now - c.entered, agent_id=a.id)  # type: ignore[attr-defined]
+            self.notices[-1]["callback"] = True
         if self.dirty_callbacks is not None:
             self.dirty_callbacks.add(cb.origin)  # connected: no longer pending
 

@@ -52,3 +52,15 @@ async def test_ask_list_and_cancel_callbacks(api: Api) -> None:
     status, body = await api.call("GET", "/v1/audit", role="supervisor")
     actions = [e["action"] for e in body["entries"]]
     assert actions.count("call.callback") == 2 and "callback.cancel" in actions
+    status, text = await api.call("GET", "/metrics", role=None)
+    assert status == 200
+    lines = set(text.splitlines())
+    for want in (
+        'acd_callbacks_total{event="requested",queue="support"} 2.0',
+        'acd_callbacks_total{event="cancelled",queue="support"} 1.0',
+        'acd_callbacks_total{event="connected",queue="support"} 0.0',
+        'acd_callbacks_total{event="requested",queue="sales"} 0.0',  # declared at 0
+        'acd_callbacks_pending{queue="support"} 1.0',
+        'acd_calls_answered_total{queue="support"} 0.0',
+    ):
+        assert want in lines, want
