@@ -65,7 +65,19 @@ def desk_view(d: Daemon, aid: str) -> dict[str, Any] | None:
         out["codes"] = _codes(d, CAMPAIGN_QUEUE + preview["campaign"])
     out["pause_reasons"] = list(d.config.desk.pause_reasons)
     out["queues"] = [q.name for q in d.config.queues]
+    out["my_queues"] = _my_queues(core, a, now)
     return out
+
+
+def _my_queues(core: Any, a: Any, now: float) -> list[dict[str, Any]]:
+    """The queues whose callers this agent can take on entry: callers waiting, callbacks
+    keeping their place, and the wait a caller joining now should expect (None: unknown)."""
+    mine = {n for n, q in core.queues.items() if not q.closed and q.levels[0][0] in a.pools}
+    return [
+        {k: v[k] for k in ("name", "waiting", "callbacks_pending", "ewt_seconds")}
+        for v in core.queues_view(now)
+        if v["name"] in mine
+    ]
 
 
 def _codes(d: Daemon, queue: str) -> list[dict[str, str]]:

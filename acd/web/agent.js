@@ -320,6 +320,12 @@
       tickFrom("call-waited", c.waiting_seconds, at, false);
       if (!c.offered) delete ticks["call-waited"]; // the wait ended when it was answered
       setText($("#call-direction"), text(c.direction));
+      var cb = c.callback;
+      show($("#call-callback-row"), !!cb);
+      if (cb) {
+        if (!cb.connected) setText($("#call-title"), "Calling back");
+        setText($("#call-callback"), "asked " + (when(cb.requested_at) || DASH) + " · attempt " + String(cb.attempts));
+      }
       var attrs = c.attributes || {};
       var keys = Object.keys(attrs);
       show($("#call-attributes-box"), keys.length > 0);
@@ -376,6 +382,22 @@
     } else {
       delete ticks["preview-countdown"];
     }
+
+    // My queues: who waits, and how long a caller joining now should expect to.
+    var body = $("#my-queues");
+    while (body.firstChild) body.removeChild(body.firstChild);
+    (Array.isArray(msg.my_queues) ? msg.my_queues : []).forEach(function (q) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-queue", String(q.name));
+      [text(q.name), String(q.waiting), String(q.callbacks_pending || 0),
+        isNum(q.ewt_seconds) ? duration(q.ewt_seconds) : DASH].forEach(function (v, i) {
+        var td = document.createElement("td");
+        td.textContent = v;
+        if (i === 3) td.setAttribute("data-testid", "ewt-" + String(q.name));
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
 
     // Today.
     var t = msg.today || {};

@@ -136,4 +136,51 @@
 
   whoami();
   window.acdConsole = { open: open };
+
+  // ---- pending callbacks: each keeps its caller's place; a waiting one can be cancelled ----
+  function masked(number) {
+    var n = String(number || "");
+    return n.length > 4 ? "\u2022\u2022\u2022" + n.slice(-4) : n;
+  }
+
+  function renderCallbacks(body) {
+    var list = $("#callbacks");
+    var items = (body && Array.isArray(body.callbacks)) ? body.callbacks : [];
+    $("#callbacks-section").hidden = items.length === 0;
+    $("#callbacks-count").textContent = String(items.length);
+    while (list.firstChild) list.removeChild(list.firstChild);
+    items.forEach(function (cb) {
+      var li = document.createElement("li");
+      li.setAttribute("data-callback", String(cb.id));
+      li.setAttribute("data-state", String(cb.state));
+      var wait = typeof cb.waiting_seconds === "number" ? Math.round(cb.waiting_seconds / 60) + " min" : (cb.due_at || "");
+      li.textContent = [cb.queue, masked(cb.number), cb.state + (cb.parked ? " (" + cb.parked + ")" : ""),
+        wait, "attempts " + cb.attempts].join(" \u00b7 ") + " ";
+      if (cb.state !== "dialing") {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.textContent = "Cancel";
+        b.setAttribute("data-cancel", String(cb.id));
+        li.appendChild(b);
+      }
+      list.appendChild(li);
+    });
+  }
+
+  function refreshCallbacks() {
+    return api("GET", "v1/callbacks").then(renderCallbacks, function () {});
+  }
+
+  $("#callbacks").addEventListener("click", function (ev) {
+    var id = ev.target && ev.target.getAttribute && ev.target.getAttribute("data-cancel");
+    if (!id) return;
+    api("DELETE", "v1/callbacks/" + encodeURIComponent(id)).then(refreshCallbacks, function (err) {
+      window.alert("Refused: " + err.message);
+      refreshCallbacks();
+    });
+  });
+
+  refreshCallbacks();
+  window.addEventListener("acd-signed-in", refreshCallbacks);
+  window.setInterval(refreshCallbacks, 3000);
 })();

@@ -151,6 +151,14 @@ async def test_alice_works_a_call_from_the_desktop(
         # The simulation does not log a person in: alice does.
         await state_is(page, "logged_out")
         await click(page, "#btn-login")
+        # Her queues, with who waits and the wait a caller joining now should expect.
+        await page.wait_for(f"!!{q('#my-queues')}.querySelector('tr[data-queue=support]')")
+        cells = await page.evaluate(
+            f"[...{q('#my-queues')}.querySelector('tr[data-queue=support]').cells]"
+            ".map(td => td.textContent)"
+        )
+        assert cells[0] == "support" and cells[1].isdigit() and cells[2].isdigit(), cells
+        assert cells[3] == "\u2013" or re.search(r"\d", cells[3]), cells
 
         # The trunk rings alice (bob takes the first caller and keeps him for 10 minutes).
         await page.wait_for(f"{q('#call-card')}.dataset.offered === 'true'", timeout=25)

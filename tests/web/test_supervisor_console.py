@@ -203,3 +203,59 @@ async def test_a_supervisor_whispers_to_an_agent_on_a_call_from_the_console(
     done = [(e["who"], e["action"], e["target"]) for e in audit["entries"]]
     assert ("maria", "monitor.start", aid) in done and ("maria", "monitor.stop", aid) in done
     await page.close()
+
+
+CALLBACKS = f"""
+name: callbacks
+api:
+  tokens:
+    - {{name: ops, role: admin, sha256: {digest(TOKEN)}}}
+auth:
+  people:
+    - {{id: maria, role: supervisor, password: "{hash_secret("pw-maria")}"}}
+queues:
+  - name: support
+    callback: {{calling_hours: {{start: "00:00", end: "24:00"}}}}
+agents:
+  - {{id: alice, name: Alice}}
+simulation:
+  agents: {{login_at_start: false}}
+  traffic:
+    support:
+      calls_per_hour: 1200
+      handle_time: {{distribution: fixed, mean: 60}}
+      patience: {{distribution: fixed, mean: 3600}}
+"""
+
+
+async def test_a_supervisor_sees_and_cancels_pending_callbacks(
+    browser: Chromium, tmp_path: Path
+) -> None:
+    async with daemon(tmp_path, CALLBACKS) as live:
+        page = await browser.new_page(width=1366, height=768)
+        await page.goto(live.proc.base + "/")
+        await sign_in(page, "maria", "pw-maria")
+        await page.wait_for("document.body.dataset.status === 'connected'", timeout=15)
+        calls: list[dict[str, Any]] = []
+        for _ in range(100):  # nobody is logged in: callers wait
+            _, body = await live.api("GET", "/v1/calls")
+            calls = body["calls"] if isinstance(body, dict) else body
+            if len(calls) >= 2:
+                break
+            await asyncio.sleep(0.1)
+        first, second = calls[0]["id"], calls[1]["id"]
+        for cid in (first, second):
+            status, body = await live.api("POST", f"/v1/calls/{cid}/callback", {})
+            assert status == 200, body
+        row = f"document.querySelector('#callbacks [data-callback=\"{second}\"]')"
+        await page.wait_for(f"!!{row}", timeout=10)
+        assert "\u2022\u2022\u2022" in await page.evaluate(f"{row}.textContent")  # masked
+        await page.evaluate(f"{row}.querySelector('[data-cancel]').click()")
+        await page.wait_for(f"!{row}", timeout=10)
+        _, body = await live.api("GET", "/v1/callbacks")
+        assert [c["id"] for c in body["callbacks"]] == [first]
+        _, audit = await live.api("GET", "/v1/audit")
+        cancels = [e for e in audit["entries"] if e["action"] == "callback.cancel"]
+        assert len(cancels) == 1 and cancels[0]["who"] == "maria", cancels
+        assert page.errors == []
+        await page.close()
