@@ -153,6 +153,8 @@ class SimulatedTrunk:
         self._survey_scores = (list(sim.survey.scores), list(sim.survey.scores.values()))
         self._survey_rng = stream("callers:survey")
         self._callback = sim.callback  # callers offered a callback, and callbacks answered
+        self._callback_queues = {q.name for q in config.queues if q.callback is not None}
+        self._moved: dict[str, str] = {}  # callers moved to another queue (the digit follows)
         self._callback_rng = stream("callers:callback")
         self._recent: deque[str] = deque(maxlen=200)  # the last new callers
         self._offer_queue: dict[tuple[str, str], str] = {}  # live offers' queues (codes only)
@@ -211,6 +213,8 @@ class SimulatedTrunk:
             live = self._calls.get(payload)  # type: ignore[call-overload]
             if live is None or live.state != WAITING:
                 return t, None  # answered (or gone) before the digit
+            if self._moved.get(payload, live.gen.name) not in self._callback_queues:  # type: ignore[call-overload]
+                return t, None  # moved to a queue that takes none: the digit does nothing
             live.state = DONE
             self._drop_if_done(payload, live)  # type: ignore[arg-type]
             return t, ev.CallbackRequested(payload)  # type: ignore[arg-type]
@@ -312,6 +316,7 @@ class SimulatedTrunk:
             self._saying.pop(call_id, None)
         if call.state == DONE and not call.patience_pending:
             del self._calls[call_id]
+            self._moved.pop(call_id, None)
 
     # --- commands from the engine ---------------------------------------------------------
     def execute(self, command: Command, now: float) -> None:
@@ -355,8 +360,9 @@ class SimulatedTrunk:
             if call is not None:
                 call.state = DONE  # a pending patience expiry must not fire
                 self._drop_if_done(command.call_id, call)
-        elif isinstance(command, MoveToQueue):
-            pass  # the caller keeps waiting with the same patience
+        elif isinstance(command, MoveToQueue):  # the caller keeps waiting, same patience
+            if command.call_id in self._calls:
+                self._moved[command.call_id] = command.queue
         elif isinstance(command, Monitor):
             c = command
             self.monitors[c.monitor_id] = MonitorRecord(

@@ -185,3 +185,15 @@ def test_announcements_never_cut_an_offer(
             assert s.cut == during[0]  # cut at the offer, never playing on past it
         else:
             assert s.cut is None
+
+
+def test_announcements_are_counted_and_said_in_the_callers_language() -> None:
+    c = _center(position=True, ewt=True, every_seconds=30, messages=["recorded"])
+    for k in range(3):
+        c.arrive(f"w{k}", "q", attributes={"language": "es"} if k == 2 else {})
+    c.arrive("w3", "q", attributes={"language": "not a language"})
+    c.advance(100.0)
+    said = [x for x in c.out if isinstance(x, Announce)]
+    assert {a.language for a in said if a.call_id == "w2"} == {"es"}
+    assert {a.language for a in said if a.call_id == "w3"} == {"en"}  # unusable: the queue's
+    assert c.kpis("q")["announcements"] == len(said)

@@ -37,6 +37,12 @@ from acd.states import CallState
 from acd.stats import QueueStats
 
 INTS = (
+    "callbacks_requested",
+    "callbacks_placed",
+    "callbacks_connected",
+    "callbacks_within",
+    "callbacks_failed",
+    "callbacks_cancelled",
     "offered",
     "answered",
     "abandoned",
@@ -51,7 +57,14 @@ INTS = (
     "hung_up",
     "handled",
 )
-SUMS = ("wait_answered_sum", "abandon_wait_sum", "talk_sum", "hold_sum", "max_wait")
+SUMS = (
+    "wait_answered_sum",
+    "abandon_wait_sum",
+    "talk_sum",
+    "hold_sum",
+    "max_wait",
+    "callback_wait_sum",
+)
 LEFT = {
     "abandoned": "abandoned",
     "timed_out": "timed_out",
@@ -61,6 +74,9 @@ LEFT = {
     "left_empty": "left_empty",
     "transferred": "transferred",
     "hung_up_by_system": "hung_up",
+    "callback_failed": "callbacks_failed",
+    "callback_interrupted": "callbacks_failed",
+    "callback_cancelled": "callbacks_cancelled",
 }
 
 
@@ -81,6 +97,14 @@ def days(draw: st.DrawFn) -> dict[str, Any]:
             q["max_wait_seconds"] = draw(st.sampled_from([30, 120]))
         if draw(st.booleans()):
             q["max_length"] = draw(st.integers(1, 5))
+        if draw(st.booleans()):  # virtual hold: callers offered a callback past 20 s
+            q["callback"] = {
+                "offer_after_ewt_seconds": 20,
+                "retries": 1,
+                "retry_seconds": 60,
+                "service_level_seconds": draw(st.sampled_from([60, 600])),
+                "calling_hours": {"start": "00:00", "end": "24:00"},
+            }
         queues.append(q)
     if nq > 1 and draw(st.booleans()):
         queues[0]["overflow_queue"] = "q1"
@@ -116,6 +140,7 @@ def days(draw: st.DrawFn) -> dict[str, Any]:
             "warmup_seconds": draw(st.sampled_from([0, 600])),
             "traffic": traffic,
             "agents": {"wrap_up": {"distribution": "fixed", "mean": 4}},
+            "callback": {"accept_probability": 0.7, "answer_probability": 0.6},
         },
     }
 
@@ -142,6 +167,8 @@ def simulate(cfg: Config, meddle: int) -> tuple[Engine, list[CallDetail], float]
         if engine.stats_epoch < warmup:
             continue  # not during the warm-up (a call moved at its very end is not counted)
         for c in list(engine.calls.values()):
+            if c.callback is not None and not c.callback.connected:
+                continue  # a callback keeps its place: not moved
             u = rng.random()
             event: ev.Event | None = None
             if c.state is CallState.CONNECTED and c.held_at is None and u < 0.3:
@@ -196,6 +223,8 @@ class Recount:
         return row
 
     def add(self, r: CallDetail) -> None:
+        asked = r.callback_requested_at
+        connect = next((i for i, g in enumerate(r.legs) if g.outcome == "answered"), None)
         for i, leg in enumerate(r.legs):
             if leg.entered < self.warmup:
                 continue  # entered during the warm-up: not counted
@@ -205,8 +234,39 @@ class Recount:
             row = self.queue(leg.queue, at)
             wait = leg.left - leg.entered
             row["offered"] += 1
-            row["max_wait"] = max(row["max_wait"], wait)
+            held = wait
+            if asked is not None and leg.entered <= asked <= leg.left:
+                held = asked - leg.entered  # a callback's caller held until asking
+            row["max_wait"] = max(row["max_wait"], held)
             last = i == len(r.legs) - 1
+            asked_here = connect if connect is not None else len(r.legs) - 1
+            if asked is not None and i == asked_here:
+                row["callbacks_requested"] += 1  # the stay it was asked in
+                row["callbacks_placed"] += r.callback_attempts
+            if leg.outcome == "answered" and i == connect and asked is not None:
+                # A callback reaching its caller: reported apart, not an answer of the queue.
+                assert q.callback is not None
+                waited = leg.left - asked
+                row["handled"] += 1
+                row["callbacks_connected"] += 1
+                row["callback_wait_sum"] += waited
+                row["callbacks_within"] += waited <= q.callback.service_level_seconds
+                row["talk_sum"] += leg.talk_seconds
+                row["hold_sum"] += leg.hold_seconds
+                assert leg.agent_id is not None
+                agent = self.agents[(leg.agent_id, at)]
+                agent["answered"] += 1
+                agent["talk_seconds"] += leg.talk_seconds
+                agent["hold_seconds"] += leg.hold_seconds
+                if last:
+                    row["wrap_sum"] += r.wrap_seconds
+                    agent["wrap_seconds"] += r.wrap_seconds
+                else:
+                    row["transferred"] += 1
+                    row["transferred_answered"] += 1
+                    self.moved_after_answer.add((leg.queue, at))
+                    self.agents_who_transferred.add(leg.agent_id)
+                continue
             if leg.outcome == "answered":
                 row["answered"] += 1
                 row["handled"] += 1

@@ -11,11 +11,15 @@ announcement plays cuts it (the adapter bridges the caller at once; see docs/ast
 
 from __future__ import annotations
 
+import re
+
 from acd.commands import Announce
 from acd.engine.base import EngineBase
 from acd.engine.ewt import estimator
 from acd.entities import CallRt
 from acd.states import CallState
+
+_LANG = re.compile(r"^[a-z]{2}(_[A-Z]{2})?$")
 
 
 def spoken_minutes(seconds: float) -> int:
@@ -64,7 +68,9 @@ class AnnounceMixin(EngineBase):
         if self._said.get(c.id) == said:
             return
         self._said[c.id] = said
-        self._out.append(Announce(c.id, ann.language, position, minutes))
+        self._out.append(Announce(c.id, caller_language(c, ann.language), position, minutes))
+        for s in c.tallies:
+            s.announced += 1
 
     def _periodic_message(self, call_id: str, now: float) -> None:
         c = self.calls.get(call_id)
@@ -77,4 +83,13 @@ class AnnounceMixin(EngineBase):
         if c.state is not CallState.WAITING:
             return
         n = int((now - c.entered) // ann.messages_every_seconds) - 1
-        self._out.append(Announce(c.id, ann.language, message=ann.messages[n % len(ann.messages)]))
+        message = ann.messages[n % len(ann.messages)]
+        self._out.append(Announce(c.id, caller_language(c, ann.language), message=message))
+        for s in c.tallies:
+            s.announced += 1
+
+
+def caller_language(c: CallRt, default: str) -> str:
+    """The caller's language where the IVR set one we can say (ACD_LANGUAGE), else the queue's."""
+    lang = c.attributes.get("language", "")
+    return lang if _LANG.match(lang) else default

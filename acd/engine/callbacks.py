@@ -23,6 +23,7 @@ from datetime import datetime
 from acd import events as ev
 from acd.commands import Announce, HangUp, Originate
 from acd.config.callback import Window
+from acd.engine.announce import caller_language
 from acd.engine.base import MV, EngineBase
 from acd.engine.ewt import estimator
 from acd.entities import AgentRt, CallbackRt, CallRt
@@ -79,6 +80,7 @@ class CallbacksMixin(EngineBase):
         c.queue.virtual += 1
         for s in c.tallies:
             s.callbacks_requested += 1
+            s.ended_unanswered(now - c.entered)  # the caller's hold ends here (max wait)
         if self.notices is not None:
             self._notice_call("callback", c, None, now - c.entered)  # type: ignore[attr-defined]
         self._cb_changed(c)
@@ -175,8 +177,10 @@ class CallbacksMixin(EngineBase):
             if wait is not None and wait >= cfg.offer_after_ewt_seconds:
                 self._cb_offered.add(c.id)
                 ann = c.queue.cfg.announce
-                lang = c.attributes.get("language") or (ann.language if ann else "en")
+                lang = caller_language(c, ann.language if ann else "en")
                 self._out.append(Announce(c.id, lang, message=OFFER_MESSAGE))
+                for s in c.tallies:
+                    s.announced += 1
                 return
         self.timers.set(("cbo", c.id), now + OFFER_CHECK_SECONDS)
 

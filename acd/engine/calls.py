@@ -233,8 +233,10 @@ class CallsMixin(EngineBase):
             q.hist.departures.append((wait, outcome is Outcome.ABANDONED))
         if len(c.tallies) > 1 and c.row_lo <= now - self.book.cal.length:
             self.book.dirty.add(c.tallies[1])  # an older interval's row: a drain must see it
+        virtual = c.callback is not None  # its caller's hold ended at the request
         for s in c.tallies:
-            s.ended_unanswered(wait)
+            if not virtual:
+                s.ended_unanswered(wait)
             if outcome is Outcome.ABANDONED:
                 s.abandoned_after(wait, wait < q.cfg.short_abandon_seconds)
             elif outcome is Outcome.TIMED_OUT:

@@ -111,17 +111,23 @@ class CommandsMixin(SpyMixin):
         call = self.calls.get(cmd.call_id)
         if call is None:
             return Effects()
+        moved_off = call.queue in self.callbacks and cmd.queue not in self.callbacks
+        moved_on = cmd.queue in self.callbacks and call.queue not in self.callbacks
         call.queue = cmd.queue
+        out = Effects()
+        caller = self.legs.get(call.caller) if call.caller else None
+        if caller is not None and (moved_on or moved_off):  # the digit follows the queue
+            out.actions.append(
+                self._setvar(caller.channel, "ACD_CALLBACK", "1" if moved_on else "")
+            )
         if call.phase is not Phase.CONNECTED or call.agent is None:
-            return Effects()  # still on hold: nothing changes on the PBX
+            return out  # still on hold: nothing else changes on the PBX
         # Transferred back from an agent: the agent's leg goes, the caller returns to hold.
         offer = call.offers.pop(call.agent, None)
         call.phase, call.agent = Phase.WAITING, None
-        out = Effects()
         leg = self.legs.get(offer.leg) if offer and offer.leg else None
         if leg is not None:
             out.add(self._hangup_leg(leg))
-        caller = self.legs.get(call.caller) if call.caller else None
         if caller is not None:
             out.actions.append(self._redirect(caller.channel, self.settings.contexts.hold))
         return out
