@@ -195,3 +195,26 @@ def test_a_request_while_an_agent_rings_cancels_the_offer_and_keeps_the_call() -
     assert [type(x).__name__ for x in cmds] == ["CancelOffer", "Originate"]
     (dial,) = _dials(cmds)
     assert (dial.call_id, dial.agent_id) == ("c1.cb1", offer[1])
+
+
+def test_an_agent_books_a_callback_with_the_code_of_an_inbound_call() -> None:
+    from datetime import UTC, datetime
+
+    c = _center()
+    agent = _busy(c)
+    at = datetime.fromtimestamp(3600.0, UTC)
+    c.do(ev.SetDisposition(agent, "done", callback_at=at))
+    c.hangup("busy")
+    (booked,) = c.engine.pending_callbacks(c.now)
+    assert (booked["state"], booked["due_at"], booked["number"]) == (
+        "booked",
+        3600.0,
+        "+12125550100",
+    )
+    (dial,) = _dials(c.advance_to(3600.0))
+    assert dial.call_id == "busy.later.cb1"
+    plain = Center(config([{"name": "q"}], [{"id": "a0"}]))
+    (offer,) = offers(plain.arrive("x", "q", caller="+12125550100"))
+    plain.answer("x", offer[1])
+    with pytest.raises(AcdError):  # the queue takes none: said, not silently dropped
+        plain.do(ev.SetDisposition("a0", "done", callback_at=at))

@@ -103,8 +103,10 @@ class CallbacksMixin(EngineBase):
         """A disposition with ``callback_at`` on a call of a queue that takes callbacks (a
         campaign's own are the dialer's): naive times are the center's wall clock."""
         q = self.queues.get(queue)
-        if q is None or q.cfg.callback is None:
-            return
+        if q is None or queue.startswith("campaign:"):
+            return  # a campaign's callback codes are the dialer's (its lead book)
+        if q.cfg.callback is None:
+            raise InvalidEvent(f"queue {queue!r} takes no callbacks: no callback_at")
         cal = self.book.cal
         aware = at if at.tzinfo is not None else at.replace(tzinfo=cal.zone)
         caller = a.call.caller if a.call is not None else a.last_caller
