@@ -268,61 +268,117 @@ class Estimator:
                 if self._newcomer_key(other, prio) < key:
                     newcomers.append((rate, other))
 
-        def demand(mine: frozenset[int]) -> tuple[float, float, float]:
-            """(calls ahead, cut-in rate, abandonment hazard) as seen by agents ``mine``."""
-            load = lam = hload = hlam = 0.0
-            for gk, (n, dq) in groups.items():
-                w = n * self._weight(self.members(gk), mine)
-                load += w
-                hload += w * self.hazard(dq)
-            for rate, oq in newcomers:
-                w = rate * self._weight(self.members((oq.name, (), 0)), mine)
-                lam += w
-                hlam += w * self.hazard(oq)
-            # One hazard for the fluid ahead: the calls' own, else the newcomers' queues'.
-            h = hload / load if load > 0 else (hlam / lam if lam > 0 else 0.0)
-            return load, lam, h
+        return self._drain(phases, groups, newcomers, per_cycle, ring)
 
-        def releases(mine: frozenset[int]) -> np.ndarray:
-            f, g = self._sum(mine)
-            return f + g * per_cycle
+    def _classes(
+        self,
+        mine: frozenset[int],
+        groups: dict[GroupKey, tuple[int, QueueRt]],
+        newcomers: list[tuple[float, QueueRt]],
+    ) -> list[tuple[frozenset[int], float, float, float]]:
+        """``mine`` split by which groups ahead (and which newcomers) each agent may serve: per
+        class (agents, calls ahead it must serve first, cut-in rate, abandonment hazard).
+
+        A group's calls go to the agents who may take them, in proportion: a class holding a
+        share of a group's agents serves that share of its calls. So calls ahead that only some
+        of ``mine`` may take hold back only those (a VIP call ahead does not delay a caller
+        whom agents without the VIP skill free up for)."""
+        demands: list[tuple[frozenset[int], float, float]] = []  # (agents, count, hazard)
+        for gk, (n, dq) in groups.items():
+            demands.append((self.members(gk), float(n), self.hazard(dq)))
+        rates = [(self.members((oq.name, (), 0)), r, self.hazard(oq)) for r, oq in newcomers]
+        pattern: dict[int, tuple[bool, ...]] = {}
+        for ix in mine:
+            pattern[ix] = tuple(ix in g for g, _, _ in demands) + tuple(
+                ix in g for g, _, _ in rates
+            )
+        by: dict[tuple[bool, ...], set[int]] = {}
+        for ix, p in pattern.items():
+            by.setdefault(p, set()).add(ix)
+        out = []
+        for p, agents in by.items():
+            size = len(agents)
+            load = hload = lam = hlam = 0.0
+            for i, (g, n, h) in enumerate(demands):
+                if p[i]:
+                    w = n * size / len(g)
+                    load += w
+                    hload += w * h
+            for j, (g, r, h) in enumerate(rates):
+                if p[len(demands) + j]:
+                    w = r * size / len(g)
+                    lam += w
+                    hlam += w * h
+            hz = hload / load if load > 0 else (hlam / lam if lam > 0 else 0.0)
+            out.append((frozenset(agents), load, lam, hz))
+        return out
+
+    def _drain(
+        self,
+        phases: list[tuple[float, frozenset[int]]],
+        groups: dict[GroupKey, tuple[int, QueueRt]],
+        newcomers: list[tuple[float, QueueRt]],
+        per_cycle: float,
+        ring: float,
+    ) -> float | None:
+        """The fluid: each class's releases first serve its calls ahead (which leave at their
+        hazard, and grow with cut-ins); the releases left over, summed over classes, serve the
+        call (1 of them). The answer is that time plus the mean ring."""
+
+        def build(
+            mine: frozenset[int],
+        ) -> tuple[list[np.ndarray], list[float], list[float], list[float], list[float]]:
+            """Per class: releases, calls ahead, cut-in rate, hazard, and the share of its
+            agents already counted before (those of the previous phase)."""
+            cls = self._classes(mine, groups, newcomers)
+            rel = []
+            for agents, _, _, _ in cls:
+                f, g = self._sum(agents)
+                rel.append(f + g * per_cycle)
+            seen = [len(c[0] & counted) / len(c[0]) for c in cls]
+            return rel, [c[1] for c in cls], [c[2] for c in cls], [c[3] for c in cls], seen
 
         k = 0
-        mine = phases[0][1]
-        d_now = releases(mine)
-        queue_left, lam, h = demand(mine)
+        counted: frozenset[int] = frozenset()
+        rel, left, lam, hz, _ = build(phases[0][1])
+        counted = phases[0][1]
         us = 1.0
-        prev = float(d_now[0])
-        take = min(queue_left, prev)
-        queue_left -= take
-        if prev - take >= us:
+        prev = [float(r[0]) for r in rel]
+        for j, p in enumerate(prev):
+            take = min(left[j], p)
+            left[j] -= take
+            us -= p - take
+        if us <= 0:
             return ring
-        us -= prev - take
         for i in range(1, _N):
             t0, t1 = float(GRID[i - 1]), float(GRID[i])
             while k + 1 < len(phases) and phases[k + 1][0] <= t1:
                 k += 1
-                old = mine
-                mine = phases[k][1]
-                d_now = releases(mine)
-                before, _, _ = demand(old)
-                after, lam, h = demand(mine)
-                queue_left += (after - before) * math.exp(-h * t1)
+                total = sum(left)
+                rel, new_left, lam, hz, seen = build(phases[k][1])
+                counted = phases[k][1]
+                base = sum(new_left)
+                # What is still ahead, spread over the new classes as they would hold it.
+                left = [x * total / base if base > 0 else 0.0 for x in new_left]
+                # Agents new to the call release at once what they would have released by now.
+                prev = [float(r[i - 1]) * w for r, w in zip(rel, seen, strict=True)]
             dt = t1 - t0
-            queue_left = queue_left * math.exp(-h * dt) + lam * dt
-            cur = float(d_now[i])
-            gained = max(0.0, cur - prev)
-            prev = cur
-            take = min(queue_left, gained)
-            queue_left -= take
-            rest = gained - take
-            if rest >= us:
-                return t0 + dt * (take + us) / gained + ring
-            us -= rest
-        rate = len(mine) * per_cycle  # beyond the grid: the agents' steady release rate
+            spare = 0.0
+            for j, r in enumerate(rel):
+                left[j] = left[j] * math.exp(-hz[j] * dt) + lam[j] * dt
+                cur = float(r[i])
+                gained = max(0.0, cur - prev[j])
+                prev[j] = cur
+                take = min(left[j], gained)
+                left[j] -= take
+                spare += gained - take
+            if spare >= us:
+                return t0 + dt * us / spare + ring
+            us -= spare
+        rate = len(phases[k][1]) * per_cycle  # beyond the grid: the agents' steady release rate
         if rate <= 0:
             return None
-        return float(GRID[-1]) + (queue_left + us) / rate + ring
+        return float(GRID[-1]) + (sum(left) + us) / rate + ring
 
 
 def _fixed(at: float) -> tuple[np.ndarray, np.ndarray]:
