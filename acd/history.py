@@ -58,9 +58,10 @@ class QueueHistory:
     def mean_ring(self) -> float:
         return sum(self.ring) / len(self.ring) if self.ring else 0.0
 
-    def hazard(self) -> float:
-        """Abandons per second of waiting, over the recent departures (0 without any)."""
-        waited = sum(w for w, _ in self.departures)
+    def hazard(self, waiting: float = 0.0) -> float:
+        """Abandons per second of waiting, over the recent departures and ``waiting``: the
+        seconds the callers still in the queue have waited (0 without any abandon)."""
+        waited = waiting + sum(w for w, _ in self.departures)
         gone = sum(1 for _, ab in self.departures if ab)
         return gone / waited if waited > 0 else 0.0
 

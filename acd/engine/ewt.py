@@ -185,9 +185,13 @@ class Estimator:
         return w
 
     def hazard(self, q: QueueRt) -> float:
+        """Abandons per second waited: the recent departures' waits, and the time the callers
+        still waiting have waited so far (censored: leaving them out would overstate the
+        hazard while a queue builds up)."""
         h = self._hazard.get(q.name)
         if h is None:
-            h = self._hazard[q.name] = q.hist.hazard()
+            waiting = sum(self.now - c.entered for c in self.waiting if c.queue is q)
+            h = self._hazard[q.name] = q.hist.hazard(waiting)
         return h
 
     # --- calls -------------------------------------------------------------------------------
