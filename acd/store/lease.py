@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import time
 
-import redis.asyncio as redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from acd.errors import StoreUnavailable
+from acd.store import redis_client as rc
 
 ACQUIRE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
@@ -57,7 +54,8 @@ class Lease:
         self.margin = min(ttl / 3, 0.25) if margin is None else margin
         self.token: int | None = None
         self.valid_until = float("-inf")
-        self._client: redis.Redis | None = None
+        self._client: rc.Client | None = None
+        prefix = rc.key_prefix(prefix, redis_url)  # the store's: one slot on a cluster
         self._keys = [prefix + "lease", prefix + "fence"]
 
     @property
@@ -65,11 +63,9 @@ class Lease:
         return self.ttl / 3
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> rc.Client:
         if self._client is None:
-            self._client = redis.from_url(
-                self.url, socket_connect_timeout=self.ttl / 3, socket_timeout=self.ttl / 3
-            )
+            self._client = rc.make_client(self.url, self.ttl / 3)
         return self._client
 
     def valid(self, now_monotonic: float) -> bool:
@@ -79,7 +75,7 @@ class Lease:
     async def _eval(self, script: str, *args: str) -> object:
         try:
             return await self.client.eval(script, 2, *self._keys, *args)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except rc.UNAVAILABLE as exc:
             raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
 
     @property
@@ -119,4 +115,4 @@ class Lease:
     async def aclose(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
-            await client.aclose()
+            await rc.close_client(client)
