@@ -211,8 +211,7 @@ class Sentinels:
             n.start()
         until(
             lambda: all(
-                info(r.port, "replication").get("master_link_status") == "up"
-                for r in self.replicas
+                info(r.port, "replication").get("master_link_status") == "up" for r in self.replicas
             ),
             "the replicas are in sync with the master",
         )
