@@ -55,6 +55,7 @@ class Lease:
         self.token: int | None = None
         self.valid_until = float("-inf")
         self._client: rc.Client | None = None
+        self.replication = rc.Replication(ttl / 6)  # within the socket timeout (ttl / 3)
         prefix = rc.key_prefix(prefix, redis_url)  # the store's: one slot on a cluster
         self._keys = [prefix + "lease", prefix + "fence"]
 
@@ -83,12 +84,28 @@ class Lease:
         return str(max(1, round(self.ttl * 1000)))
 
     async def acquire(self) -> int | None:
-        """Take the lease if it is free: the new fencing token, or None if someone holds it."""
+        """Take the lease if it is free: the new fencing token, or None if someone holds it.
+        When the master has replicas the token counts only once one has it (WAIT, as for
+        batches): a fail-over must not hand the same token out again."""
         sent = time.monotonic()
-        token = await self._eval(ACQUIRE, self.owner, self._ttl_ms)
+        key = self._keys[0]
+        try:
+            waits = await self.replication.waits(self.client, key)
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.execute_command("EVAL", ACQUIRE, 2, *self._keys, self.owner, self._ttl_ms)
+                if waits:
+                    self.replication.queue(pipe, self.client, key)
+                results = await pipe.execute(raise_on_error=False)
+        except rc.UNAVAILABLE as exc:
+            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+        token = results[0]
+        if isinstance(token, Exception):
+            raise token
         if token is None:
             return None
-        self.token = int(token)  # type: ignore[call-overload]
+        if waits:
+            self.replication.check(results[1], self.url)
+        self.token = int(token)
         self.valid_until = sent + self.ttl - self.margin
         return self.token
 

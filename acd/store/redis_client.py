@@ -193,6 +193,7 @@ class Replication:
 async def replica_count(client: Client, key: str) -> int:
     """Replicas connected to the master that holds ``key`` (INFO replication)."""
     if isinstance(client, RedisCluster):
+        await client.initialize()  # the slot map (a no-op once known)
         node = client.get_node_from_key(key)
         info = await client.execute_command("INFO", "replication", target_nodes=node)
     else:

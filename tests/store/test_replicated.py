@@ -22,6 +22,7 @@ from redis.crc import key_slot
 
 from acd.errors import StoreUnavailable
 from acd.store.batch import Batch
+from acd.store.lease import Lease
 from acd.store.redis import RedisStore
 from acd.store.writer import Persister
 from tests.redis_ha import RedisCluster, Sentinels, command
@@ -71,6 +72,11 @@ async def test_three_centers_write_at_once_each_on_one_slot(cluster: RedisCluste
             got = [r["call_id"] async for r in s.records(0.0, float("inf"))]
             assert got == [f"{i}-{n}" for n in range(1, 41)]
             assert set((await s.load()).leads["c"]) == {f"L{n}" for n in range(1, 41)}
+        # A node taking a center's lease on a fresh client gets its token once a replica has it.
+        lease = Lease(cluster.url, CENTERS[2], "n1", ttl=3.0)
+        assert await lease.acquire() == 1 and lease.replication.replicas == 1
+        await lease.release()
+        await lease.aclose()
     finally:
         for s in stores:
             await s.close()
@@ -104,6 +110,12 @@ async def test_a_write_no_replica_acknowledges_is_spooled_then_replayed_once(
                 await store.apply(batch(0, 2))
             await persister.submit(batch(0, 3))
             assert persister.spooled == 1 and not persister.up  # on the master only: spooled
+            # Nor does a fencing token count before a replica has it.
+            lease = Lease(sentinels.url, "acd:", "n1", ttl=1.5)
+            with pytest.raises(StoreUnavailable, match="no replica acknowledged"):
+                await lease.acquire()
+            assert lease.token is None
+            await lease.aclose()
         finally:
             replica.proc.send_signal(signal.SIGCONT)
         assert await persister.recover()
