@@ -14,6 +14,7 @@ The client parses replies with hiredis (a dependency); the 1,000,000 dialer lead
 are moved out of the cyclic GC's reach with ``gc.freeze()``, as a daemon holding them should.
 
     python benchmarks/store.py [--quick] [--json] [--repeat N]
+    python benchmarks/store.py --centers 10 [--quick] [--json]   (benchmarks/store_centers.py)
 """
 
 from __future__ import annotations
@@ -266,7 +267,15 @@ async def main_async(args: Any) -> dict[str, float]:
 
 def main() -> None:
     p = parser(__doc__.split("\n\n")[0])
+    p.add_argument("--centers", type=int, default=0, help="N centers on a Redis Cluster instead")
     args = p.parse_args()
+    if args.centers:
+        from benchmarks import store_centers
+
+        fig = store_centers.main(args)
+        if args.json:
+            emit_json(fig)
+        return
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.records = 20_000 if args.quick else 200_000
     args.leads = 100_000 if args.quick else 1_000_000

@@ -177,9 +177,13 @@ NOTES: dict[str, str] = {
     "adapter.asterisk.connect_timeout": "Seconds to wait for the TCP connection.",
     "adapter.asterisk.ping_interval": "Keep-alive Ping every this many seconds (null: none).",
     "store.url": (
-        "redis://, rediss:// or unix://; Redis 6.2 or newer, one server (not a Cluster)."
+        "redis://, rediss:// or unix:// (one server), redis+sentinel://host:port,.../master "
+        "(Sentinel) or redis+cluster://host:port,... (a Redis Cluster); Redis 6.2 or newer."
     ),
-    "store.prefix": "Every key starts with this (several centers on one Redis).",
+    "store.prefix": (
+        "Every key starts with this: one per center. On a cluster it is the center's hash tag "
+        "(`{acd:paris}:`; untagged, it is tagged whole: `acd:` names keys `{acd}:...`)."
+    ),
     "store.spool": (
         "Batches wait here while Redis is away (relative: to the config file's directory)."
     ),

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 START_SECONDS = 10.0
@@ -27,7 +28,9 @@ class RedisServerMissing(RuntimeError):
 
 
 class RedisServer:
-    def __init__(self, directory: str | Path, *, port: int | None = None) -> None:
+    def __init__(
+        self, directory: str | Path, *, port: int | None = None, extra: Sequence[str] = ()
+    ) -> None:
         exe = shutil.which("redis-server")
         if exe is None:
             raise RedisServerMissing(
@@ -38,6 +41,7 @@ class RedisServer:
         self.dir = Path(directory)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = port or free_port()
+        self.extra = list(extra)  # more redis-server arguments (cluster mode, replica of ...)
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,6 +56,7 @@ class RedisServer:
             self.exe, "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.dir),
             "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
             "--daemonize", "no", "--protected-mode", "yes", "--logfile", "redis.log",
+            *self.extra,
         ]
         # fmt: on
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

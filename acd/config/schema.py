@@ -387,6 +387,12 @@ class Store(Strict):
     from the directory of the config file (the working directory for the embedded demo). Each node
     of a hot-standby pair needs its own. ``retention_days`` is how long call records are kept
     (``acd-dialer cdr trim``); the default is five years.
+
+    ``url`` is one server (``redis://host:port/0``, ``rediss://``, ``unix://``), a Sentinel set-up
+    (``redis+sentinel://host:26379,host:26379/master-name``) or a Redis Cluster
+    (``redis+cluster://host:6379,host:6379``, seed nodes). Each center needs its own ``prefix``;
+    on a cluster it is its hash tag (``{acd:paris}:``; one without a tag is tagged whole:
+    ``acd:`` names keys ``{acd}:...``), so that a center's keys share one slot.
     """
 
     url: str | None = None
@@ -397,9 +403,23 @@ class Store(Strict):
     @field_validator("url")
     @classmethod
     def _url(cls, v: str | None) -> str | None:
-        if v is not None and not re.match(r"^(redis|rediss|unix)://.+", v):
-            raise ValueError(f"url must start with redis://, rediss:// or unix://, got {v!r}")
+        if v is None:
+            return v
+        if not re.match(r"^(redis|rediss|unix|redis\+sentinel|redis\+cluster)://.+", v):
+            raise ValueError(
+                "url must start with redis://, rediss://, unix://, redis+sentinel:// or "
+                f"redis+cluster://, got {v!r}"
+            )
+        if v.startswith("redis+sentinel://") and not re.match(r"^[^/]+//[^/]+/[^/]+", v):
+            raise ValueError(f"a redis+sentinel:// url names the master after the hosts: {v!r}")
         return v
+
+    @model_validator(mode="after")
+    def _cluster_prefix(self) -> Store:
+        # On a cluster the prefix is the hash tag that keeps a center's keys on one slot.
+        if (self.url or "").startswith("redis+cluster://") and not self.prefix.strip(":"):
+            raise ValueError("a redis+cluster:// store needs a prefix, such as '{acd:center}:'")
+        return self
 
 
 class Ha(Strict):

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import time
 
-import redis.asyncio as redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-
 from acd.errors import StoreUnavailable
+from acd.store import redis_client as rc
 
 ACQUIRE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
@@ -57,7 +54,9 @@ class Lease:
         self.margin = min(ttl / 3, 0.25) if margin is None else margin
         self.token: int | None = None
         self.valid_until = float("-inf")
-        self._client: redis.Redis | None = None
+        self._client: rc.Client | None = None
+        self.replication = rc.Replication(ttl / 6)  # within the socket timeout (ttl / 3)
+        prefix = rc.key_prefix(prefix, redis_url)  # the store's: one slot on a cluster
         self._keys = [prefix + "lease", prefix + "fence"]
 
     @property
@@ -65,11 +64,9 @@ class Lease:
         return self.ttl / 3
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> rc.Client:
         if self._client is None:
-            self._client = redis.from_url(
-                self.url, socket_connect_timeout=self.ttl / 3, socket_timeout=self.ttl / 3
-            )
+            self._client = rc.make_client(self.url, self.ttl / 3)
         return self._client
 
     def valid(self, now_monotonic: float) -> bool:
@@ -79,7 +76,7 @@ class Lease:
     async def _eval(self, script: str, *args: str) -> object:
         try:
             return await self.client.eval(script, 2, *self._keys, *args)
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except rc.UNAVAILABLE as exc:
             raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
 
     @property
@@ -87,12 +84,28 @@ class Lease:
         return str(max(1, round(self.ttl * 1000)))
 
     async def acquire(self) -> int | None:
-        """Take the lease if it is free: the new fencing token, or None if someone holds it."""
+        """Take the lease if it is free: the new fencing token, or None if someone holds it.
+        When the master has replicas the token counts only once one has it (WAIT, as for
+        batches): a fail-over must not hand the same token out again."""
         sent = time.monotonic()
-        token = await self._eval(ACQUIRE, self.owner, self._ttl_ms)
+        key = self._keys[0]
+        try:
+            waits = await self.replication.waits(self.client, key)
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.execute_command("EVAL", ACQUIRE, 2, *self._keys, self.owner, self._ttl_ms)
+                if waits:
+                    self.replication.queue(pipe, self.client, key)
+                results = await pipe.execute(raise_on_error=False)
+        except rc.UNAVAILABLE as exc:
+            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+        token = results[0]
+        if isinstance(token, Exception):
+            raise token
         if token is None:
             return None
-        self.token = int(token)  # type: ignore[call-overload]
+        if waits:
+            self.replication.check(results[1], self.url)
+        self.token = int(token)
         self.valid_until = sent + self.ttl - self.margin
         return self.token
 
@@ -119,4 +132,4 @@ class Lease:
     async def aclose(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
-            await client.aclose()
+            await rc.close_client(client)

@@ -1,6 +1,7 @@
 """The Redis store: one Lua script call per batch, indexes so that no read is a scan.
 
-Keys (``p`` is the prefix, default ``acd:``)::
+Keys (``p`` is the prefix, default ``acd:``; on a Redis Cluster it carries a hash tag, ``{acd}:``,
+so that one center's keys share a slot: see acd/store/redis_client.py)::
 
     p fence               fencing token (INCR by the lease, acd/store/lease.py)
     p seq                 seq of the last applied batch
@@ -23,6 +24,9 @@ Keys (``p`` is the prefix, default ``acd:``)::
     p iv:<YYYY-MM-DD>     hash "group|name|start" -> interval row JSON, one per business date
     p ivdates             zset (all scores 0, ordered by name) of the dates that have rows
     p audit               zset "<seq>:<n>:<entry JSON>" -> the entry's time (acd/audit.py)
+
+A round trip of batches is acknowledged once a replica has it, when there are replicas (``WAIT``,
+:class:`acd.store.redis_client.Replication`).
 
 Lead and state sit in two hashes so that a state-only change is one HSET of a string, with no
 JSON decoding (nor cjson's 14-digit floats) inside Redis.
@@ -47,12 +51,10 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import redis.asyncio as redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from acd.errors import StaleLeader, StoreUnavailable
+from acd.store import redis_client as rc
 from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
 from acd.store.cdr import audit_time, record_time
@@ -232,7 +234,7 @@ def _stream_id(raw: bytes) -> tuple[int, int]:
 def _mapped(url: str) -> Iterator[None]:
     try:
         yield
-    except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+    except rc.UNAVAILABLE as exc:
         raise StoreUnavailable(url, str(exc) or type(exc).__name__) from exc
 
 
@@ -243,21 +245,19 @@ class RedisStore:
         prefix: str = "acd:",
         *,
         timeout: float = 2.0,
+        replica_wait: float = rc.REPLICA_WAIT_SECONDS,
     ) -> None:
         self.url = url
-        self.prefix = prefix
+        self.prefix = rc.key_prefix(prefix, url)  # hash-tagged on a cluster
         self.timeout = timeout
-        self._client: redis.Redis | None = None
+        self.replication = rc.Replication(replica_wait)
+        self._client: rc.Client | None = None
         self._sha: str | None = None
 
     @property
-    def client(self) -> redis.Redis:
+    def client(self) -> rc.Client:
         if self._client is None:
-            self._client = redis.from_url(
-                self.url,
-                socket_connect_timeout=self.timeout,
-                socket_timeout=self.timeout,
-            )
+            self._client = rc.make_client(self.url, self.timeout)
         return self._client
 
     def _k(self, name: str) -> str:
@@ -275,7 +275,7 @@ class RedisStore:
     async def close(self) -> None:
         if self._client is not None:
             client, self._client = self._client, None
-            await client.aclose()
+            await rc.close_client(client)
 
     # --- writing ----------------------------------------------------------------------------
     async def apply(self, batch: Batch, token: int | None = None) -> bool:
@@ -295,10 +295,17 @@ class RedisStore:
     async def _run(self, argvs: list[list[str]], token: int | None) -> int:
         for attempt in range(2):
             sha = self._sha or await self._load_script()
+            # The one key names the slot, so a cluster client sends the script to its shard
+            # (by execute_command: its pipeline refuses evalsha by name).
+            seq_key = self._k("seq")
+            waits = await self.replication.waits(self.client, seq_key)
             async with self.client.pipeline(transaction=False) as pipe:
                 for argv in argvs:
-                    pipe.evalsha(sha, 0, *argv)
+                    pipe.execute_command("EVALSHA", sha, 1, seq_key, *argv)
+                if waits:
+                    self.replication.queue(pipe, self.client, seq_key)
                 results = await pipe.execute(raise_on_error=False)
+            acked = results.pop() if waits else None
             if attempt == 0 and any(isinstance(r, NoScriptError) for r in results):
                 # The server restarted and forgot the script; batches run before the error are
                 # skipped on the retry by their seq.
@@ -313,6 +320,8 @@ class RedisStore:
                     assert token is not None
                     raise StaleLeader(token, int(info) if info else None)
                 applied += status
+            if waits:
+                self.replication.check(acked, self.url)
             return applied
         raise AssertionError("unreachable")
 
