@@ -63,6 +63,9 @@ QUEUE_COLUMNS = (
     ("AHT s", "aht_seconds", "s", 7),
     ("aband %", "abandon_rate", "pct", 8),
     ("max wait", "max_wait_seconds", "s", 9),
+    ("callbacks", "callbacks_requested", "", 10),
+    ("CB conn", "callbacks_connected", "", 8),
+    ("CB SL", "callback_service_level", "pct", 7),
 )
 AGENT_COLUMNS = (
     ("handled", "answered", "", 8),
