@@ -243,38 +243,22 @@ class Recount:
             if asked is not None and i == asked_here:
                 row["callbacks_requested"] += 1  # the stay it was asked in
                 row["callbacks_placed"] += r.callback_attempts
-            if leg.outcome == "answered" and i == connect and asked is not None:
-                # A callback reaching its caller: reported apart, not an answer of the queue.
-                assert q.callback is not None
-                waited = leg.left - asked
-                row["handled"] += 1
-                row["callbacks_connected"] += 1
-                row["callback_wait_sum"] += waited
-                row["callbacks_within"] += waited <= q.callback.service_level_seconds
-                row["talk_sum"] += leg.talk_seconds
-                row["hold_sum"] += leg.hold_seconds
-                assert leg.agent_id is not None
-                agent = self.agents[(leg.agent_id, at)]
-                agent["answered"] += 1
-                agent["talk_seconds"] += leg.talk_seconds
-                agent["hold_seconds"] += leg.hold_seconds
-                if last:
-                    row["wrap_sum"] += r.wrap_seconds
-                    agent["wrap_seconds"] += r.wrap_seconds
-                else:
-                    row["transferred"] += 1
-                    row["transferred_answered"] += 1
-                    self.moved_after_answer.add((leg.queue, at))
-                    self.agents_who_transferred.add(leg.agent_id)
-                continue
             if leg.outcome == "answered":
-                row["answered"] += 1
+                if i == connect and asked is not None:
+                    # A callback reaching its caller: reported apart, not a queue's answer.
+                    assert q.callback is not None
+                    waited = leg.left - asked
+                    row["callbacks_connected"] += 1
+                    row["callback_wait_sum"] += waited
+                    row["callbacks_within"] += waited <= q.callback.service_level_seconds
+                else:
+                    row["answered"] += 1
+                    row["wait_answered_sum"] += wait
+                    for j, limit in enumerate(thresholds):
+                        row["answered_within"][j] += wait <= limit
                 row["handled"] += 1
-                row["wait_answered_sum"] += wait
                 row["talk_sum"] += leg.talk_seconds
                 row["hold_sum"] += leg.hold_seconds
-                for j, limit in enumerate(thresholds):
-                    row["answered_within"][j] += wait <= limit
                 assert leg.agent_id is not None
                 agent = self.agents[(leg.agent_id, at)]
                 agent["answered"] += 1
