@@ -107,6 +107,9 @@ class LandedEstimates:
     def handle_started(self, key: str, now: float) -> None:
         pass  # the landed estimate sees a call only once talk and wrap are over
 
+    def talk_ended(self, key: str, seconds: float, now: float) -> None:
+        pass
+
     def handle_ended(self, key: str, seconds: float, now: float) -> None:
         self.handle.observe(seconds)
         self.handles += 1

@@ -74,6 +74,8 @@ class CampaignRuntime:
         self.inflight: dict[str, tuple[str, str, float]] = {}  # call -> (lead, number, dialed at)
         self.numbers: dict[str, str] = {}  # live calls' numbers (a do-not-call disposition)
         self.agent_call: dict[str, str] = {}  # agent -> its current or last campaign call
+        self.call_agent: dict[str, str] = {}  # connected calls still talking: call -> agent
+        self.wrap_at: dict[str, float] = {}  # agent -> when its campaign call's wrap-up began
         self.awaiting: dict[str, str] = {}  # talk over, disposition awaited: call -> lead
         self.dispo: dict[str, object] = {}  # disposition set while still talking: call -> it
         self.kinds = {d.name: d.kind for d in cfg.dispositions}
@@ -254,6 +256,8 @@ class CampaignRuntime:
             for est in self.feeds:
                 est.handle_started(agent_id, now)
             self.agent_call[agent_id] = call_id
+            self.call_agent[call_id] = agent_id
+            self.wrap_at.pop(agent_id, None)
             self._recent(now, drop=False)
 
     def dropped(self, call_id: str, now: float) -> None:
@@ -277,6 +281,11 @@ class CampaignRuntime:
             return
         self.fig.talk_seconds += talk
         self.fig.contacts += 1
+        agent_id = self.call_agent.pop(call_id, None)
+        if agent_id is not None and agent_id in self.connect_at:
+            self.wrap_at[agent_id] = now
+            for est in self.feeds:
+                est.talk_ended(agent_id, talk, now)
         if (row := self.call_rows.get(call_id)) is not None:
             row.talk_seconds += talk
             row.contacts += 1
@@ -340,6 +349,7 @@ class CampaignRuntime:
 
     def agent_free(self, agent_id: str, now: float) -> None:
         at = self.connect_at.pop(agent_id, None)
+        self.wrap_at.pop(agent_id, None)
         if at is not None:
             for est in self.feeds:
                 est.handle_ended(agent_id, now - at, now)

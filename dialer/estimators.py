@@ -8,13 +8,15 @@
   at once instead of being averaged away over ``memory`` observations.
 - Ring time: a lognormal by weighted moments of the logs, with the same forgetting and a CUSUM on
   the standardised log for a shift of ``shift`` standard deviations either way.
-- Handle time (talk and wrap-up, what frees an agent): the calls of memory are the last
-  connected ones (weights decay per call connected, not per call ended), and the calls still in
-  progress count as right-censored at their elapsed time: the fit is the censored maximum
-  likelihood (a few EM steps over the open calls). A call that has run longer than the model
-  finds likely pulls the estimate up while it is still talking, so a longer handle time shows
-  before those calls end; weighting by connection order keeps the long calls still running from
-  being left out (completions alone favour the short ones).
+- Talk time: the calls of memory are the last connected ones (weights decay per call
+  connected, not per call ended), and the calls still talking count as right-censored at their
+  elapsed time: the fit is the censored maximum likelihood (a few EM steps over the open
+  calls). A call that has talked longer than the model finds likely pulls the estimate up while
+  it is still talking, so a longer talk time shows before those calls end; weighting by
+  connection order keeps the long calls still running from being left out (completions alone
+  favour the short ones).
+- Wrap-up time: a lognormal tracked like ring time. Talk and wrap-up apart, because the pacer
+  knows which agents are in wrap-up: they are free soon, whatever their call's length.
 
 Priors keep the first decisions sensible; observations take over as they accumulate.
 """
@@ -183,7 +185,7 @@ def _step_sum(s: float, win: list[float], x: float) -> tuple[float, list[float]]
 
 
 class CensoredLogNormal:
-    """Handle time: a lognormal over the last ``memory`` connected calls, the ones still in
+    """Talk time: a lognormal over the last ``memory`` connected calls, the ones still in
     progress counted as right-censored (see the module docstring)."""
 
     __slots__ = ("_fit", "_fit_at", "lam", "open", "refit", "s0", "s1", "s2", "starts")
@@ -293,8 +295,10 @@ class Estimates:
         self.p_no_answer = TrackedRate(0.45)
         self.p_busy = TrackedRate(0.05)
         self.ring = TrackedLogNormal(12.0, 0.5)
-        # A long, wide prior: erring long errs toward fewer drops until calls have been seen.
-        self.handle = CensoredLogNormal(240.0, 1.0, weight=20.0)
+        # Long, wide priors: erring long errs toward fewer drops until calls have been seen.
+        self.talk = CensoredLogNormal(200.0, 1.0, weight=20.0)
+        self.wrap = TrackedLogNormal(40.0, 1.0)
+        self._wrap_from: dict[str, float] = {}  # agents in wrap-up: key -> since
         self.human_answers = 0
         self.handles = 0
         # Calls placed, in dial order: key -> [dialed at, outcome or None, ring seconds].
@@ -344,21 +348,34 @@ class Estimates:
         self.human_answers += outcome == "human"
 
     def handle_started(self, key: str, now: float) -> None:
-        self.handle.started(key, now)
+        """An agent (``key``) connected to a call: its talk starts."""
+        self.talk.started(key, now)
+        self._wrap_from.pop(key, None)
+
+    def talk_ended(self, key: str, seconds: float, now: float) -> None:
+        """The agent's call ended after ``seconds`` of talk: its wrap-up starts."""
+        self.talk.ended(key, seconds)
+        self._wrap_from[key] = now
 
     def handle_ended(self, key: str, seconds: float, now: float) -> None:
-        self.handle.ended(key, seconds)
+        """The agent is free, ``seconds`` after it connected."""
+        since = self._wrap_from.pop(key, None)
+        if since is not None:
+            self.wrap.observe(now - since)
+        elif key in self.talk.open:  # no end of talk seen: the whole handle time was talk
+            self.talk.ended(key, seconds)
         self.handles += 1
 
-    def handle_fit(self, now: float) -> Frozen:
-        return self.handle.frozen(now)
+    def talk_fit(self, now: float) -> Frozen:
+        return self.talk.frozen(now)
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-able state (for the store); calls in progress are left out."""
         return {
             "rates": {name: r.snapshot() for name, r in self.rates().items()},
             "ring": self.ring.snapshot(),
-            "handle": self.handle.snapshot(),
+            "talk": self.talk.snapshot(),
+            "wrap": self.wrap.snapshot(),
             "human_answers": self.human_answers,
             "handles": self.handles,
         }
@@ -369,7 +386,9 @@ class Estimates:
                 r.restore(saved["rates"][name])
         if "ring" in saved:
             self.ring.restore(saved["ring"])
-        if "handle" in saved:
-            self.handle.restore(saved["handle"])
+        if "talk" in saved:
+            self.talk.restore(saved["talk"])
+        if "wrap" in saved:
+            self.wrap.restore(saved["wrap"])
         self.human_answers = int(saved.get("human_answers", 0))
         self.handles = int(saved.get("handles", 0))

@@ -27,6 +27,7 @@ from scipy.special import ndtr
 
 from dialer.estimators import Estimates
 
+_TALK_GRID = np.arange(0.0, 36.0, 2.0)  # when a talk may end, within the longest horizon
 CAP = 0.03  # the legal ceiling on abandonment (FTC TSR, 30 days; Ofcom, 24 hours)
 HORIZONS = np.array([0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 22.0, 26.0, 32.0])
 
@@ -50,6 +51,10 @@ class PacingInput:
     running_30d: float = 0.0  # over the last 30 days
     answers_30d: int = 0
     dial_rate: float = 0.0  # calls placed per second lately: the calls still to come
+    # The busy agents apart: still talking (seconds since connected) and in wrap-up (seconds
+    # since the talk ended). Without them, all busy agents count as talking.
+    talk_elapsed: np.ndarray | None = None
+    wrap_elapsed: np.ndarray | None = None
     # For peer laws that look back (VICIdial's): the day so far and the last minute.
     day_answers: int = 0
     day_drops: int = 0
@@ -210,7 +215,26 @@ class Predictive:
         self._day_drops = int(saved.get("day_drops", 0))
 
     @staticmethod
-    def abandon_probability(inp: PacingInput, n: np.ndarray) -> np.ndarray:
+    def p_free(inp: PacingInput, within: np.ndarray) -> np.ndarray:
+        """For each busy agent and each horizon: the probability it is free by then. In
+        wrap-up: the rest of its wrap-up; talking: the rest of its talk plus a wrap-up (summed
+        on a 2-second grid of when the talk ends)."""
+        est = inp.est
+        talking = inp.busy_elapsed if inp.talk_elapsed is None else inp.talk_elapsed
+        wrapping = np.zeros(0) if inp.wrap_elapsed is None else inp.wrap_elapsed
+        wrap = est.wrap.frozen()
+        out = [wrap.p_done_within(wrapping, within)]
+        if len(talking):
+            talk = est.talk_fit(inp.now)
+            u = _TALK_GRID
+            done = talk.p_done_within(talking, u)  # talk over by each grid point
+            d_end = np.diff(done, axis=1)  # talk ends in (u_j, u_j+1]
+            mid = 0.5 * (u[1:] + u[:-1])
+            w_cdf = wrap.cdf(within[None, :] - mid[:, None])  # wrap-up over in the time left
+            out.append(d_end @ w_cdf)
+        return np.concatenate(out, axis=0) if len(out) > 1 else out[0]
+
+    def abandon_probability(self, inp: PacingInput, n: np.ndarray) -> np.ndarray:
         """For each batch size n: the probability that one of n calls dialed now, if a person
         answers it, finds no agent free within the connect window.
 
@@ -229,7 +253,7 @@ class Predictive:
             return np.zeros(len(n))
         w = w / w.sum()
         # Agents free by each answer time plus the connect window.
-        p_free = est.handle_fit(inp.now).p_done_within(inp.busy_elapsed, h + inp.connect_within)
+        p_free = self.p_free(inp, h + inp.connect_within)
         mu_f = inp.ready + p_free.sum(axis=0)
         var_f = (p_free * (1 - p_free)).sum(axis=0)
         # Live answers by each horizon from the calls in flight.

@@ -77,6 +77,10 @@ class DialingMixin(CenterBase):
             waiting=q.present,
             logged_in=base.logged_in,
             busy_elapsed=np.fromiter((now - t for t in rt.connect_at.values()), float),
+            talk_elapsed=np.fromiter(
+                (now - t for a, t in rt.connect_at.items() if a not in rt.wrap_at), float
+            ),
+            wrap_elapsed=np.fromiter((now - t for t in rt.wrap_at.values()), float),
             inflight_elapsed=np.fromiter((now - d for _, _, d in rt.inflight.values()), float),
             ring_timeout=rt.cfg.ring_seconds,
             connect_within=rt.cfg.connect_within_seconds,

@@ -20,10 +20,8 @@ async def test_estimates_and_budget_come_back_as_they_were(store: MemoryStore | 
     core, _, driver = build(cfg)
     assert isinstance(core, Center)
     col = Collector(core)
-    seq = 0
-    for t in range(300, 1801, 300):
+    for seq, t in enumerate(range(300, 1801, 300), start=1):
         driver.run(float(t), drain=False)
-        seq += 1
         assert await store.apply(col.collect(seq, float(t), kpis=t % 600 == 0))
     now = 1800.0
     old = core.campaigns["c"]
