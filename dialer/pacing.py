@@ -183,15 +183,21 @@ class Predictive:
         n_max = int(self.max_lines_per_agent * max(inp.logged_in, 1)) - len(inp.inflight_elapsed)
         if n_max <= floor:
             return floor
-        n = np.arange(n_max + 1)
-        p = self.abandon_probability(inp, n)  # p[k]: for each of k calls placed now
         ph = inp.est.p_human.value
-        # Expected abandons of a batch of k (the model's, corrected by how it has fared) against
-        # what the budget allows for its live answers, plus the credit earlier batches left.
-        expected = n * ph * p * self.calibration()
-        allowed = n * ph * self.budget(inp) + self.credit
-        ok = expected <= allowed
-        bad = np.flatnonzero(~ok[1:])
+        cal = self.calibration()
+        budget = self.budget(inp)
+        # The first batch size over budget is nearly always small: look among the first few
+        # (the probabilities of a size do not depend on how many are looked at), then all.
+        for top in (min(n_max, floor + 48), n_max):
+            n = np.arange(top + 1)
+            p = self.abandon_probability(inp, n)  # p[k]: for each of k calls placed now
+            # Expected abandons of a batch of k (the model's, corrected by how it has fared)
+            # against what the budget allows for its live answers, plus the credit left.
+            expected = n * ph * p * cal
+            allowed = n * ph * budget + self.credit
+            bad = np.flatnonzero(~(expected <= allowed)[1:])
+            if bad.size or top == n_max:
+                break
         k = int(bad[0]) if bad.size else int(n_max)
         k = max(floor, k)
         self.credit = min(self.credit_cap, max(0.0, allowed[k] - expected[k]))

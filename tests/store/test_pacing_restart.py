@@ -39,7 +39,8 @@ async def test_estimates_and_budget_come_back_as_they_were(store: MemoryStore | 
     assert isinstance(new.pacer, Predictive)
     assert new.est.snapshot() == old_est
     assert new.est.p_human.value == old.est.p_human.value
-    assert new.est.handle.completed().mean == old.est.handle.completed().mean
+    assert new.est.talk.completed().mean == old.est.talk.completed().mean
+    assert new.est.wrap.frozen().mean == old.est.wrap.frozen().mean
     assert new.pacer.state() == old_pacer.state()
     assert new.pacer.calibration() == old_pacer.calibration()
     assert (new.day_answers, new.day_drops) == (old.day_answers, old.day_drops)
