@@ -44,6 +44,7 @@ from acd.reporting.campaign import CampaignStats
 from acd.states import AgentState
 from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
+from dialer.campaign import CampaignRuntime
 from dialer.dnc import DoNotCallList
 from dialer.leadbook import LeadBook
 from dialer.leadsource import BookLeads
@@ -123,6 +124,7 @@ class Collector:
         self.engine.dirty_callbacks = set()
         self._dnc = _dnc(core)
         self._campaigns_sent: dict[str, dict[str, Any]] = {}
+        self._pacing: dict[str, dict[str, Any]] = {}
         self._config = self.engine.config
         self._file_skills = config_skills(self.engine)
 
@@ -159,6 +161,11 @@ class Collector:
                 "day_answers": rt.day_answers,
                 "day_drops": rt.day_drops,
             }
+            # The pacer's estimates and budget move with nearly every call: taken with the
+            # day's figures (every few seconds), and kept in every write of the campaign.
+            if kpis or name not in self._pacing:
+                self._pacing[name] = pacing_state(rt)
+            cur["pacing"] = self._pacing[name]
             if self._campaigns_sent.get(name) != cur:
                 b.campaigns[name] = cur
                 self._campaigns_sent[name] = cur
@@ -176,6 +183,25 @@ class Collector:
         if kpis:
             b.kpis = day_kpis(engine, now, day)
         return b
+
+
+def pacing_state(rt: CampaignRuntime) -> dict[str, Any]:
+    """A campaign's pacing estimates and its pacer's budget state, JSON-able."""
+    state: dict[str, Any] = {"estimates": rt.est.snapshot()}
+    budget = getattr(rt.pacer, "state", None)
+    if callable(budget):
+        state["budget"] = budget()
+    return state
+
+
+def load_pacing(rt: CampaignRuntime, saved: dict[str, Any]) -> None:
+    """Put saved pacing state back (:func:`pacing_state`); a pacer of another kind than the
+    one that saved it (a reload changed the mode) keeps its own start."""
+    if "estimates" in saved:
+        rt.est.restore(saved["estimates"])
+    load = getattr(rt.pacer, "load", None)
+    if "budget" in saved and callable(load):
+        load(saved["budget"])
 
 
 def first_kept(day: str, retention_days: int) -> str:
@@ -273,6 +299,7 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
         if saved.get("day") == today:
             rt.day_answers = int(saved.get("day_answers", 0))
             rt.day_drops = int(saved.get("day_drops", 0))
+        load_pacing(rt, saved.get("pacing") or {})
         counts["campaigns"] += 1
     file_skills = config_skills(engine)
     for agent_id, s in state.sessions.items():

@@ -26,12 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from acd.config.schema import Config
 from acd.simulate import build
 from benchmarks.common import emit_json, parser, table
+from benchmarks.pacer_landed import LandedPredictive
 from benchmarks.vicidial import VicidialAdaptTapered
 from dialer.center import Center
 from dialer.pacing import Power, Predictive, Progressive
 from dialer.scenarios import outbound_scenario
 
-POLICIES = ("progressive", "power", "vicidial", "ours")
+POLICIES = ("progressive", "power", "vicidial", "landed", "ours")
 
 
 def scenario(agents: int, p_live: float, talk: float, hours: float, seed: int) -> Config:
@@ -43,6 +44,7 @@ def pacer(policy: str) -> Any:
         "progressive": Progressive,
         "power": lambda: Power(2.0),
         "vicidial": VicidialAdaptTapered,
+        "landed": LandedPredictive,  # the predictive pacer of commit d2bba7f, frozen
         "ours": Predictive,
     }[policy]()
 

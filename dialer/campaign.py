@@ -10,8 +10,9 @@ from acd.config.schema import Campaign, Queue
 from acd.reporting.book import IntervalBook
 from acd.reporting.campaign import CampaignStats
 from dialer.abandonment import DAY, AbandonLedger
+from dialer.estimators import Estimates
 from dialer.leadsource import LeadSource
-from dialer.pacing import Estimates, Pacer, Power, Predictive, Progressive
+from dialer.pacing import Pacer, Power, Predictive, Progressive
 
 OUTCOMES = ("human", "machine", "no_answer", "busy", "failed")
 
@@ -67,11 +68,14 @@ class CampaignRuntime:
         self.leads = leads
         self.pacer = pacer or make_pacer(cfg)
         self.est = Estimates()
+        self.feeds = self._feeds()
         self.ledger = AbandonLedger()
         self.fig = Figures()
         self.inflight: dict[str, tuple[str, str, float]] = {}  # call -> (lead, number, dialed at)
         self.numbers: dict[str, str] = {}  # live calls' numbers (a do-not-call disposition)
         self.agent_call: dict[str, str] = {}  # agent -> its current or last campaign call
+        self.call_agent: dict[str, str] = {}  # connected calls still talking: call -> agent
+        self.wrap_at: dict[str, float] = {}  # agent -> when its campaign call's wrap-up began
         self.awaiting: dict[str, str] = {}  # talk over, disposition awaited: call -> lead
         self.dispo: dict[str, object] = {}  # disposition set while still talking: call -> it
         self.kinds = {d.name: d.kind for d in cfg.dispositions}
@@ -91,6 +95,7 @@ class CampaignRuntime:
         self.recent: list[tuple[float, bool]] = []
         self.day_answers = 0
         self.day_drops = 0
+        self.pace_day_end = float("-inf")
         self.dial_times: deque[float] = deque()
         self.started = -1.0
         # Interval rows (acd.reporting.campaign): the engine's book, set by the Center; each
@@ -105,6 +110,23 @@ class CampaignRuntime:
         self.counted_from = float("-inf")  # the end of a warm-up: attempts before count nowhere
         self.lead_dialed: dict[str, float] = {}
         self.account_dialed: dict[str, float] = {}
+
+    def _feeds(self) -> list[Any]:
+        """The estimates fed with outcomes: the campaign's, and a pacer's own if it keeps one
+        (a baseline with other estimators, in the benchmarks)."""
+        own = getattr(self.pacer, "est", None)
+        return [self.est] if own is None else [self.est, own]
+
+    def roll_day(self, now: float) -> None:
+        """A new business day: the day's answers and drops start again (the budget's day)."""
+        if self.book is None:
+            return
+        cal = self.book.cal
+        if now >= self.pace_day_end:
+            first = self.pace_day_end == float("-inf")  # counts restored for today stand
+            self.pace_day_end = cal.day_bounds(cal.day(now))[1]
+            if not first:
+                self.day_answers = self.day_drops = 0
 
     def _touch(self, row: CampaignStats) -> None:
         """A row changed: the next drain of the book writes it."""
@@ -144,6 +166,8 @@ class CampaignRuntime:
             self.started = now
         self.dial_times.append(now)
         self.inflight[call_id] = (lead_id, number, now)
+        for est in self.feeds:
+            est.dialed(call_id, now)
         self.fig.dialed += 1
         self.fig.leads_touched.add(lead_id)
         if self.book is not None:
@@ -203,7 +227,6 @@ class CampaignRuntime:
         if item is None:
             return None
         lead_id, number, dialed_at = item
-        est = self.est
         setattr(self.fig, outcome, getattr(self.fig, outcome) + 1)
         row = (
             self.call_rows.get(call_id) if outcome == "human" else self.call_rows.pop(call_id, None)
@@ -211,13 +234,9 @@ class CampaignRuntime:
         if row is not None:
             setattr(row, outcome, getattr(row, outcome) + 1)
             self._touch(row)
-        est.p_human.observe(outcome == "human")
-        est.p_machine.observe(outcome == "machine")
-        est.p_no_answer.observe(outcome == "no_answer")
-        if outcome in ("human", "machine"):
-            est.ring.observe(now - dialed_at)
+        for est in self.feeds:
+            est.dial_ended(call_id, outcome, now - dialed_at, now)
         if outcome == "human":
-            est.human_answers += 1
             self.answered[call_id] = (lead_id, now)
             self.numbers[call_id] = number
             self.ledger.live_answer(now)
@@ -234,7 +253,11 @@ class CampaignRuntime:
                 self._touch(row)
                 self.agent_rows[agent_id] = row  # its handle time, when the agent is free
             self.connect_at[agent_id] = now
+            for est in self.feeds:
+                est.handle_started(agent_id, now)
             self.agent_call[agent_id] = call_id
+            self.call_agent[call_id] = agent_id
+            self.wrap_at.pop(agent_id, None)
             self._recent(now, drop=False)
 
     def dropped(self, call_id: str, now: float) -> None:
@@ -258,6 +281,11 @@ class CampaignRuntime:
             return
         self.fig.talk_seconds += talk
         self.fig.contacts += 1
+        agent_id = self.call_agent.pop(call_id, None)
+        if agent_id is not None and agent_id in self.connect_at:
+            self.wrap_at[agent_id] = now
+            for est in self.feeds:
+                est.talk_ended(agent_id, talk, now)
         if (row := self.call_rows.get(call_id)) is not None:
             row.talk_seconds += talk
             row.contacts += 1
@@ -273,6 +301,7 @@ class CampaignRuntime:
         abandonment ledger and the pacer's estimates carry over."""
         if (cfg.mode, cfg.power_ratio) != (self.cfg.mode, self.cfg.power_ratio):
             self.pacer = make_pacer(cfg)
+            self.feeds = self._feeds()
         self.cfg = cfg
         self.kinds = {d.name: d.kind for d in cfg.dispositions}
 
@@ -320,9 +349,10 @@ class CampaignRuntime:
 
     def agent_free(self, agent_id: str, now: float) -> None:
         at = self.connect_at.pop(agent_id, None)
+        self.wrap_at.pop(agent_id, None)
         if at is not None:
-            self.est.handle.observe(now - at)
-            self.est.handles += 1
+            for est in self.feeds:
+                est.handle_ended(agent_id, now - at, now)
             self.fig.handle_seconds += now - at
         call_id = self.agent_call.pop(agent_id, None)
         row = self.agent_rows.pop(agent_id, None)

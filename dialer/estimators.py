@@ -1,63 +1,262 @@
-"""Online estimates the pacer needs: the live-answer rate and two lognormal time models.
+"""Online estimates the pacer needs, made to follow a day that changes.
 
-Priors keep the early decisions sensible; observations take over as they accumulate.
+- Rates (live answer, machine, no answer, busy): an exponentially weighted mean with an
+  effective memory of ``memory`` observations (a plain mean until then), watched by two
+  one-sided Bernoulli CUSUMs (Page's test) for a rise to ``ratio`` times the current estimate or
+  a fall to 1 / ``ratio`` of it. On an alarm the estimate restarts from the observations since
+  that CUSUM last stood at zero (its estimate of the change point): the old regime is forgotten
+  at once instead of being averaged away over ``memory`` observations.
+- Ring time: a lognormal by weighted moments of the logs, with the same forgetting and a CUSUM on
+  the standardised log for a shift of ``shift`` standard deviations either way.
+- Talk time: the calls of memory are the last connected ones (weights decay per call
+  connected, not per call ended), and the calls still talking count as right-censored at their
+  elapsed time: the fit is the censored maximum likelihood (a few EM steps over the open
+  calls). A call that has talked longer than the model finds likely pulls the estimate up while
+  it is still talking, so a longer talk time shows before those calls end; weighting by
+  connection order keeps the long calls still running from being left out (completions alone
+  favour the short ones).
+- Wrap-up time: a lognormal tracked like ring time. Talk and wrap-up apart, because the pacer
+  knows which agents are in wrap-up: they are free soon, whatever their call's length.
+
+Priors keep the first decisions sensible; observations take over as they accumulate.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr
 
 
-class Rate:
-    """A Beta-Bernoulli estimate of a probability (e.g. a dial ends in a live answer)."""
+class TrackedRate:
+    """A probability tracked with forgetting and change detection (see the module docstring)."""
 
-    __slots__ = ("hits", "trials")
+    __slots__ = ("alarms", "down", "h", "memory", "n", "p", "ratio", "up", "win_down", "win_up")
 
-    def __init__(self, prior: float, weight: float = 20.0) -> None:
-        self.hits = prior * weight
-        self.trials = weight
-
-    def observe(self, hit: bool) -> None:
-        self.hits += hit
-        self.trials += 1
+    def __init__(
+        self,
+        prior: float,
+        weight: float = 20.0,
+        *,
+        memory: float = 600.0,
+        h: float = 10.0,
+        ratio: float = 2.0,
+    ) -> None:
+        self.p = prior
+        self.n = weight  # the weight behind the estimate, at most ``memory``
+        self.memory = memory
+        self.h = h
+        self.ratio = ratio
+        self.up = self.down = 0.0  # the two CUSUM statistics
+        self.win_up = [0, 0]  # [hits, trials] since each CUSUM last stood at zero
+        self.win_down = [0, 0]
+        self.alarms = 0
 
     @property
     def value(self) -> float:
-        return self.hits / self.trials
+        return self.p
+
+    def observe(self, hit: bool) -> None:
+        p0 = min(max(self.p, 0.002), 0.998)
+        p_up = min(p0 * self.ratio, 0.999)
+        p_dn = p0 / self.ratio
+        if hit:
+            l_up, l_dn = math.log(p_up / p0), math.log(p_dn / p0)
+        else:
+            l_up, l_dn = math.log((1 - p_up) / (1 - p0)), math.log((1 - p_dn) / (1 - p0))
+        self.up, self.win_up = _step(self.up + l_up, self.win_up, hit)
+        self.down, self.win_down = _step(self.down + l_dn, self.win_down, hit)
+        self.n = min(self.n + 1.0, self.memory)
+        self.p += (hit - self.p) / self.n
+        for s, win in ((self.up, self.win_up), (self.down, self.win_down)):
+            if s >= self.h:
+                self.alarms += 1
+                self.p = win[0] / win[1]
+                self.n = float(win[1])
+                self.up = self.down = 0.0
+                self.win_up, self.win_down = [0, 0], [0, 0]
+                break
+
+    def snapshot(self) -> list[float]:
+        return [self.p, self.n]
+
+    def restore(self, saved: list[float]) -> None:
+        self.p, self.n = float(saved[0]), min(float(saved[1]), self.memory)
 
 
-class LogNormalTime:
-    """A lognormal fit of durations by running moments of their logs, with a prior."""
+def _step(s: float, win: list[int], hit: bool) -> tuple[float, list[int]]:
+    """One CUSUM step: at zero the window of the change empties; above it, takes the hit."""
+    if s <= 0.0:
+        return 0.0, [0, 0]
+    return s, [win[0] + hit, win[1] + 1]
 
-    __slots__ = ("n", "s1", "s2")
 
-    def __init__(self, mean: float, cv: float, weight: float = 10.0) -> None:
-        sigma2 = math.log1p(cv * cv)
-        mu = math.log(mean) - sigma2 / 2
+def _moments(mean: float, cv: float) -> tuple[float, float]:
+    """(mean, mean square) of the log of a lognormal with this mean and coefficient of variation."""
+    sigma2 = math.log1p(cv * cv)
+    mu = math.log(mean) - sigma2 / 2
+    return mu, sigma2 + mu * mu
+
+
+class TrackedLogNormal:
+    """A lognormal duration tracked with forgetting and a CUSUM on the mean of its log."""
+
+    __slots__ = (
+        "alarms",
+        "down",
+        "h",
+        "m1",
+        "m2",
+        "memory",
+        "n",
+        "shift",
+        "up",
+        "win_down",
+        "win_up",
+    )
+
+    def __init__(
+        self,
+        mean: float,
+        cv: float,
+        weight: float = 10.0,
+        *,
+        memory: float = 400.0,
+        h: float = 10.0,
+        shift: float = 0.5,
+    ) -> None:
+        self.m1, self.m2 = _moments(mean, cv)
         self.n = weight
-        self.s1 = mu * weight
-        self.s2 = (sigma2 + mu * mu) * weight
-
-    def observe(self, seconds: float) -> None:
-        x = math.log(max(seconds, 0.05))
-        self.n += 1
-        self.s1 += x
-        self.s2 += x * x
+        self.memory = memory
+        self.h = h
+        self.shift = shift
+        self.up = self.down = 0.0
+        self.win_up = [0.0, 0.0]  # [count, sum of logs] since each CUSUM last stood at zero
+        self.win_down = [0.0, 0.0]
+        self.alarms = 0
 
     @property
     def mu(self) -> float:
-        return self.s1 / self.n
+        return self.m1
 
     @property
     def sigma(self) -> float:
-        return math.sqrt(max(self.s2 / self.n - self.mu**2, 1e-6))
+        return math.sqrt(max(self.m2 - self.m1 * self.m1, 1e-6))
+
+    def observe(self, seconds: float) -> None:
+        x = math.log(max(seconds, 0.05))
+        sigma = self.sigma
+        z = (x - self.m1) / sigma
+        d = self.shift
+        self.up, self.win_up = _step_sum(self.up + d * z - d * d / 2, self.win_up, x)
+        self.down, self.win_down = _step_sum(self.down - d * z - d * d / 2, self.win_down, x)
+        self.n = min(self.n + 1.0, self.memory)
+        self.m1 += (x - self.m1) / self.n
+        self.m2 += (x * x - self.m2) / self.n
+        for s, win in ((self.up, self.win_up), (self.down, self.win_down)):
+            if s >= self.h:
+                # The recent window's mean; its spread is too few points to trust: keep sigma.
+                self.alarms += 1
+                self.m1 = win[1] / win[0]
+                self.m2 = sigma * sigma + self.m1 * self.m1
+                self.n = win[0]
+                self.up = self.down = 0.0
+                self.win_up, self.win_down = [0.0, 0.0], [0.0, 0.0]
+                break
 
     def frozen(self) -> Frozen:
         """The current fit, for a burst of evaluations (one decision)."""
         return Frozen(self.mu, self.sigma)
+
+    def snapshot(self) -> list[float]:
+        return [self.m1, self.m2, self.n]
+
+    def restore(self, saved: list[float]) -> None:
+        self.m1, self.m2 = float(saved[0]), float(saved[1])
+        self.n = min(float(saved[2]), self.memory)
+
+
+def _step_sum(s: float, win: list[float], x: float) -> tuple[float, list[float]]:
+    if s <= 0.0:
+        return 0.0, [0.0, 0.0]
+    return s, [win[0] + 1.0, win[1] + x]
+
+
+class CensoredLogNormal:
+    """Talk time: a lognormal over the last ``memory`` connected calls, the ones still in
+    progress counted as right-censored (see the module docstring)."""
+
+    __slots__ = ("_fit", "_fit_at", "lam", "open", "refit", "s0", "s1", "s2", "starts")
+
+    def __init__(
+        self, mean: float, cv: float, weight: float = 20.0, *, memory: float = 200.0
+    ) -> None:
+        m1, m2 = _moments(mean, cv)
+        self.lam = 1.0 - 1.0 / memory  # a connected call ages every other call by this factor
+        self.s0, self.s1, self.s2 = weight, weight * m1, weight * m2  # completed calls (+ prior)
+        self.starts = 0
+        self.open: dict[str, tuple[float, int]] = {}  # key -> (connected at, start number)
+        self.refit = 1.0  # seconds a fit is reused for (decisions come many times a second)
+        self._fit: Frozen | None = None
+        self._fit_at = -math.inf
+
+    def started(self, key: str, now: float) -> None:
+        self.starts += 1
+        lam = self.lam
+        self.s0 *= lam
+        self.s1 *= lam
+        self.s2 *= lam
+        self.open[key] = (now, self.starts)
+        self._fit = None
+
+    def ended(self, key: str, seconds: float) -> None:
+        item = self.open.pop(key, None)
+        w = self.lam ** (self.starts - item[1]) if item is not None else 1.0
+        x = math.log(max(seconds, 0.05))
+        self.s0 += w
+        self.s1 += w * x
+        self.s2 += w * x * x
+        self._fit = None
+
+    def completed(self) -> Frozen:
+        """The fit of completed calls alone (what a model without censoring would say)."""
+        mu = self.s1 / self.s0
+        return Frozen(mu, math.sqrt(max(self.s2 / self.s0 - mu * mu, 1e-6)))
+
+    def frozen(self, now: float, steps: int = 3) -> Frozen:
+        """The censored fit at ``now``: EM over the calls in progress."""
+        if self._fit is not None and now - self._fit_at < self.refit:
+            return self._fit
+        fit = self.completed()
+        if self.open:
+            vals = np.array(list(self.open.values()))
+            log_e = np.log(np.maximum(now - vals[:, 0], 0.05))
+            w = self.lam ** (self.starts - vals[:, 1])
+            total = self.s0 + w.sum()
+            mu, sigma = fit.mu, fit.sigma
+            for _ in range(steps):
+                # Expected log and log squared of each open call, given it has lasted so far.
+                a = (log_e - mu) / sigma
+                tail = np.maximum(ndtr(-a), 1e-300)
+                mills = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi) / tail
+                ex = mu + sigma * mills
+                ex2 = sigma * sigma * (1.0 + a * mills - mills * mills) + ex * ex
+                mu = (self.s1 + (w * ex).sum()) / total
+                m2 = (self.s2 + (w * ex2).sum()) / total
+                sigma = math.sqrt(max(m2 - mu * mu, 1e-6))
+            fit = Frozen(float(mu), float(sigma))
+        self._fit, self._fit_at = fit, now
+        return fit
+
+    def snapshot(self) -> list[float]:
+        return [self.s0, self.s1, self.s2]
+
+    def restore(self, saved: list[float]) -> None:
+        # Calls open at the stop are not coming back to this model: only the completed ones.
+        self.s0, self.s1, self.s2 = (float(x) for x in saved[:3])
+        self._fit = None
 
 
 class Frozen:
@@ -69,6 +268,10 @@ class Frozen:
         self.mu = mu
         self.sigma = sigma
 
+    @property
+    def mean(self) -> float:
+        return math.exp(self.mu + self.sigma * self.sigma / 2)
+
     def cdf(self, t: np.ndarray) -> np.ndarray:
         # t <= 0 maps to log(1e-12): a CDF of zero to double precision for any sane fit.
         return ndtr((np.log(np.maximum(t, 1e-12)) - self.mu) / self.sigma)
@@ -78,3 +281,114 @@ class Frozen:
         f_e = self.cdf(elapsed)[:, None]
         f_eh = self.cdf(elapsed[:, None] + horizons[None, :])
         return np.clip((f_eh - f_e) / np.maximum(1.0 - f_e, 1e-12), 0.0, 1.0)
+
+
+STALE = 300.0  # seconds after which a dial that never reported stops holding up the others
+
+
+class Estimates:
+    """What the campaign has learned (priors until calls come in), fed by the campaign."""
+
+    def __init__(self) -> None:
+        self.p_human = TrackedRate(0.25)
+        self.p_machine = TrackedRate(0.15)
+        self.p_no_answer = TrackedRate(0.45)
+        self.p_busy = TrackedRate(0.05)
+        self.ring = TrackedLogNormal(12.0, 0.5)
+        # Long, wide priors: erring long errs toward fewer drops until calls have been seen.
+        self.talk = CensoredLogNormal(200.0, 1.0, weight=20.0)
+        self.wrap = TrackedLogNormal(40.0, 1.0)
+        self._wrap_from: dict[str, float] = {}  # agents in wrap-up: key -> since
+        self.human_answers = 0
+        self.handles = 0
+        # Calls placed, in dial order: key -> [dialed at, outcome or None, ring seconds].
+        self._pending: dict[str, list[Any]] = {}
+
+    def rates(self) -> dict[str, TrackedRate]:
+        return {
+            "human": self.p_human,
+            "machine": self.p_machine,
+            "no_answer": self.p_no_answer,
+            "busy": self.p_busy,
+        }
+
+    def dialed(self, key: str, now: float) -> None:
+        """A call placed: its outcome is taken in dial order (see :meth:`dial_ended`)."""
+        self._pending[key] = [now, None, 0.0]
+
+    def dial_ended(self, key: str, outcome: str, ring_seconds: float, now: float) -> None:
+        """A dial ended ringing: human, machine, no_answer, busy or failed.
+
+        Outcomes are taken in the order the calls were dialed, each once every call dialed
+        before it has ended: in the order they end, the answers (about 12 s) of a batch come
+        before its no-answers (the ring timeout), and a stream in that order would look to the
+        change detectors like the rates swinging. A call that never reports is let go after
+        ``STALE`` seconds.
+        """
+        item = self._pending.get(key)
+        if item is None:
+            self._take(outcome, ring_seconds)
+        else:
+            item[1], item[2] = outcome, ring_seconds
+        pending = self._pending
+        while pending:
+            head = next(iter(pending))
+            at, out, ring = pending[head]
+            if out is None and at > now - STALE:
+                break
+            del pending[head]
+            if out is not None:
+                self._take(out, ring)
+
+    def _take(self, outcome: str, ring_seconds: float) -> None:
+        for name, rate in self.rates().items():
+            rate.observe(outcome == name)
+        if outcome in ("human", "machine"):
+            self.ring.observe(ring_seconds)
+        self.human_answers += outcome == "human"
+
+    def handle_started(self, key: str, now: float) -> None:
+        """An agent (``key``) connected to a call: its talk starts."""
+        self.talk.started(key, now)
+        self._wrap_from.pop(key, None)
+
+    def talk_ended(self, key: str, seconds: float, now: float) -> None:
+        """The agent's call ended after ``seconds`` of talk: its wrap-up starts."""
+        self.talk.ended(key, seconds)
+        self._wrap_from[key] = now
+
+    def handle_ended(self, key: str, seconds: float, now: float) -> None:
+        """The agent is free, ``seconds`` after it connected."""
+        since = self._wrap_from.pop(key, None)
+        if since is not None:
+            self.wrap.observe(now - since)
+        elif key in self.talk.open:  # no end of talk seen: the whole handle time was talk
+            self.talk.ended(key, seconds)
+        self.handles += 1
+
+    def talk_fit(self, now: float) -> Frozen:
+        return self.talk.frozen(now)
+
+    def snapshot(self) -> dict[str, Any]:
+        """JSON-able state (for the store); calls in progress are left out."""
+        return {
+            "rates": {name: r.snapshot() for name, r in self.rates().items()},
+            "ring": self.ring.snapshot(),
+            "talk": self.talk.snapshot(),
+            "wrap": self.wrap.snapshot(),
+            "human_answers": self.human_answers,
+            "handles": self.handles,
+        }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        for name, r in self.rates().items():
+            if name in saved.get("rates", {}):
+                r.restore(saved["rates"][name])
+        if "ring" in saved:
+            self.ring.restore(saved["ring"])
+        if "talk" in saved:
+            self.talk.restore(saved["talk"])
+        if "wrap" in saved:
+            self.wrap.restore(saved["wrap"])
+        self.human_answers = int(saved.get("human_answers", 0))
+        self.handles = int(saved.get("handles", 0))

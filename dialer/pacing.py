@@ -8,39 +8,28 @@
   dial rate, and the live-answer and ring-time models it predicts how many live answers will
   arrive by then. A new call answered at t is abandoned when the answers ahead of it are at least
   the agents free by t plus the connect window; that probability, averaged over the ring-time
-  distribution, sets the largest batch whose expected abandons fit the budget (plus a small
-  credit earlier batches left unused). The budget shrinks when the realized 24-hour or 30-minute
-  rate passes a guard, so the legal windows stay under target. Never fewer calls than
-  progressive; with too few agents or too little data, progressive (see ``Predictive``).
+  distribution and scaled by how the model's predictions have compared with the drops that
+  followed, sets the largest batch whose expected abandons fit the budget. The budget is the
+  target plus the day's unspent abandons spread over the next half hour of live answers, kept
+  so that the day, the 24-hour and the 30-day windows stay under the legal cap (see
+  ``Predictive.budget``). Never fewer calls than progressive; with too few agents or too little
+  data, progressive (see ``Predictive``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.special import ndtr
 
-from dialer.estimators import LogNormalTime, Rate
+from dialer.estimators import Estimates
 
+_TALK_GRID = np.arange(0.0, 36.0, 2.0)  # when a talk may end, within the longest horizon
+CAP = 0.03  # the legal ceiling on abandonment (FTC TSR, 30 days; Ofcom, 24 hours)
 HORIZONS = np.array([0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 22.0, 26.0, 32.0])
-
-
-@dataclass
-class Estimates:
-    """What the campaign has learned so far (priors until calls come in)."""
-
-    p_human: Rate = field(default_factory=lambda: Rate(0.25))
-    p_machine: Rate = field(default_factory=lambda: Rate(0.15))
-    p_no_answer: Rate = field(default_factory=lambda: Rate(0.45))
-    ring: LogNormalTime = field(default_factory=lambda: LogNormalTime(12.0, 0.5))
-    # A long, wide prior: the first completed calls are the short ones (the long ones are still
-    # talking), so early data understates handle time; erring long errs toward fewer drops.
-    handle: LogNormalTime = field(default_factory=lambda: LogNormalTime(240.0, 1.0, weight=20.0))
-    human_answers: int = 0
-    handles: int = 0
 
 
 @dataclass
@@ -59,7 +48,13 @@ class PacingInput:
     est: Estimates
     running_recent: float = 0.0  # over the last 30 minutes (a faster feedback signal)
     answers_recent: int = 0
+    running_30d: float = 0.0  # over the last 30 days
+    answers_30d: int = 0
     dial_rate: float = 0.0  # calls placed per second lately: the calls still to come
+    # The busy agents apart: still talking (seconds since connected) and in wrap-up (seconds
+    # since the talk ended). Without them, all busy agents count as talking.
+    talk_elapsed: np.ndarray | None = None
+    wrap_elapsed: np.ndarray | None = None
     # For peer laws that look back (VICIdial's): the day so far and the last minute.
     day_answers: int = 0
     day_drops: int = 0
@@ -105,38 +100,77 @@ class Predictive:
     def __init__(
         self,
         *,
-        aim: float = 1.0,
-        guard: float = 0.8,
         min_agents: int = 2,
         min_answers: int = 30,
         min_handles: int = 30,
         max_lines_per_agent: float = 8.0,
+        spend_seconds: float = 1800.0,
+        cap_seconds: float = 300.0,
+        ceiling: float = 0.95,
+        calibration_seconds: float = 1800.0,
     ) -> None:
-        self.aim = aim  # the per-call abandonment probability allowed, as a share of the target
-        self.guard = guard  # realized rates above this share of the target are clawed back
         self.min_agents = min_agents
         self.min_answers = min_answers
         self.min_handles = min_handles
         self.max_lines_per_agent = max_lines_per_agent
+        self.spend_seconds = spend_seconds  # unspent budget is spread over this much dialing
+        self.cap_seconds = cap_seconds  # each window must stay under the cap after this much
+        self.ceiling = ceiling  # the ratio aimed at never passes this share of the cap
+        self.calibration_seconds = calibration_seconds  # memory of drops vs predictions
         self._progressive = Progressive()
         # Expected abandons the budget allowed but earlier decisions did not use (capped).
         self.credit = 0.0
         self.credit_cap = 1.0
+        # Drops seen and drops the model predicted, decayed with time (a prior of 3 each):
+        # their ratio corrects the model's bias, whichever way it runs.
+        self.drops_seen = 3.0
+        self.drops_predicted = 3.0
+        self._seen_at = -1.0
+        self._day_drops = 0
+
+    def calibration(self) -> float:
+        """Drops per drop predicted, lately (1 with no evidence), kept within [0.25, 4]."""
+        return min(max(self.drops_seen / self.drops_predicted, 0.25), 4.0)
+
+    def _observe(self, inp: PacingInput) -> None:
+        """Age the calibration sums to ``inp.now`` and take in the drops since the last look."""
+        if self._seen_at >= 0.0:
+            keep = math.exp(-max(inp.now - self._seen_at, 0.0) / self.calibration_seconds)
+            # Decay toward the prior, so an idle spell returns to "no evidence".
+            self.drops_seen = 3.0 + (self.drops_seen - 3.0) * keep
+            self.drops_predicted = 3.0 + (self.drops_predicted - 3.0) * keep
+        self._seen_at = inp.now
+        new = inp.day_drops - self._day_drops
+        self.drops_seen += max(new, 0)  # a new day starts its count again: nothing new then
+        self._day_drops = inp.day_drops
 
     def budget(self, inp: PacingInput) -> float:
-        """The abandonment ratio to allow for the calls launched now."""
-        aim = self.aim * inp.target
-        guard = self.guard * inp.target
-        budget = aim
-        if inp.answers_24h >= 50 and inp.running_24h > guard:
-            budget -= 2.0 * (inp.running_24h - guard)  # claw back what the legal window overshot
-        if inp.answers_recent >= 30 and inp.running_recent > guard:
-            budget -= 0.5 * (inp.running_recent - guard)  # and react to the last half hour
-        # Never zero, or one bad minute would stop the campaign for the rest of the window.
-        return float(max(budget, 0.1 * aim))
+        """The abandonment ratio to allow for the live answers of the calls launched now.
+
+        The target, plus the day's unspent abandons (target x live answers - drops) spread over
+        the live answers expected in the next ``spend_seconds``; then, for the day, the 24-hour
+        and the 30-day window, no more than keeps that window under the cap once the answers
+        expected in the next ``cap_seconds`` are in: (D + r a) / (A + a) <= cap. Never above
+        ``ceiling`` x cap, never below a tenth of the target (one bad minute must not stop the
+        campaign for the rest of the window).
+        """
+        target = inp.target
+        per_second = max(inp.dial_rate * inp.est.p_human.value, 1e-3)
+        spend = max(per_second * self.spend_seconds, 30.0)
+        aim = target + (target * inp.day_answers - inp.day_drops) / spend
+        soon = max(per_second * self.cap_seconds, 10.0)
+        for answers, drops in (
+            (inp.day_answers, inp.day_drops),
+            (inp.answers_24h, inp.running_24h * inp.answers_24h),
+            (inp.answers_30d, inp.running_30d * inp.answers_30d),
+            (inp.answers_recent, inp.running_recent * inp.answers_recent),
+        ):
+            aim = min(aim, CAP + (CAP * answers - drops) / soon)
+        return float(min(max(aim, 0.1 * target), self.ceiling * CAP))
 
     def launch(self, inp: PacingInput) -> int:
         est = inp.est
+        self._observe(inp)
         if (
             inp.logged_in < self.min_agents
             or est.human_answers < self.min_answers
@@ -149,23 +183,64 @@ class Predictive:
         n_max = int(self.max_lines_per_agent * max(inp.logged_in, 1)) - len(inp.inflight_elapsed)
         if n_max <= floor:
             return floor
-        n = np.arange(n_max + 1)
-        p = self.abandon_probability(inp, n)  # p[k]: for each of k calls placed now
         ph = inp.est.p_human.value
+        cal = self.calibration()
         budget = self.budget(inp)
-        # Expected abandons of a batch of k against what the budget allows for its live answers,
-        # plus the credit left by earlier batches that were placed below budget.
-        expected = n * ph * p
-        allowed = n * ph * budget + self.credit
-        ok = expected <= allowed
-        bad = np.flatnonzero(~ok[1:])
+        # The first batch size over budget is nearly always small: look among the first few
+        # (the probabilities of a size do not depend on how many are looked at), then all.
+        for top in (min(n_max, floor + 48), n_max):
+            n = np.arange(top + 1)
+            p = self.abandon_probability(inp, n)  # p[k]: for each of k calls placed now
+            # Expected abandons of a batch of k (the model's, corrected by how it has fared)
+            # against what the budget allows for its live answers, plus the credit left.
+            expected = n * ph * p * cal
+            allowed = n * ph * budget + self.credit
+            bad = np.flatnonzero(~(expected <= allowed)[1:])
+            if bad.size or top == n_max:
+                break
         k = int(bad[0]) if bad.size else int(n_max)
         k = max(floor, k)
         self.credit = min(self.credit_cap, max(0.0, allowed[k] - expected[k]))
+        self.drops_predicted += float(n[k] * ph * p[k])
         return k
 
+    def state(self) -> dict[str, Any]:
+        """The budget's state (for the store)."""
+        return {
+            "credit": self.credit,
+            "drops_seen": self.drops_seen,
+            "drops_predicted": self.drops_predicted,
+            "day_drops": self._day_drops,
+        }
+
+    def load(self, saved: dict[str, Any]) -> None:
+        self.credit = float(saved.get("credit", 0.0))
+        self.drops_seen = float(saved.get("drops_seen", 3.0))
+        self.drops_predicted = float(saved.get("drops_predicted", 3.0))
+        self._seen_at = -1.0  # engine time may restart: no decay until the next look
+        self._day_drops = int(saved.get("day_drops", 0))
+
     @staticmethod
-    def abandon_probability(inp: PacingInput, n: np.ndarray) -> np.ndarray:
+    def p_free(inp: PacingInput, within: np.ndarray) -> np.ndarray:
+        """For each busy agent and each horizon: the probability it is free by then. In
+        wrap-up: the rest of its wrap-up; talking: the rest of its talk plus a wrap-up (summed
+        on a 2-second grid of when the talk ends)."""
+        est = inp.est
+        talking = inp.busy_elapsed if inp.talk_elapsed is None else inp.talk_elapsed
+        wrapping = np.zeros(0) if inp.wrap_elapsed is None else inp.wrap_elapsed
+        wrap = est.wrap.frozen()
+        out = [wrap.p_done_within(wrapping, within)]
+        if len(talking):
+            talk = est.talk_fit(inp.now)
+            u = _TALK_GRID
+            done = talk.p_done_within(talking, u)  # talk over by each grid point
+            d_end = np.diff(done, axis=1)  # talk ends in (u_j, u_j+1]
+            mid = 0.5 * (u[1:] + u[:-1])
+            w_cdf = wrap.cdf(within[None, :] - mid[:, None])  # wrap-up over in the time left
+            out.append(d_end @ w_cdf)
+        return np.concatenate(out, axis=0) if len(out) > 1 else out[0]
+
+    def abandon_probability(self, inp: PacingInput, n: np.ndarray) -> np.ndarray:
         """For each batch size n: the probability that one of n calls dialed now, if a person
         answers it, finds no agent free within the connect window.
 
@@ -184,7 +259,7 @@ class Predictive:
             return np.zeros(len(n))
         w = w / w.sum()
         # Agents free by each answer time plus the connect window.
-        p_free = est.handle.frozen().p_done_within(inp.busy_elapsed, h + inp.connect_within)
+        p_free = self.p_free(inp, h + inp.connect_within)
         mu_f = inp.ready + p_free.sum(axis=0)
         var_f = (p_free * (1 - p_free)).sum(axis=0)
         # Live answers by each horizon from the calls in flight.

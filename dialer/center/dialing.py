@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from acd.commands import Command, Originate
+from dialer.abandonment import DAY
 from dialer.campaign import CampaignRuntime
 from dialer.center.base import RESERVE_WINDOW, CenterBase
 from dialer.pacing import PacingInput
@@ -66,7 +67,9 @@ class DialingMixin(CenterBase):
             ready = 0
         ready = max(0, ready - reserve)
         calls, drops = rt.minute(now)
-        a24, d24 = rt.ledger.counts(now, 86400.0)
+        rt.roll_day(now)
+        a24, d24 = rt.ledger.counts(now, DAY)
+        a30d, d30d = rt.ledger.counts(now, 30 * DAY)
         a30m, d30m = rt.ledger.counts(now, 1800.0)
         inp = PacingInput(
             now=now,
@@ -74,6 +77,10 @@ class DialingMixin(CenterBase):
             waiting=q.present,
             logged_in=base.logged_in,
             busy_elapsed=np.fromiter((now - t for t in rt.connect_at.values()), float),
+            talk_elapsed=np.fromiter(
+                (now - t for a, t in rt.connect_at.items() if a not in rt.wrap_at), float
+            ),
+            wrap_elapsed=np.fromiter((now - t for t in rt.wrap_at.values()), float),
             inflight_elapsed=np.fromiter((now - d for _, _, d in rt.inflight.values()), float),
             ring_timeout=rt.cfg.ring_seconds,
             connect_within=rt.cfg.connect_within_seconds,
@@ -82,6 +89,8 @@ class DialingMixin(CenterBase):
             answers_24h=a24,
             running_recent=d30m / a30m if a30m else 0.0,
             answers_recent=a30m,
+            running_30d=d30d / a30d if a30d else 0.0,
+            answers_30d=a30d,
             dial_rate=rt.dial_rate(now),
             est=rt.est,
             day_answers=rt.day_answers,
