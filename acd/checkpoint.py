@@ -38,6 +38,7 @@ from acd import events as ev
 from acd.core import Core
 from acd.engine import Engine
 from acd.entities import AgentRt
+from acd.live_calls import adopt, changed_calls
 from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
 from acd.reporting.campaign import CampaignStats
@@ -86,6 +87,22 @@ def session(a: AgentRt, file_skills: dict[str, int] | None) -> dict[str, Any] | 
     }
 
 
+def figures(fig: Any) -> dict[str, Any]:
+    """A campaign's figures (dialer.campaign.Figures) as JSON-able data; the leads touched as
+    a count."""
+    out = {k: v for k, v in vars(fig).items() if k not in ("leads_touched", "leads_earlier")}
+    out["leads_touched"] = len(fig.leads_touched) + fig.leads_earlier
+    return out
+
+
+def _load_figures(fig: Any, saved: dict[str, Any]) -> None:
+    for k, v in saved.items():
+        if k == "leads_touched":
+            fig.leads_earlier = int(v)  # the leads themselves are not kept: counted once more
+        elif k != "leads_earlier" and isinstance(getattr(fig, k, None), int | float):
+            setattr(fig, k, type(getattr(fig, k))(v))
+
+
 def day_kpis(engine: Engine, now: float, day: str) -> dict[str, Any]:
     """The day's queue and agent figures, open state intervals closed at ``now``."""
     waiting: dict[str, int] = dict.fromkeys(engine.queues, 0)
@@ -120,6 +137,7 @@ class Collector:
         self._cdrs: list[CallDetail] = []
         core.cdr_sink = self._cdrs.append
         self.engine.dirty_agents = set(self.engine.agents)  # the first batch has every session
+        self.engine.dirty_calls = set(self.engine.calls)
         self._dnc = _dnc(core)
         self._campaigns_sent: dict[str, dict[str, Any]] = {}
         self._config = self.engine.config
@@ -140,6 +158,8 @@ class Collector:
                 skills = self._file_skills.get(agent_id)
                 b.sessions[agent_id] = None if a is None else session(a, skills)
             dirty.clear()
+        if b.sessions or engine.dirty_calls or b.records:
+            b.calls = changed_calls(self.core, set(b.sessions), b.records, now)
         for name, (book, _) in _books(self.core).items():  # campaigns come and go on reload
             changed = book.drain_changes()
             if changed:
@@ -157,6 +177,7 @@ class Collector:
                 "day": day,
                 "day_answers": rt.day_answers,
                 "day_drops": rt.day_drops,
+                "figures": figures(rt.fig),
             }
             if self._campaigns_sent.get(name) != cur:
                 b.campaigns[name] = cur
@@ -228,10 +249,12 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
             "intervals",
             "campaigns",
             "contacts",
+            "interrupted",
             "skipped",
         ),
         0,
     )
+    counts["interrupted"] = adopt(core, state.calls)
     dnc = _dnc(core)
     if dnc is not None and state.dnc:
         dnc.restore(state.dnc)
@@ -263,6 +286,7 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
             counts["skipped"] += 1
             continue
         rt.paused = bool(saved.get("paused", False))
+        _load_figures(rt.fig, saved.get("figures") or {})
         if saved.get("day") == today:
             rt.day_answers = int(saved.get("day_answers", 0))
             rt.day_drops = int(saved.get("day_drops", 0))

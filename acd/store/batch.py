@@ -48,6 +48,9 @@ class Batch:
     audit: list[dict[str, Any]] = field(default_factory=list)
     # Recent first contacts (acd.reporting.fcr.entry) by call id; None: out of the window.
     contacts: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Calls in progress by call id (acd.live_calls): {"record": the record the call would get
+    # if cut now, "over": the talk is over, only the wrap-up is left}; None: it got its record.
+    calls: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def empty(self) -> bool:
         return not (
@@ -62,6 +65,7 @@ class Batch:
             or self.intervals_from
             or self.audit
             or self.contacts
+            or self.calls
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +82,7 @@ class Batch:
             "intervals_from": self.intervals_from,
             "audit": self.audit,
             "contacts": self.contacts,
+            "calls": self.calls,
         }
 
     @classmethod
@@ -98,6 +103,7 @@ class Batch:
             intervals_from=data.get("intervals_from"),
             audit=list(data.get("audit") or []),
             contacts=dict(data.get("contacts") or {}),
+            calls=dict(data.get("calls") or {}),
         )
 
 
@@ -116,3 +122,5 @@ class StoredState:
     contacts: list[dict[str, Any]] = field(default_factory=list)  # first contacts in the window
     # The interval rows of the other dates those first contacts count in (not the latest's).
     contact_rows: list[dict[str, Any]] = field(default_factory=list)
+    # The calls in progress when the last batch was written (see Batch.calls).
+    calls: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -28,6 +28,7 @@ class MemoryStore:
         self._dnc: dict[str, dict[str, Any]] = {}
         self._sessions: dict[str, dict[str, Any]] = {}
         self._contacts: dict[str, dict[str, Any]] = {}  # first contacts by call id (FCR)
+        self._calls: dict[str, dict[str, Any]] = {}  # calls in progress by call id
         self._abandon: dict[str, dict[float, tuple[int, int]]] = {}
         self._kpis: dict[str, dict[str, Any]] = {}
         self._campaigns: dict[str, dict[str, Any]] = {}
@@ -97,6 +98,11 @@ class MemoryStore:
                 self._contacts.pop(call_id, None)
             else:
                 self._contacts[call_id] = contact
+        for call_id, live in b.calls.items():
+            if live is None:
+                self._calls.pop(call_id, None)
+            else:
+                self._calls[call_id] = live
         for camp, buckets in b.abandon.items():
             stored_b = self._abandon.setdefault(camp, {})
             for start, answered, abandoned in buckets:
@@ -132,6 +138,7 @@ class MemoryStore:
                     self._latest_kpis(),
                     self._latest_rows(),
                     list(self._contacts.values()),
+                    self._calls,
                 ]
             )
         )
@@ -149,6 +156,7 @@ class MemoryStore:
             intervals=copy[5],
             contacts=copy[6],
             contact_rows=self._contact_rows(copy[6], copy[5]),
+            calls=copy[7],
         )
 
     def _contact_rows(

@@ -14,6 +14,7 @@ Keys (``p`` is the prefix, default ``acd:``)::
     p dnc                 hash number -> JSON
     p sessions            hash agent_id -> JSON
     p contacts            hash call_id -> JSON: first contacts within fcr.window_hours
+    p calls               hash call_id -> JSON: calls in progress (their records if cut now)
     p abandon:<campaign>  hash minute start -> "answered:abandoned"
     p abandonix:<c>       zset of the same minute starts (to drop buckets older than 30 days)
     p acamps              set of campaigns that have buckets
@@ -61,6 +62,7 @@ SCAN_COUNT = 10_000  # HSCAN/XRANGE chunk
 PIPELINE_BATCHES = 256  # batches per pipeline round trip in apply_many
 
 APPLY = r"""
+local HASHES = {D = 'dnc', A = 'sessions', F = 'contacts', P = 'calls'}
 local p = ARGV[3]
 if ARGV[1] ~= '' then
   local cur = redis.call('GET', p .. 'fence')
@@ -102,8 +104,8 @@ while i <= n do
       redis.call('ZADD', p .. 'due:' .. c, ARGV[i + 4], id)
     end
     i = i + 5
-  elseif op == 'D' or op == 'A' or op == 'F' then
-    local key = p .. (op == 'D' and 'dnc' or (op == 'A' and 'sessions' or 'contacts'))
+  elseif HASHES[op] then
+    local key = p .. HASHES[op]
     if ARGV[i + 2] == '' then
       redis.call('HDEL', key, ARGV[i + 1])
     else
@@ -191,6 +193,8 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
         args += ("A", agent, "" if session is None else _dumps(session))
     for call_id, contact in batch.contacts.items():
         args += ("F", call_id, "" if contact is None else _dumps(contact))
+    for call_id, live in batch.calls.items():
+        args += ("P", call_id, "" if live is None else _dumps(live))
     for camp, buckets in batch.abandon.items():
         for start, answered, abandoned in buckets:
             args += ("B", camp, _num(start), f"{int(answered)}:{int(abandoned)}")
@@ -375,6 +379,7 @@ class RedisStore:
                 intervals=rows,
                 contacts=contacts,
                 contact_rows=contact_rows,
+                calls=await self._hash(self._k("calls")),
             )
 
     async def _rows(self, day: str, match: str | None = None) -> list[dict[str, Any]]:
