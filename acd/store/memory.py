@@ -44,6 +44,9 @@ class MemoryStore:
     async def close(self) -> None:
         return None
 
+    async def ping(self) -> None:
+        return None
+
     def new_token(self) -> int:
         """Take over leadership: a new fencing token, higher than every earlier one."""
         self.fence = (self.fence or 0) + 1

@@ -268,6 +268,10 @@ class RedisStore:
             await self.client.ping()
             await self._load_script()
 
+    async def ping(self) -> None:
+        with _mapped(self.url):
+            await self.client.ping()
+
     async def _load_script(self) -> str:
         self._sha = str(await self.client.script_load(APPLY))
         return self._sha
