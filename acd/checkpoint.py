@@ -172,14 +172,19 @@ class Collector:
             buckets = rt.ledger.drain_changes()
             if buckets:
                 b.abandon[name] = buckets
+            sent = self._campaigns_sent.get(name)
             cur = {
                 "paused": rt.paused,
                 "day": day,
                 "day_answers": rt.day_answers,
                 "day_drops": rt.day_drops,
-                "figures": figures(rt.fig),
+                "figures": sent["figures"] if sent else None,
             }
-            if self._campaigns_sent.get(name) != cur:
+            # Figures move only with a dial, an outcome or a code, each of which changes a
+            # record, a call in progress or a lead in this batch: looked at only then.
+            if sent is None or b.records or b.calls or b.leads:
+                cur["figures"] = figures(rt.fig)
+            if sent != cur:
                 b.campaigns[name] = cur
                 self._campaigns_sent[name] = cur
         if engine.contacts.changed:
