@@ -137,7 +137,9 @@ class Collector:
         self._cdrs: list[CallDetail] = []
         core.cdr_sink = self._cdrs.append
         self.engine.dirty_agents = set(self.engine.agents)  # the first batch has every session
-        self.engine.dirty_calls = set(self.engine.calls)
+        # The first batch has every call in progress too: the engine's and the dials in flight.
+        dials = [rt.inflight for rt in core.campaigns.values()]
+        self.engine.dirty_calls = set(self.engine.calls).union(*dials)
         self._dnc = _dnc(core)
         self._campaigns_sent: dict[str, dict[str, Any]] = {}
         self._config = self.engine.config

@@ -15,6 +15,9 @@ from pathlib import Path
 from random import Random
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from acd import events as ev
 from acd.checkpoint import Collector, restore
 from acd.commands import Command, Originate
@@ -66,12 +69,16 @@ def fresh_center(cfg: Config, prefix: str = "") -> Center:
     )
 
 
-def test_every_call_started_before_a_crash_has_exactly_one_record_after_the_restore() -> None:
-    cfg = scenario()
+def run_until_crash(
+    cfg: Config, crash: float, every: float
+) -> tuple[Center, list[str], MemoryStore, int]:
+    """Run the center to ``crash``, a batch written every ``every`` seconds; returns the core,
+    the ids of the calls it started (every Originate sent, every inbound arrival given: its raw
+    outputs and inputs, not its counters), the store and the last batch's seq."""
     assert cfg.simulation is not None
     core = fresh_center(cfg)
     trunk = SimulatedTrunk(cfg, cfg.simulation, seed=cfg.simulation.seed)
-    started: list[str] = []  # from the raw inputs and outputs, not from the core's counters
+    started: list[str] = []
     execute, handle = trunk.execute, core.handle
 
     def sent(cmd: Command, now: float) -> None:
@@ -92,12 +99,44 @@ def test_every_call_started_before_a_crash_has_exactly_one_record_after_the_rest
     driver = SimulationDriver(core, trunk)
     col = Collector(core)
     store = MemoryStore()
-    seq, t, crash = 0, 0.0, 3665.0  # dials ringing, live answers talking, agents in wrap-up
+    seq, t = 0, 0.0
     while t < crash:
-        t = min(t + 50.0, crash)
+        t = min(t + every, crash)
         driver.run(t, drain=False)
         seq += 1
         apply(store, col.collect(seq, t, kpis=seq % 6 == 0))
+    return core, started, store, seq
+
+
+def settle(cfg: Config, store: MemoryStore, crash: float, seq: int) -> Batch:
+    """A fresh core restored from the store, its PBX link up 5 s later: the batch that follows."""
+    fresh = fresh_center(cfg, "r2.")
+    restore(fresh, asyncio.run(store.load()), crash)
+    col = Collector(fresh)
+    apply(store, col.collect(seq + 1, crash))
+    fresh.handle(ev.TrunkState(True), crash + 5)
+    settled = col.collect(seq + 2, crash + 5)
+    apply(store, settled)
+    return settled
+
+
+@settings(max_examples=12, deadline=None)
+@given(crash=st.floats(10.0, 7000.0), every=st.sampled_from([7.0, 50.0, 300.0]))
+def test_whenever_the_crash_comes_each_started_call_has_one_record(
+    crash: float, every: float
+) -> None:
+    cfg = scenario()
+    _, started, store, seq = run_until_crash(cfg, crash, every)
+    settle(cfg, store, crash, seq)
+    got = Counter(r["call_id"] for r in records(store))
+    assert set(got) == set(started) and max(got.values(), default=1) == 1
+    assert all(k.startswith("r2.") for k in asyncio.run(store.load()).calls)
+
+
+def test_every_call_started_before_a_crash_has_exactly_one_record_after_the_restore() -> None:
+    cfg = scenario()
+    crash = 3665.0  # dials ringing, live answers talking, agents in wrap-up
+    core, started, store, seq = run_until_crash(cfg, crash, 50.0)
     before = Counter(r["call_id"] for r in records(store))
     cut = set(started) - set(before)
     state = asyncio.run(store.load())
