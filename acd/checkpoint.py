@@ -38,6 +38,7 @@ from acd import events as ev
 from acd.core import Core
 from acd.engine import Engine
 from acd.entities import AgentRt
+from acd.live_calls import adopt, changed_calls
 from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
 from acd.reporting.campaign import CampaignStats
@@ -87,6 +88,22 @@ def session(a: AgentRt, file_skills: dict[str, int] | None) -> dict[str, Any] | 
     }
 
 
+def figures(fig: Any) -> dict[str, Any]:
+    """A campaign's figures (dialer.campaign.Figures) as JSON-able data; the leads touched as
+    a count."""
+    out = {k: v for k, v in vars(fig).items() if k not in ("leads_touched", "leads_earlier")}
+    out["leads_touched"] = len(fig.leads_touched) + fig.leads_earlier
+    return out
+
+
+def _load_figures(fig: Any, saved: dict[str, Any]) -> None:
+    for k, v in saved.items():
+        if k == "leads_touched":
+            fig.leads_earlier = int(v)  # the leads themselves are not kept: counted once more
+        elif k != "leads_earlier" and isinstance(getattr(fig, k, None), int | float):
+            setattr(fig, k, type(getattr(fig, k))(v))
+
+
 def day_kpis(engine: Engine, now: float, day: str) -> dict[str, Any]:
     """The day's queue and agent figures, open state intervals closed at ``now``."""
     waiting: dict[str, int] = dict.fromkeys(engine.queues, 0)
@@ -122,6 +139,9 @@ class Collector:
         core.cdr_sink = self._cdrs.append
         self.engine.dirty_agents = set(self.engine.agents)  # the first batch has every session
         self.engine.dirty_callbacks = set()
+        # The first batch has every call in progress too: the engine's and the dials in flight.
+        dials = [rt.inflight for rt in core.campaigns.values()]
+        self.engine.dirty_calls = set(self.engine.calls).union(*dials)
         self._dnc = _dnc(core)
         self._campaigns_sent: dict[str, dict[str, Any]] = {}
         self._pacing: dict[str, dict[str, Any]] = {}
@@ -143,6 +163,8 @@ class Collector:
                 skills = self._file_skills.get(agent_id)
                 b.sessions[agent_id] = None if a is None else session(a, skills)
             dirty.clear()
+        if b.sessions or engine.dirty_calls or b.records:
+            b.calls = changed_calls(self.core, set(b.sessions), b.records, now)
         for name, (book, _) in _books(self.core).items():  # campaigns come and go on reload
             changed = book.drain_changes()
             if changed:
@@ -155,18 +177,24 @@ class Collector:
             buckets = rt.ledger.drain_changes()
             if buckets:
                 b.abandon[name] = buckets
+            sent = self._campaigns_sent.get(name)
             cur = {
                 "paused": rt.paused,
                 "day": day,
                 "day_answers": rt.day_answers,
                 "day_drops": rt.day_drops,
+                "figures": sent["figures"] if sent else None,
             }
             # The pacer's estimates and budget move with nearly every call: taken with the
             # day's figures (every few seconds), and kept in every write of the campaign.
             if kpis or name not in self._pacing:
                 self._pacing[name] = pacing_state(rt)
             cur["pacing"] = self._pacing[name]
-            if self._campaigns_sent.get(name) != cur:
+            # Figures move only with a dial, an outcome or a code, each of which changes a
+            # record, a call in progress or a lead in this batch: looked at only then.
+            if sent is None or b.records or b.calls or b.leads:
+                cur["figures"] = figures(rt.fig)
+            if sent != cur:
                 b.campaigns[name] = cur
                 self._campaigns_sent[name] = cur
         if engine.contacts.changed:
@@ -261,10 +289,12 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
             "callbacks_pending",
             "callbacks_booked",
             "callbacks_interrupted",
+            "interrupted",
             "skipped",
         ),
         0,
     )
+    counts["interrupted"] = adopt(core, state.calls)
     dnc = _dnc(core)
     if dnc is not None and state.dnc:
         dnc.restore(state.dnc)
@@ -296,6 +326,7 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
             counts["skipped"] += 1
             continue
         rt.paused = bool(saved.get("paused", False))
+        _load_figures(rt.fig, saved.get("figures") or {})
         if saved.get("day") == today:
             rt.day_answers = int(saved.get("day_answers", 0))
             rt.day_drops = int(saved.get("day_drops", 0))

@@ -85,6 +85,16 @@ class CallDetail:
 
 
 CDR_FIELDS = tuple(CallDetail.__dataclass_fields__)
+# The outcome of a call a crash cut: in progress when the daemon died, gone from the PBX (or never
+# taken over) when it came back.
+INTERRUPTED = "interrupted"
+
+
+def record_from_dict(d: dict[str, Any]) -> CallDetail:
+    """A record as :meth:`CallDetail.as_dict` gave it (unknown keys are ignored)."""
+    values = {k: d[k] for k in CDR_FIELDS if k in d}
+    values["legs"] = tuple(Leg(**leg) for leg in d.get("legs") or ())
+    return CallDetail(**values)
 
 
 def call_record(c: CallRt, outcome: Outcome, now: float, disposition: str | None) -> CallDetail:

@@ -57,9 +57,10 @@ def restore(book: LeadBook, entries: Mapping[str, Mapping[str, Any]], now: float
     Leads already in the book but not in ``entries`` (added to the lead file since) stay as
     they are and count as changed. Leads that were being dialled when dumped come back
     scheduled for later (see :func:`dump`; one with no retry time gets ``now`` plus the
-    no-answer delay). Costs O(leads): each group heap is built with one heapify. Returns
-    counts: restored, dialing, callbacks, done, kept, skipped. Clears the change log except
-    for the kept leads.
+    no-answer delay) and count as changed, so that the store no longer reads "dialing". Costs
+    O(leads): each group heap is built with one heapify. Returns counts: restored, dialing,
+    callbacks, done, kept, skipped. Clears the change log except for the kept and the dialing
+    leads.
     """
     old_leads, old_index, old_group = book._leads, book._index, book._group_of
     old_zones = [g.zones for g in book._due.groups]
@@ -115,7 +116,10 @@ def restore(book: LeadBook, entries: Mapping[str, Mapping[str, Any]], now: float
             if not state.done and state.next_attempt_at is None:
                 delay = book.policy.no_answer.delay_seconds
                 state = replace(state, next_attempt_at=now + delay)
-        place(lead, zones, state)
+            # Written again without the flag: the store then reads as the book does (queued).
+            book._changed.add(place(lead, zones, state))
+        else:
+            place(lead, zones, state)
         counts["restored"] += 1
     for lead_id, old in old_index.items():  # in the lead file, not yet in the store
         if lead_id not in index:

@@ -58,6 +58,7 @@ class Figures:
     first_call_close: int = 0
     dead_air_seconds: float = 0.0  # connected live answers: from the answer to the agent
     leads_touched: set[str] = field(default_factory=set)
+    leads_earlier: int = 0  # leads touched before a restart (the store keeps their count)
 
 
 class CampaignRuntime:
@@ -380,6 +381,7 @@ class CampaignRuntime:
     # --- figures ---------------------------------------------------------------------------
     def report(self, now: float, agent_seconds: float, ready_seconds: float) -> dict[str, Any]:
         f = self.fig
+        touched = len(f.leads_touched) + f.leads_earlier
         hours = agent_seconds / 3600
         a24 = self.ledger.counts(now, DAY)
         a30 = self.ledger.counts(now, 30 * DAY)
@@ -406,7 +408,7 @@ class CampaignRuntime:
             "talk_occupancy": f.talk_seconds / agent_seconds if agent_seconds else None,
             "mean_idle_seconds_between_calls": ready_seconds / f.connected if f.connected else None,
             "conversion_rate": f.success / f.contacts if f.contacts else None,
-            "contacts_per_lead": f.contacts / len(f.leads_touched) if f.leads_touched else None,
+            "contacts_per_lead": f.contacts / touched if touched else None,
             "first_call_close": f.first_call_close / f.success if f.success else None,
             # The silence a connected person heard: answer (AMD included) to an agent.
             "dead_air_avg_seconds": f.dead_air_seconds / f.connected if f.connected else None,

@@ -193,6 +193,8 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
             if a.id not in trunk.people:  # a person logs in from the desktop
                 driver.submit(ev.AgentLogin(a.id))
     driver.start()
+    if adapter is None and engine.engine.orphans:
+        driver.submit(ev.TrunkState(True))  # no PBX to resync with: the cut calls are over
     d.role = "active"
     # The core as built and restored (lead books, agents) lives as long as the process: keep
     # the cyclic collector from walking it on every full collection (a pause on the loop).

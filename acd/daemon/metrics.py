@@ -146,7 +146,7 @@ class SnapshotCollector(Collector):
             )
             yield GaugeMetricFamily(
                 "acd_store_up",
-                "The store takes writes (0: Redis away, writes go to the spool)",
+                "1 while Redis answered within the last 3 s (0: away; see the spooled batches)",
                 value=1.0 if h.get("up", True) else 0.0,
             )
             yield GaugeMetricFamily(

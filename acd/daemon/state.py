@@ -82,8 +82,9 @@ class Daemon:
         if url is not None:
             out["up"] = self.store_connected  # not yet reached at start: down, not "up"
         if self.persister is not None:
-            # Down while writes go to the spool (the persister's ``up`` means an empty spool).
-            out["up"] = self.store_connected and self.persister.up
+            # Up: Redis answered recently (a write, a replay or the idle health check); the
+            # batches waiting in the spool are a separate figure.
+            out["up"] = self.store_connected and self.persister.store_up()
             out["spooled"] = len(self.persister.spool)
         if self.persistence is not None:
             out |= self.persistence.stats()

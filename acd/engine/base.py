@@ -94,6 +94,8 @@ class EngineBase:
     cdr_sink: Callable[[CallDetail], None] | None
     hooks: EngineHooks | None
     dirty_agents: set[str] | None
+    dirty_calls: set[str] | None  # calls that arrived, for a persister (acd.live_calls)
+    orphans: dict[str, dict[str, Any]]  # calls a crash cut, until settled (acd.live_calls)
     stats_epoch: float
     events_handled: int
     stop_dialing: bool

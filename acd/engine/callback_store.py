@@ -68,6 +68,7 @@ class CallbackStoreMixin(EngineBase):
                 float(e["arrived"]),
                 self._next_seq(),  # type: ignore[attr-defined]
             )
+            self.orphans.pop(c.id, None)  # kept as a callback, not settled as a cut call
             if e.get("attributes"):
                 c.attributes = {str(k): str(v) for k, v in e["attributes"].items()}
             cb = c.callback = CallbackRt(c.id, str(e["number"]), float(e["requested"]))

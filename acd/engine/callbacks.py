@@ -77,6 +77,8 @@ class CallbacksMixin(EngineBase):
         self._said.pop(c.id, None)
         self._cb_offered.discard(c.id)
         c.callback = CallbackRt(c.id, number, now)
+        if self.dirty_calls is not None:
+            self.dirty_calls.add(c.id)  # no longer a call in progress: a callback (its store)
         c.queue.virtual += 1
         for s in c.tallies:
             s.callbacks_requested += 1

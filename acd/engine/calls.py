@@ -80,6 +80,10 @@ class CallsMixin(EngineBase):
             if key is not None and not self.contacts.arrived(key, now) and now >= self.stats_epoch:
                 c.contact = key
         self.calls[c.id] = c
+        if self.dirty_calls is not None:
+            self.dirty_calls.add(c.id)
+        if self.orphans:
+            self.orphans.pop(c.id, None)  # still up on the PBX after a crash: taken over
         self._enter_queue(c, q, now)
 
     def _enter_queue(self, c: CallRt, q: QueueRt, now: float) -> None:

@@ -101,6 +101,10 @@ class Engine(
         # Agents whose session (state, pause reason, pending move, skills) changed, for a
         # persister to drain; None (the default) tracks nothing.
         self.dirty_agents: set[str] | None = None
+        # Calls that arrived since a persister last looked (None: not tracked), and the calls
+        # a crash cut, as the store kept them, until the PBX link is up (acd.live_calls).
+        self.dirty_calls: set[str] | None = None
+        self.orphans: dict[str, dict[str, Any]] = {}
         self.stats_epoch = 0.0
         self.events_handled = 0
         self.stop_dialing = False  # nothing to dial without campaigns (acd.core.Core)
@@ -143,7 +147,7 @@ class Engine(
             ev.TransferCall: self._on_transfer,
             ev.HoldCall: self._on_hold,
             ev.ResumeCall: self._on_resume,
-            ev.TrunkState: self._on_trunk,
+            ev.TrunkState: self._on_trunk_state,
             ev.OutboundPickedUp: self._for_the_dialer,
             ev.OutboundAnswered: self._on_outbound,
             ev.OutboundFailed: self._on_outbound,
@@ -168,6 +172,14 @@ class Engine(
 
     def _for_the_dialer(self, e: ev.OutboundPickedUp, now: float) -> None:
         """Nothing to do for the ACD alone: a dial's pick-up is the dialer's (its AMD)."""
+
+    def _on_trunk_state(self, e: ev.TrunkState, now: float) -> None:
+        # Up means the adapter has resynchronised: calls of the crash it did not take over are
+        # gone from the PBX, and get their records. Callbacks wait for the link (no attempt
+        # spent on a sure failure).
+        if e.up and self.orphans:
+            self.settle_orphans(now)
+        self._on_trunk(e, now)
 
     def handle(self, event: ev.Event, now: float) -> list[Command]:
         handler = self._handlers.get(type(event))

@@ -47,6 +47,10 @@ class Store(Protocol):
 
     async def close(self) -> None: ...
 
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers (a health check)."""
+        ...
+
     async def apply(self, batch: Batch, token: int | None = None) -> bool:
         """Apply one batch; False if it was skipped (seq already applied)."""
         ...

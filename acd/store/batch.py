@@ -50,6 +50,9 @@ class Batch:
     contacts: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     # Pending callbacks (acd.engine.callback_store) by the caller's call id; None: gone.
     callbacks: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # Calls in progress by call id (acd.live_calls): {"record": the record the call would get
+    # if cut now, "over": the talk is over, only the wrap-up is left}; None: it got its record.
+    calls: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def empty(self) -> bool:
         return not (
@@ -65,6 +68,7 @@ class Batch:
             or self.audit
             or self.contacts
             or self.callbacks
+            or self.calls
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -82,6 +86,7 @@ class Batch:
             "audit": self.audit,
             "contacts": self.contacts,
             "callbacks": self.callbacks,
+            "calls": self.calls,
         }
 
     @classmethod
@@ -103,6 +108,7 @@ class Batch:
             audit=list(data.get("audit") or []),
             contacts=dict(data.get("contacts") or {}),
             callbacks=dict(data.get("callbacks") or {}),
+            calls=dict(data.get("calls") or {}),
         )
 
 
@@ -122,3 +128,5 @@ class StoredState:
     # The interval rows of the other dates those first contacts count in (not the latest's).
     contact_rows: list[dict[str, Any]] = field(default_factory=list)
     callbacks: list[dict[str, Any]] = field(default_factory=list)  # pending callbacks
+    # The calls in progress when the last batch was written (see Batch.calls).
+    calls: dict[str, dict[str, Any]] = field(default_factory=dict)

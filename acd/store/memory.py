@@ -29,6 +29,7 @@ class MemoryStore:
         self._sessions: dict[str, dict[str, Any]] = {}
         self._contacts: dict[str, dict[str, Any]] = {}  # first contacts by call id (FCR)
         self._callbacks: dict[str, dict[str, Any]] = {}  # pending callbacks by call id
+        self._calls: dict[str, dict[str, Any]] = {}  # calls in progress by call id
         self._abandon: dict[str, dict[float, tuple[int, int]]] = {}
         self._kpis: dict[str, dict[str, Any]] = {}
         self._campaigns: dict[str, dict[str, Any]] = {}
@@ -42,6 +43,9 @@ class MemoryStore:
         return None
 
     async def close(self) -> None:
+        return None
+
+    async def ping(self) -> None:
         return None
 
     def new_token(self) -> int:
@@ -103,6 +107,11 @@ class MemoryStore:
                 self._callbacks.pop(call_id, None)
             else:
                 self._callbacks[call_id] = callback
+        for call_id, live in b.calls.items():
+            if live is None:
+                self._calls.pop(call_id, None)
+            else:
+                self._calls[call_id] = live
         for camp, buckets in b.abandon.items():
             stored_b = self._abandon.setdefault(camp, {})
             for start, answered, abandoned in buckets:
@@ -139,6 +148,7 @@ class MemoryStore:
                     self._latest_rows(),
                     list(self._contacts.values()),
                     list(self._callbacks.values()),
+                    self._calls,
                 ]
             )
         )
@@ -157,6 +167,7 @@ class MemoryStore:
             contacts=copy[6],
             contact_rows=self._contact_rows(copy[6], copy[5]),
             callbacks=copy[7],
+            calls=copy[8],
         )
 
     def _contact_rows(

@@ -16,6 +16,7 @@ so that one center's keys share a slot: see acd/store/redis_client.py)::
     p sessions            hash agent_id -> JSON
     p contacts            hash call_id -> JSON: first contacts within fcr.window_hours
     p callbacks           hash call_id -> JSON: pending callbacks (acd.engine.callback_store)
+    p calls               hash call_id -> JSON: calls in progress (their records if cut now)
     p abandon:<campaign>  hash minute start -> "answered:abandoned"
     p abandonix:<c>       zset of the same minute starts (to drop buckets older than 30 days)
     p acamps              set of campaigns that have buckets
@@ -64,6 +65,7 @@ SCAN_COUNT = 10_000  # HSCAN/XRANGE chunk
 PIPELINE_BATCHES = 256  # batches per pipeline round trip in apply_many
 
 APPLY = r"""
+local HASHES = {D = 'dnc', A = 'sessions', F = 'contacts', P = 'calls', V = 'callbacks'}
 local p = ARGV[3]
 if ARGV[1] ~= '' then
   local cur = redis.call('GET', p .. 'fence')
@@ -105,9 +107,8 @@ while i <= n do
       redis.call('ZADD', p .. 'due:' .. c, ARGV[i + 4], id)
     end
     i = i + 5
-  elseif op == 'D' or op == 'A' or op == 'F' or op == 'V' then
-    local names = {D = 'dnc', A = 'sessions', F = 'contacts', V = 'callbacks'}
-    local key = p .. names[op]
+  elseif HASHES[op] then
+    local key = p .. HASHES[op]
     if ARGV[i + 2] == '' then
       redis.call('HDEL', key, ARGV[i + 1])
     else
@@ -193,10 +194,9 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
         args += ("D", number, "" if dnc is None else _dumps(dnc))
     for agent, session in batch.sessions.items():
         args += ("A", agent, "" if session is None else _dumps(session))
-    for call_id, contact in batch.contacts.items():
-        args += ("F", call_id, "" if contact is None else _dumps(contact))
-    for call_id, callback in batch.callbacks.items():
-        args += ("V", call_id, "" if callback is None else _dumps(callback))
+    for op, by_call in (("F", batch.contacts), ("V", batch.callbacks), ("P", batch.calls)):
+        for call_id, entry in by_call.items():  # first contacts, callbacks, calls in progress
+            args += (op, call_id, "" if entry is None else _dumps(entry))
     for camp, buckets in batch.abandon.items():
         for start, answered, abandoned in buckets:
             args += ("B", camp, _num(start), f"{int(answered)}:{int(abandoned)}")
@@ -267,6 +267,10 @@ class RedisStore:
         with _mapped(self.url):
             await self.client.ping()
             await self._load_script()
+
+    async def ping(self) -> None:
+        with _mapped(self.url):
+            await self.client.ping()
 
     async def _load_script(self) -> str:
         self._sha = str(await self.client.script_load(APPLY))
@@ -389,6 +393,7 @@ class RedisStore:
                 contacts=contacts,
                 contact_rows=contact_rows,
                 callbacks=list((await self._hash(self._k("callbacks"))).values()),
+                calls=await self._hash(self._k("calls")),
             )
 
     async def _rows(self, day: str, match: str | None = None) -> list[dict[str, Any]]:

@@ -11,6 +11,12 @@ Recovery runs in a task owned by the persister (:meth:`start` / :meth:`aclose`),
 exponential back-off and jitter up to ``max_backoff`` seconds; or the owner calls
 :meth:`recover` itself. Submissions wait while a replay runs (one lock), so nothing overtakes it.
 
+Health: :meth:`Persister.store_up` is true while the store answered within ``STALE_SECONDS``
+and its last answer was not a failure; an idle persister asks it (``ping``) every
+``HEALTH_SECONDS`` so that a Redis gone while nothing is written is noticed too. How many
+batches wait in the spool is a separate figure (``len(persister.spool)``): Redis may be back and
+answering while a long spool is still being replayed.
+
 A :class:`StaleLeader` from the store is not spooled: this node must stop writing. It propagates
 from :meth:`submit`; if it happens during a background replay it is kept in :attr:`failed` and
 raised by the next :meth:`submit`.
@@ -21,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from pathlib import Path
 from random import Random
 
@@ -30,6 +38,8 @@ from acd.store.batch import Batch
 from acd.store.spool import Spool
 
 log = logging.getLogger(__name__)
+HEALTH_SECONDS = 1.0  # an idle persister asks the store this often
+STALE_SECONDS = 3.0  # the store is up if it answered within this long
 
 
 class Persister:
@@ -42,6 +52,7 @@ class Persister:
         min_backoff: float = 0.05,
         max_backoff: float = 5.0,
         rng: Random | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.spool = Spool(spool_path)
@@ -53,6 +64,9 @@ class Persister:
         self.spooled = 0  # batches written to the spool
         self.replayed = 0  # spooled batches replayed into the store
         self.failed: StaleLeader | None = None
+        self.clock = clock
+        self.answered_at: float | None = None  # when the store last answered (clock)
+        self.failing = False  # the last exchange with the store failed
         self._lock = asyncio.Lock()
         self._degraded = len(self.spool) > 0
         self._wake = asyncio.Event()
@@ -65,6 +79,29 @@ class Persister:
         """True while batches go straight to the store (the spool is empty)."""
         return not self._degraded
 
+    def store_up(self) -> bool:
+        """The store answered recently, and its last answer was not a failure."""
+        t = self.answered_at
+        return not self.failing and t is not None and self.clock() - t <= STALE_SECONDS
+
+    def _answered(self, ok: bool) -> None:
+        self.failing = not ok
+        if ok:
+            self.answered_at = self.clock()
+
+    async def check(self) -> bool:
+        """Ask the store if it is there (between writes); returns :meth:`store_up`."""
+        async with self._lock:
+            try:
+                await self.store.ping()
+            except StoreUnavailable as exc:
+                if not self.failing:
+                    log.warning("store not answering: %s", exc)
+                self._answered(False)
+            else:
+                self._answered(True)
+        return self.store_up()
+
     async def submit(self, batch: Batch) -> None:
         if self.failed is not None:
             raise self.failed
@@ -73,8 +110,10 @@ class Persister:
                 try:
                     await self.store.apply(batch, self.token)
                     self.applied += 1
+                    self._answered(True)
                     return
                 except StoreUnavailable as exc:
+                    self._answered(False)
                     log.warning("store unavailable, spooling to %s: %s", self.spool.path, exc)
                     self._degraded = True
                     self._wake.set()
@@ -92,7 +131,9 @@ class Persister:
                 await self.store.apply_many(batches, self.token)
             except StoreUnavailable as exc:
                 log.debug("store still unavailable: %s", exc)
+                self._answered(False)
                 return False
+            self._answered(True)
             self.spool.clear()
             self.replayed += len(batches)
             self._degraded = False
@@ -135,7 +176,12 @@ class Persister:
 
     async def _recovering(self) -> None:
         while True:
-            await self._wake.wait()
+            try:
+                await asyncio.wait_for(self._wake.wait(), HEALTH_SECONDS)  # health cadence
+            except TimeoutError:
+                if self.answered_at is None or self.clock() - self.answered_at >= HEALTH_SECONDS:
+                    await self.check()  # nothing written for a while: is the store there?
+                continue
             self._wake.clear()
             attempt = 0
             while self._degraded:

@@ -115,6 +115,8 @@ class DialingMixin(CenterBase):
                 continue
             call_id = rt.new_call_id()
             rt.dialed(call_id, lead_id, number, now)
+            if self.engine.dirty_calls is not None:  # a persister keeps it
+                self.engine.dirty_calls.add(call_id)
             self._call_campaign[call_id] = rt
             out.append(
                 Originate(call_id, number, rt.cfg.caller_id, rt.cfg.ring_seconds, amd=rt.cfg.amd)

@@ -10,7 +10,7 @@ from acd import events as ev
 from acd.commands import Command, HangUp, PlayMessage
 from acd.entities import AgentRt, CallRt
 from acd.errors import InvalidEvent, UnknownEntity
-from acd.records import CallDetail, dial_record
+from acd.records import INTERRUPTED, CallDetail, dial_record
 from acd.states import AgentState, Outcome
 from dialer.campaign import CampaignRuntime
 from dialer.center.base import BUSY, CenterBase
@@ -163,23 +163,28 @@ class OutboundMixin(CenterBase):
     def _on_cdr(self, cdr: CallDetail) -> None:
         info = self._cdr_info.pop(cdr.call_id, None)
         if info is not None:
-            campaign, lead_id, dialed, picked_up = info
-            dropped = cdr.outcome != Outcome.ANSWERED.value  # as _after counts it: a drop
-            # ``arrived`` is the called party's answer; the engine's arrival was the verdict, and
-            # the time between is waiting (dead air) too.
-            cdr = replace(
-                cdr,
-                campaign=campaign,
-                lead_id=lead_id,
-                dialed=dialed,
-                abandoned_2s=dropped,
-                arrived=picked_up,
-                wait_seconds=cdr.wait_seconds + (cdr.arrived - picked_up),
-                amd_verdict_at=cdr.arrived,
-                connected_to_agent_at=cdr.answered,
-            )
+            cdr = _with_campaign(cdr, info)
         if self._cdr_sink is not None:
             self._cdr_sink(cdr)
+
+    # --- calls in progress, as a persister keeps them (acd.live_calls) ----------------------
+    def call_in_progress(self, call_id: str, now: float) -> CallDetail | None:
+        """The record a call would get if cut now (a dial still ringing too), or None."""
+        for rt in self.campaigns.values():
+            item = rt.inflight.get(call_id)
+            if item is not None:
+                lead_id, number, dialed = item
+                return dial_record(
+                    call_id, number, dialed, now, INTERRUPTED, campaign=rt.name, lead_id=lead_id
+                )
+        cdr = self.engine.call_in_progress(call_id, now)
+        info = self._cdr_info.get(call_id)
+        return cdr if cdr is None or info is None else _with_campaign(cdr, info)
+
+    def held_record(self, agent_id: str) -> CallDetail | None:
+        cdr = self.engine.held_record(agent_id)
+        info = None if cdr is None else self._cdr_info.get(cdr.call_id)
+        return cdr if cdr is None or info is None else _with_campaign(cdr, info)
 
     def _dial_cdr(
         self,
@@ -196,3 +201,23 @@ class OutboundMixin(CenterBase):
         self._cdr_sink(
             dial_record(call_id, number, dialed, now, outcome, campaign=rt.name, lead_id=lead_id)
         )
+
+
+def _with_campaign(cdr: CallDetail, info: tuple[str, str, float, float]) -> CallDetail:
+    """A live answer's record with its campaign, lead, dial time and 2-second-rule flag."""
+    campaign, lead_id, dialed, picked_up = info
+    # As _after counts it: a drop (a call a crash cut is not one).
+    dropped = cdr.outcome not in (Outcome.ANSWERED.value, INTERRUPTED)
+    # ``arrived`` is the called party's answer; the engine's arrival was the verdict, and the
+    # time between is waiting (dead air) too.
+    return replace(
+        cdr,
+        campaign=campaign,
+        lead_id=lead_id,
+        dialed=dialed,
+        abandoned_2s=dropped,
+        arrived=picked_up,
+        wait_seconds=cdr.wait_seconds + (cdr.arrived - picked_up),
+        amd_verdict_at=cdr.arrived,
+        connected_to_agent_at=cdr.answered,
+    )

@@ -69,6 +69,8 @@ class PreviewMixin(CenterBase):
         out = self.engine.dial_agent(agent_id, now)
         call_id = rt.new_call_id()
         rt.dialed(call_id, lead_id, number, now)
+        if self.engine.dirty_calls is not None:  # a persister keeps it
+            self.engine.dirty_calls.add(call_id)
         self._call_campaign[call_id] = rt
         rt.targeted[call_id] = agent_id
         out.append(

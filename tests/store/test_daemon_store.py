@@ -196,3 +196,33 @@ def test_redis_unavailable_at_start_is_named_retried_and_not_ready(tmp_path: Pat
     finally:
         d.kill()
         server.stop()
+
+
+def test_store_up_follows_redis_while_idle_and_the_spool_is_its_own_figure(
+    tmp_path: Path, own_redis: RedisServer
+) -> None:
+    """No call at all, so nothing is written: ``up`` still drops when Redis stops and comes
+    back when it returns, in /readyz and in acd_store_up, with nothing spooled meanwhile."""
+    cfg = tmp_path / "idle.yaml"
+    store = f"store: {{url: '{own_redis.url}', spool: spool.jsonl}}"
+    queue = "queues:\n  - {name: q, skills: {s: 1}}\nagents:\n  - {id: a1, skills: {s: 1}}\n"
+    cfg.write_text(f"name: idle\n{store}\n{TOKENS}{queue}")
+    d = Daemon(cfg, tmp_path / "daemon.log")
+
+    def metric(name: str) -> str:
+        return next(ln for ln in d.text("/metrics")[1].splitlines() if ln.startswith(name + " "))
+
+    try:
+        wait_for(lambda: d.ready()["ready"], what="daemon ready")
+        assert d.ready()["store"]["up"] is True and metric("acd_store_up") == "acd_store_up 1.0"
+        own_redis.stop()
+        wait_for(lambda: d.ready()["store"]["up"] is False, what="Redis gone, nothing written")
+        assert d.ready()["store"]["spooled"] == 0
+        assert metric("acd_store_up") == "acd_store_up 0.0"
+        assert metric("acd_store_spooled_batches") == "acd_store_spooled_batches 0.0"
+        own_redis.start()
+        wait_for(lambda: d.ready()["store"]["up"] is True, what="Redis answers again")
+        assert metric("acd_store_up") == "acd_store_up 1.0"
+        assert d.stop() == 0
+    finally:
+        d.kill()

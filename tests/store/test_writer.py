@@ -16,7 +16,7 @@ from acd.store.batch import Batch
 from acd.store.memory import MemoryStore
 from acd.store.redis import RedisStore
 from acd.store.spool import Spool, SpoolCorrupt
-from acd.store.writer import Persister
+from acd.store.writer import STALE_SECONDS, Persister
 from tests.redis_server import RedisServer
 
 T0 = 1_793_000_000.0
@@ -83,6 +83,10 @@ class FlakyStore(MemoryStore):
         super().__init__()
         self.down = False
         self.lose_reply = False
+
+    async def ping(self) -> None:
+        if self.down:
+            raise StoreUnavailable("flaky://", "down")
 
     async def apply(self, batch: Batch, token: int | None = None) -> bool:
         return await self.apply_many([batch], token) == 1
@@ -214,3 +218,26 @@ async def test_outage_nothing_lost_nothing_doubled_in_order(
     assert [r["call_id"] async for r in store.records(0, 1e12)] == want
     assert (await store.load()).last_seq == seq
     await store.close()
+
+
+async def test_up_means_the_store_answered_recently_and_the_spool_is_a_separate_figure(
+    tmp_path: Path,
+) -> None:
+    clock = [100.0]
+    store = FlakyStore()
+    p = Persister(store, tmp_path / "spool.jsonl", clock=lambda: clock[0])
+    assert not p.store_up()  # never answered yet
+    await p.submit(batch(1))
+    assert p.store_up() and len(p.spool) == 0
+    clock[0] += STALE_SECONDS + 1  # nothing written since: no answer is recent
+    assert not p.store_up()
+    assert await p.check()  # the idle health check asks, and it answers
+    store.down = True
+    assert not await p.check()  # gone while nothing is written: down, with an empty spool
+    assert len(p.spool) == 0
+    await p.submit(batch(2))
+    assert not p.store_up() and len(p.spool) == 1
+    store.down = False
+    assert await p.check()  # Redis answers again while the spool still waits for its replay
+    assert len(p.spool) == 1 and not p.up
+    assert await p.recover() and p.store_up() and len(p.spool) == 0
