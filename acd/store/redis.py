@@ -22,6 +22,8 @@ Keys (``p`` is the prefix, default ``acd:``)::
     p iv:<YYYY-MM-DD>     hash "group|name|start" -> interval row JSON, one per business date
     p ivdates             zset (all scores 0, ordered by name) of the dates that have rows
     p audit               zset "<seq>:<n>:<entry JSON>" -> the entry's time (acd/audit.py)
+    p batches             with hot standby: capped stream of the batches for a warm standby
+                          (acd/store/stream.py)
 
 Lead and state sit in two hashes so that a state-only change is one HSET of a string, with no
 JSON decoding (nor cjson's 14-digit floats) inside Redis.
@@ -52,6 +54,7 @@ from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from acd.errors import StaleLeader, StoreUnavailable
+from acd.store import stream
 from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
 from acd.store.cdr import audit_time, record_time
@@ -66,7 +69,8 @@ if ARGV[1] ~= '' then
   local cur = redis.call('GET', p .. 'fence')
   if cur ~= ARGV[1] then return {-1, cur or ''} end
 end
-local last = tonumber(redis.call('GET', p .. 'seq') or '0')
+local lastraw = redis.call('GET', p .. 'seq') or '0'
+local last = tonumber(lastraw)
 if tonumber(ARGV[2]) <= last then return {0, tostring(last)} end
 redis.call('SET', p .. 'seq', ARGV[2])
 local lms, ln = 0, 0
@@ -146,13 +150,19 @@ while i <= n do
   elseif op == 'C' then
     redis.call('HSET', p .. 'campaigns', ARGV[i + 1], ARGV[i + 2])
     i = i + 3
+  elseif op == 'X' then
+    redis.call('XADD', p .. 'STREAM', 'MAXLEN', '~', 'MAX_LEN', ARGV[2] .. '-0',
+      'p', lastraw, 'b', ARGV[i + 1])
+    i = i + 2
   else
     return redis.error_reply('acd apply: unknown op ' .. tostring(op))
   end
 end
 if wrote then redis.call('SET', p .. 'cdr:last', string.format('%.0f-%.0f', lms, ln)) end
 return {1, ''}
-""".replace("SLACK", str(SLACK_MS))
+"""
+for _name, _value in (("SLACK", SLACK_MS), ("STREAM", stream.STREAM), ("MAX_LEN", stream.MAX_LEN)):
+    APPLY = APPLY.replace(_name, str(_value))
 
 
 def _dumps(value: Any) -> str:
@@ -172,8 +182,9 @@ def _num(x: float) -> str:
     return repr(float(x))
 
 
-def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
-    """The script's ARGV for one batch (see APPLY); raises ValueError for non-JSON data."""
+def encode(batch: Batch, prefix: str, token: int | None, *, streamed: bool = False) -> list[str]:
+    """The script's ARGV for one batch (see APPLY); raises ValueError for non-JSON data.
+    ``streamed``: the batch also goes to the stream a warm standby follows (the last op)."""
     args = ["" if token is None else str(token), str(batch.seq), prefix]
     for rec in batch.records:
         t = record_time(rec)
@@ -207,6 +218,8 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
     for n, entry in enumerate(batch.audit):
         # The member carries seq and position so that two equal entries stay two.
         args += ("U", _num(audit_time(entry)), f"{batch.seq}:{n}:{_dumps(entry)}")
+    if streamed:
+        args += ("X", stream.encode(batch))
     return args
 
 
@@ -239,10 +252,12 @@ class RedisStore:
         prefix: str = "acd:",
         *,
         timeout: float = 2.0,
+        streamed: bool = False,
     ) -> None:
         self.url = url
         self.prefix = prefix
         self.timeout = timeout
+        self.streamed = streamed  # batches also go to the stream a warm standby follows
         self._client: redis.Redis | None = None
         self._sha: str | None = None
 
@@ -281,7 +296,7 @@ class RedisStore:
         """Apply batches in order, up to PIPELINE_BATCHES per round trip; returns how many were
         applied (the others had been already). Raises StaleLeader at the first fenced batch, after
         the ones before it were applied."""
-        argvs = [encode(b, self.prefix, token) for b in batches]
+        argvs = [encode(b, self.prefix, token, streamed=self.streamed) for b in batches]
         applied = 0
         with _mapped(self.url):
             for i in range(0, len(argvs), PIPELINE_BATCHES):
