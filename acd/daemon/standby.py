@@ -124,9 +124,12 @@ async def stand_by(follower: Follower, lease: Lease, poll: float) -> Standing:
             if follower.warm is None:
                 await follower.cold()  # before the lease: a load does not renew it
             elif loop_now >= next_poll:
-                next_poll = loop_now + poll
                 if await lease.acquire() is not None:
                     break
+                # Again when it lapses if that is sooner (the leader died: no more renewals).
+                left = await lease.expires_in()
+                soon = poll if left is None else min(poll, left + 0.002)
+                next_poll = time.monotonic() + soon
             wait = max(1, int((next_poll - time.monotonic()) * 1000))
             await follower.step(wait)
             delay = 0.1

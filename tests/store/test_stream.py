@@ -17,6 +17,7 @@ from acd.daemon.standby import Follower
 from acd.errors import StaleLeader
 from acd.store import stream
 from acd.store.batch import Batch
+from acd.store.lease import Lease
 from acd.store.redis import RedisStore
 from tests.redis_server import RedisServer
 from tests.test_checkpoint import fresh_center, scenario
@@ -109,3 +110,15 @@ async def test_a_follower_loads_again_after_a_gap_or_a_batch_too_large(
     assert f.loads == 3 and f.warm.seq == timed[-1][1].seq
     now = timed[-1][0]
     assert book_view(f.warm.core) == book_view(await cold(streamed, now))  # type: ignore[arg-type]
+
+
+async def test_the_lease_says_when_it_lapses(redis_server: RedisServer, prefix: str) -> None:
+    held, other = Lease(redis_server.url, prefix, "a", 3.0), Lease(redis_server.url, prefix, "b")
+    assert await other.expires_in() == 0.0  # nobody holds it
+    assert await held.acquire() is not None
+    left = await other.expires_in()
+    assert left is not None and 0.0 < left <= 3.0
+    await held.release()
+    assert await other.expires_in() == 0.0
+    await held.aclose()
+    await other.aclose()
