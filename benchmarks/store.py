@@ -52,6 +52,7 @@ PER_BATCH = 100
 LEAD_BATCH = 5_000
 SMALL_AGENTS, SMALL_LEADS = 500, 50_000  # the small center of the take-over target
 LEASE_SECONDS = 3.0  # ha.lease_seconds, its default
+SHORT_LEASE = 1.5  # the small center again with a shorter lease
 
 
 def record(n: int) -> dict[str, Any]:
@@ -237,6 +238,7 @@ async def one_run(store: RedisStore, leads: list[Lead], args: Any) -> dict[str, 
     await fill_leads(store, SMALL_LEADS, SMALL_AGENTS)
     await settle(store)
     fig |= takeover_figures("small_", store, SMALL_AGENTS, SMALL_LEADS, args.lease)
+    fig |= takeover_figures("short_", store, SMALL_AGENTS, SMALL_LEADS, SHORT_LEASE)
     await flush(store)
     gc.collect()
     book = leadbook_latency(leads, args.picks)
@@ -325,11 +327,12 @@ def main() -> None:
         " leader; baseline: a cold take-over (lease wait + load + restore) in the same run\n"
     )
     rows = []
-    for tag, agents, leads, target in (
-        ("", args.sessions, args.leads, "< 5" if args.leads >= 1_000_000 else ""),
-        ("small_", SMALL_AGENTS, SMALL_LEADS, "< 2"),
+    for tag, agents, leads, ttl, target in (
+        ("", args.sessions, args.leads, args.lease, "< 5" if args.leads >= 1_000_000 else ""),
+        ("small_", SMALL_AGENTS, SMALL_LEADS, args.lease, "< 2"),
+        ("short_", SMALL_AGENTS, SMALL_LEADS, SHORT_LEASE, "< 2"),
     ):
-        size = f"{agents:,} agents, {leads:,} leads"
+        size = f"{agents:,} agents, {leads:,} leads, lease {ttl:g} s"
         rows += [
             [f"{size}: lease taken, stream read", fig[f"{tag}fenced_s"], ""],
             [f"{size}: first call routed", fig[f"{tag}routed_s"], target],

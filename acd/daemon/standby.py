@@ -62,6 +62,7 @@ class Follower:
 
     async def cold(self) -> None:
         t0 = time.perf_counter()
+        gc.unfreeze()  # an earlier core (frozen when built) can be collected with its cycles
         self.warm = None  # the old core goes before the new one is built
         gc.collect()
         state = await self.load()
