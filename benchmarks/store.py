@@ -9,6 +9,9 @@ fsync every second, as deployed) driven through ``RedisStore``.
    leads (each pick takes the lead, as the dialer does).
 3. Restart recovery for 10,000 agents and 1,000,000 leads: ``load()`` (HSCAN in chunks, JSON
    decoded), then ``acd.checkpoint.restore`` into a freshly built center (lead book, sessions).
+4. Take-over by a warm standby on that store, and on one of 500 agents and 50,000 leads, from
+   ``kill -9`` of the leader to the first call routed (benchmarks/takeover.py: leader and
+   standby are processes; the lease at its default of 3 s), with the standby's memory.
 
 The client parses replies with hiredis (a dependency); the 1,000,000 dialer leads built for (2)
 are moved out of the cyclic GC's reach with ``gc.freeze()``, as a daemon holding them should.
@@ -36,6 +39,7 @@ from acd.config.schema import Config
 from acd.store.batch import Batch
 from acd.store.redis import RedisStore
 from benchmarks.common import emit_json, median, parser, table
+from benchmarks.takeover import run_takeover
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
 from dialer.hours import CallingWindow
@@ -47,6 +51,9 @@ from tests.redis_server import RedisServer
 T0 = 1_793_520_000.0
 PER_BATCH = 100
 LEAD_BATCH = 5_000
+SMALL_AGENTS, SMALL_LEADS = 500, 50_000  # the small center of the take-over target
+LEASE_SECONDS = 3.0  # ha.lease_seconds, its default
+SHORT_LEASE = 1.5  # the small center again with a shorter lease
 
 
 def record(n: int) -> dict[str, Any]:
@@ -224,12 +231,29 @@ async def one_run(store: RedisStore, leads: list[Lead], args: Any) -> dict[str, 
     fig["recovery_s"] = fig["load_s"] + fig["restore_s"]
     assert counts["leads"] == args.leads and counts["sessions"] == args.sessions, counts
     del state, center
+    gc.collect()
+    # A warm standby's take-over on the same store, then on a center of 500 agents.
+    await settle(store)
+    fig |= takeover_figures("", store, args.sessions, args.leads, args.lease)
+    await flush(store)
+    await fill_leads(store, SMALL_LEADS, SMALL_AGENTS)
+    await settle(store)
+    fig |= takeover_figures("small_", store, SMALL_AGENTS, SMALL_LEADS, args.lease)
+    fig |= takeover_figures("short_", store, SMALL_AGENTS, SMALL_LEADS, SHORT_LEASE)
     await flush(store)
     gc.collect()
     book = leadbook_latency(leads, args.picks)
     fig["leadbook_p50_ms"] = pct(book, 0.5) * 1e3
     fig["leadbook_p99_ms"] = pct(book, 0.99) * 1e3
     return fig
+
+
+def takeover_figures(
+    tag: str, store: RedisStore, agents: int, leads: int, ttl: float
+) -> dict[str, float]:
+    print(f"take-over: {agents:,} agents, {leads:,} leads ...", file=sys.stderr)
+    got = run_takeover(store.url, store.prefix, agents, leads, ttl)
+    return {f"{tag}{k}": float(v) for k, v in got.items()}
 
 
 def recovery_core(agents: int) -> Center:
@@ -281,6 +305,7 @@ def main() -> None:
     args.leads = 100_000 if args.quick else 1_000_000
     args.sessions = 10_000
     args.picks = 5_000 if args.quick else 20_000
+    args.lease = LEASE_SECONDS
     fig = asyncio.run(main_async(args))
     fig["cdr_ratio"] = fig["cdr_apply_per_s"] / fig["cdr_xadd_per_s"]
     print(
@@ -306,6 +331,30 @@ def main() -> None:
             ],
         )
     )
+    print(
+        f"\nTake-over by a warm standby (lease {args.lease:g} s), seconds from kill -9 of the"
+        " leader; baseline: a cold take-over (lease wait + load + restore) in the same run\n"
+    )
+    rows = []
+    for tag, agents, leads, ttl, target in (
+        ("", args.sessions, args.leads, args.lease, "< 5" if args.leads >= 1_000_000 else ""),
+        ("small_", SMALL_AGENTS, SMALL_LEADS, args.lease, "< 2"),
+        ("short_", SMALL_AGENTS, SMALL_LEADS, SHORT_LEASE, "< 2"),
+    ):
+        size = f"{agents:,} agents, {leads:,} leads, lease {ttl:g} s"
+        rows += [
+            [f"{size}: lease taken, stream read", fig[f"{tag}fenced_s"], ""],
+            [f"{size}: first call routed", fig[f"{tag}routed_s"], target],
+            [f"{size}: take-over work (restore, route)", fig[f"{tag}takeover_work_s"], ""],
+            [f"{size}: standby's cold load at start", fig[f"{tag}cold_load_s"], ""],
+            [f"{size}: standby RSS MB", fig[f"{tag}rss_mb"], ""],
+            [f"{size}: standby peak RSS MB", fig[f"{tag}peak_rss_mb"], ""],
+        ]
+    cold = fig["fenced_s"] + fig["recovery_s"]  # the lease wait, then what a cold node does
+    fig["takeover_ratio"] = cold / fig["routed_s"]
+    rows.append([f"cold take-over at {args.leads:,} leads (baseline)", cold, ""])
+    rows.append(["ratio cold / warm", f"{fig['takeover_ratio']:.1f}x", ""])
+    print(table(["measure", "value", "target"], rows))
     if args.json:
         emit_json({"benchmark": "store", "quick": args.quick, **fig})
 

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any
 from dialer.dueleads import DIALING, DONE
 from dialer.hours import known_zone, zones_for
 from dialer.leads import Lead, lead_from_dict, lead_to_dict
-from dialer.retries import LeadState, interrupted_attempt, state_from_dict, state_to_dict
+from dialer.retries import (
+    DoneReason,
+    LeadState,
+    interrupted_attempt,
+    state_from_dict,
+    state_to_dict,
+)
 
 if TYPE_CHECKING:
     from dialer.leadbook import LeadBook
@@ -134,3 +140,69 @@ def restore(book: LeadBook, entries: Mapping[str, Mapping[str, Any]], now: float
 def _checked_zones(zones: tuple[str, ...]) -> tuple[str, ...]:
     """Stored candidate zones, if this machine knows them all (else none: the lead is closed)."""
     return zones if all(known_zone(z) for z in zones) else ()
+
+
+def update(book: LeadBook, entries: Mapping[str, Mapping[str, Any]], now: float) -> int:
+    """Apply dumps to the book in place, as :func:`restore` would place them (a warm standby
+    following the leader's batches). O(entries x log leads); the updated leads leave the change
+    log (the store has them). Returns how many leads were placed or replaced."""
+    n = 0
+    for lead_id, entry in entries.items():
+        ld = entry.get("lead")
+        ix = book._index.get(lead_id)
+        if ix is None:
+            if ld is None:
+                continue
+            lead = lead_from_dict(ld, trusted=True)
+            if lead.lead_id != lead_id:
+                continue
+            raw = ld.get("zones")
+            if raw is None:
+                zones = zones_for(lead, fallback=book.fallback_zones)
+            else:
+                zones = _checked_zones(tuple(raw))
+            ix = book._place(lead, zones, _state(book, entry, now))
+            tok = book._token[ix]
+            if tok >= 0 and book._states[ix].callback_agent is not None:
+                book._held.heapify_all()  # rare: a new lead held for an agent
+            elif tok >= 0:
+                book._due.sift_last(book._group_of[ix])
+        else:
+            if ld is not None:
+                book._leads[ix] = lead_from_dict(ld, trusted=True)
+            old = book._states[ix]
+            if book._token[ix] == DONE and old.done_reason is not None:
+                book._done[old.done_reason.value] -= 1
+                if not book._done[old.done_reason.value]:
+                    del book._done[old.done_reason.value]
+            book._unqueue(ix)
+            _settle(book, ix, _state(book, entry, now))
+        book._changed.discard(ix)
+        n += 1
+    return n
+
+
+def _state(book: LeadBook, entry: Mapping[str, Any], now: float) -> LeadState:
+    """The state :func:`restore` gives an entry (a lead being dialled comes back for later)."""
+    sd = entry.get("state") or {}
+    state = state_from_dict(sd)
+    if sd.get("dialing") and not state.done and state.next_attempt_at is None:
+        state = replace(state, next_attempt_at=now + book.policy.no_answer.delay_seconds)
+    return state
+
+
+def _settle(book: LeadBook, ix: int, state: LeadState) -> None:
+    """Give an unqueued lead its new state: closed, or queued at its next attempt (the rule of
+    ``LeadBook._place``)."""
+    zones = book._due.groups[book._group_of[ix]].zones
+    if state.done or state.next_attempt_at is None or not zones:
+        if not state.done:
+            reason = DoneReason.UNKNOWN_TIME_ZONE
+            state = replace(state, next_attempt_at=None, done=True, done_reason=reason)
+        assert state.done_reason is not None
+        book._states[ix] = state
+        book._token[ix] = DONE
+        book._close(ix, state.done_reason)
+        return
+    book._states[ix] = state
+    book._queue(ix, float(state.next_attempt_at))

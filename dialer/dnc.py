@@ -12,7 +12,7 @@ to be *possible* numbers, not valid ones: an over-inclusive do-not-call list is 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +101,13 @@ class DoNotCallList:
             added += number not in have
             have[number] = DncEntry(str(e.get("source", "")), float(e.get("at", 0.0)))
         return added
+
+    def forget(self, numbers: Iterable[str]) -> None:
+        """Drop numbers (canonical E.164) that a store no longer lists, as a warm standby
+        follows the leader: not logged as changes (the store has them already)."""
+        for number in numbers:
+            self._entries.pop(number, None)
+            self._changes.pop(number, None)
 
     def __contains__(self, number: object) -> bool:
         if not isinstance(number, str):

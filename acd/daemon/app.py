@@ -35,6 +35,7 @@ from acd.daemon.logs import notice_line
 from acd.daemon.metrics import Metrics
 from acd.daemon.sessions import People
 from acd.daemon.snapshot import snapshot_message
+from acd.daemon.standby import Follower, Standing, stand_by
 from acd.daemon.state import DAEMON, Daemon
 from acd.daemon.version import package_version
 from acd.drivers.live import LiveDriver
@@ -44,6 +45,7 @@ from acd.simulate import campaign_leads, scenario_clock
 from acd.store import MemoryStore, node_name, open_store, spool_path
 from acd.store.batch import Batch, StoredState
 from acd.store.lease import Lease
+from acd.store.redis import RedisStore
 from dialer.center import Center
 from dialer.hours import callback_hours
 from telephony_adapters.simulated import SimulatedTrunk
@@ -112,18 +114,42 @@ def build_core(d: Daemon, prefix: str) -> Core:
     return engine
 
 
-async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) -> None:
-    """Build the core, restore what the store holds, connect the adapter, start the driver."""
-    cfg = d.config
+def fresh_core(d: Daemon) -> tuple[Core, str]:
+    """A core built from the config and files, nobody logged in, and its call id prefix."""
     prefix = call_prefix()
     engine = build_core(d, prefix)
     start = time.time()
     for a in engine.agents.values():
         a.since = start  # logged out since the daemon started, not since 1970
+    return engine, prefix
+
+
+async def start_core(
+    d: Daemon, state: StoredState | None, lease: Lease | None, standing: Standing | None = None
+) -> None:
+    """Build the core (or take the warm standby's), restore what the store holds, connect the
+    adapter, start the driver."""
+    cfg = d.config
     restored: dict[str, int] = {}
-    if state is not None:
-        restored = restore(engine, state, time.time())
-        log.info("restored from the store: %s", restored)
+    t0 = time.perf_counter()
+    if standing is not None:
+        engine, prefix = standing.warm.core, standing.prefix
+        restored = standing.warm.take_over(time.time())
+        last_seq = standing.warm.seq
+        log.info(
+            "take-over with the warm core in %.3fs: %d batches followed, %d at the take-over; %s",
+            time.perf_counter() - t0,
+            standing.warm.applied - standing.caught_up,
+            standing.caught_up,
+            restored,
+        )
+    else:
+        engine, prefix = fresh_core(d)
+        last_seq = state.last_seq if state is not None else 0
+        if state is not None:
+            restored = restore(engine, state, time.time())
+            log.info("restored from the store: %s", restored)
+            log.info("cold start: core built and restored in %.2fs", time.perf_counter() - t0)
     trunk = None
     if cfg.adapter.type == "simulated":
         sim = live_simulation(cfg, demo=d.config_path is None)
@@ -162,7 +188,7 @@ async def start_core(d: Daemon, state: StoredState | None, lease: Lease | None) 
         persistence = Persistence(
             WithAudit(Collector(engine), d.audit),
             d.write,
-            seq=state.last_seq if state is not None else 0,
+            seq=last_seq,
             lease=lease,
             on_lost=lambda why: d.step_down.set(),
         )
@@ -252,25 +278,30 @@ async def _lifecycle(d: Daemon) -> None:
     await connect_store(d)
     while True:
         lease = None
+        standing = None
         if ha.enabled:
             assert d.config.store.url is not None  # the schema requires a Redis store for HA
+            assert isinstance(d.store, RedisStore)
             node = f"{node_name(d.config)}-{os.getpid()}"
             lease = Lease(d.config.store.url, d.config.store.prefix, node, ttl=ha.lease_seconds)
             d.role, d.status = "standby", "standby: another daemon holds the lease"
-            log.info("standby: waiting for the leadership lease")
-            while await _acquire(lease) is None:
-                await asyncio.sleep(ha.lease_seconds / 6)  # polling the lease, not engine time
-            log.info("leader: lease taken with fencing token %s", lease.token)
+            log.info("standby: following the leader's batches, waiting for the lease")
+            follower = Follower(d.store, lambda: fresh_core(d), lambda: _load(d))
+            standing = await stand_by(follower, lease, ha.lease_seconds / 6)
             d.lease = lease
             if d.persister is not None and lease.token is not None:
                 await d.persister.new_leadership(lease.token)
         if d.persister is not None and not ha.enabled:
             await _replay_spool(d)  # what an earlier run spooled goes in before we read
         d.status = ""
-        state = await _load(d)
+        state = None
+        if standing is None:
+            t0 = time.perf_counter()
+            state = await _load(d)
+            log.info("cold start: store loaded in %.2fs", time.perf_counter() - t0)
         await _load_people(d)
         d.step_down.clear()
-        await start_core(d, state, lease)
+        await start_core(d, state, lease, standing)
         if lease is None:
             await asyncio.Event().wait()  # no standby: run until the daemon stops
             return
@@ -316,14 +347,6 @@ async def _load(d: Daemon) -> StoredState:
             log.error("loading the store: %s; retrying in %.1fs", exc, delay)
             await asyncio.sleep(delay)  # back-off while Redis is away, not engine time
             delay = min(delay * 2, STORE_BACKOFF_MAX)
-
-
-async def _acquire(lease: Lease) -> int | None:
-    try:
-        return await lease.acquire()
-    except AcdError as exc:
-        log.warning("lease: %s", exc)
-        return None
 
 
 async def _hold_lease(d: Daemon, lease: Lease) -> None:

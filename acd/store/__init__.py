@@ -21,7 +21,8 @@ def open_store(cfg: Config) -> Store:
         return MemoryStore()
     from acd.store.redis import RedisStore
 
-    return RedisStore(cfg.store.url, cfg.store.prefix)
+    # With hot standby, batches also go to the stream the standby follows (acd/store/stream.py).
+    return RedisStore(cfg.store.url, cfg.store.prefix, streamed=cfg.ha.enabled)
 
 
 def spool_path(cfg: Config, config_path: str | Path | None) -> Path:

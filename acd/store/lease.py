@@ -109,6 +109,17 @@ class Lease:
         self.valid_until = sent + self.ttl - self.margin
         return self.token
 
+    async def expires_in(self) -> float | None:
+        """Seconds until the lease lapses in Redis (0.0 when nobody holds it; None when it has
+        no expiry): a standby polls again then rather than on its fixed cadence."""
+        try:
+            ms = int(await self.client.pttl(self._keys[0]))
+        except rc.UNAVAILABLE as exc:
+            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+        if ms == -1:
+            return None
+        return max(0.0, ms / 1000)
+
     async def renew(self) -> bool:
         """Extend the lease if it is still ours; False (and no longer valid) if it is not."""
         if self.token is None:

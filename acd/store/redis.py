@@ -25,6 +25,8 @@ so that one center's keys share a slot: see acd/store/redis_client.py)::
     p iv:<YYYY-MM-DD>     hash "group|name|start" -> interval row JSON, one per business date
     p ivdates             zset (all scores 0, ordered by name) of the dates that have rows
     p audit               zset "<seq>:<n>:<entry JSON>" -> the entry's time (acd/audit.py)
+    p batches             with hot standby: capped stream of the batches for a warm standby
+                          (acd/store/stream.py)
 
 A round trip of batches is acknowledged once a replica has it, when there are replicas (``WAIT``,
 :class:`acd.store.redis_client.Replication`).
@@ -56,108 +58,14 @@ from redis.exceptions import NoScriptError
 
 from acd.errors import StaleLeader, StoreUnavailable
 from acd.store import redis_client as rc
+from acd.store import stream
 from acd.store.base import ABANDON_KEEP_SECONDS, due_at, row_field
 from acd.store.batch import Batch, Bucket, StoredState
 from acd.store.cdr import audit_time, record_time
+from acd.store.redis_apply import APPLY, SLACK_MS
 
-SLACK_MS = 60_000
 SCAN_COUNT = 10_000  # HSCAN/XRANGE chunk
 PIPELINE_BATCHES = 256  # batches per pipeline round trip in apply_many
-
-APPLY = r"""
-local HASHES = {D = 'dnc', A = 'sessions', F = 'contacts', P = 'calls', V = 'callbacks'}
-local p = ARGV[3]
-if ARGV[1] ~= '' then
-  local cur = redis.call('GET', p .. 'fence')
-  if cur ~= ARGV[1] then return {-1, cur or ''} end
-end
-local last = tonumber(redis.call('GET', p .. 'seq') or '0')
-if tonumber(ARGV[2]) <= last then return {0, tostring(last)} end
-redis.call('SET', p .. 'seq', ARGV[2])
-local lms, ln = 0, 0
-local cdrlast = redis.call('GET', p .. 'cdr:last')
-if cdrlast then
-  local a, b = string.match(cdrlast, '^(%d+)-(%d+)$')
-  lms, ln = tonumber(a), tonumber(b)
-end
-local wrote = false
-local i = 4
-local n = #ARGV
-while i <= n do
-  local op = ARGV[i]
-  if op == 'R' then
-    local ms = tonumber(ARGV[i + 1])
-    if ms > lms then lms, ln = ms, 0 else ln = ln + 1 end
-    local id = string.format('%.0f-%.0f', lms, ln)
-    redis.call('XADD', p .. 'cdr', id, 'r', ARGV[i + 2])
-    if lms - ms > SLACK then redis.call('ZADD', p .. 'cdr:late', ARGV[i + 3], id) end
-    wrote = true
-    i = i + 4
-  elseif op == 'L' then
-    redis.call('HSET', p .. 'lead:' .. ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-    redis.call('SADD', p .. 'lcamps', ARGV[i + 1])
-    i = i + 4
-  elseif op == 'S' then
-    local c, id = ARGV[i + 1], ARGV[i + 2]
-    redis.call('HSET', p .. 'lstate:' .. c, id, ARGV[i + 3])
-    redis.call('SADD', p .. 'lcamps', c)
-    if ARGV[i + 4] == '' then
-      redis.call('ZREM', p .. 'due:' .. c, id)
-    else
-      redis.call('ZADD', p .. 'due:' .. c, ARGV[i + 4], id)
-    end
-    i = i + 5
-  elseif HASHES[op] then
-    local key = p .. HASHES[op]
-    if ARGV[i + 2] == '' then
-      redis.call('HDEL', key, ARGV[i + 1])
-    else
-      redis.call('HSET', key, ARGV[i + 1], ARGV[i + 2])
-    end
-    i = i + 3
-  elseif op == 'B' then
-    local c = ARGV[i + 1]
-    redis.call('HSET', p .. 'abandon:' .. c, ARGV[i + 2], ARGV[i + 3])
-    redis.call('ZADD', p .. 'abandonix:' .. c, ARGV[i + 2], ARGV[i + 2])
-    redis.call('SADD', p .. 'acamps', c)
-    i = i + 4
-  elseif op == 'b' then
-    local c, cutoff = ARGV[i + 1], '(' .. ARGV[i + 2]
-    local ix = p .. 'abandonix:' .. c
-    for _, f in ipairs(redis.call('ZRANGEBYSCORE', ix, '-inf', cutoff)) do
-      redis.call('HDEL', p .. 'abandon:' .. c, f)
-    end
-    redis.call('ZREMRANGEBYSCORE', ix, '-inf', cutoff)
-    i = i + 3
-  elseif op == 'K' then
-    redis.call('SET', p .. 'kpis:' .. ARGV[i + 1], ARGV[i + 2])
-    local cur = redis.call('GET', p .. 'kpis:last')
-    if (not cur) or ARGV[i + 1] > cur then redis.call('SET', p .. 'kpis:last', ARGV[i + 1]) end
-    i = i + 3
-  elseif op == 'I' then
-    redis.call('HSET', p .. 'iv:' .. ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-    redis.call('ZADD', p .. 'ivdates', 0, ARGV[i + 1])
-    i = i + 4
-  elseif op == 'i' then
-    local cutoff = '(' .. ARGV[i + 1]
-    for _, d in ipairs(redis.call('ZRANGEBYLEX', p .. 'ivdates', '-', cutoff)) do
-      redis.call('DEL', p .. 'iv:' .. d)
-    end
-    redis.call('ZREMRANGEBYLEX', p .. 'ivdates', '-', cutoff)
-    i = i + 2
-  elseif op == 'U' then
-    redis.call('ZADD', p .. 'audit', ARGV[i + 1], ARGV[i + 2])
-    i = i + 3
-  elseif op == 'C' then
-    redis.call('HSET', p .. 'campaigns', ARGV[i + 1], ARGV[i + 2])
-    i = i + 3
-  else
-    return redis.error_reply('acd apply: unknown op ' .. tostring(op))
-  end
-end
-if wrote then redis.call('SET', p .. 'cdr:last', string.format('%.0f-%.0f', lms, ln)) end
-return {1, ''}
-""".replace("SLACK", str(SLACK_MS))
 
 
 def _dumps(value: Any) -> str:
@@ -177,8 +85,9 @@ def _num(x: float) -> str:
     return repr(float(x))
 
 
-def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
-    """The script's ARGV for one batch (see APPLY); raises ValueError for non-JSON data."""
+def encode(batch: Batch, prefix: str, token: int | None, *, streamed: bool = False) -> list[str]:
+    """The script's ARGV for one batch (see APPLY); raises ValueError for non-JSON data.
+    ``streamed``: the batch also goes to the stream a warm standby follows (the last op)."""
     args = ["" if token is None else str(token), str(batch.seq), prefix]
     for rec in batch.records:
         t = record_time(rec)
@@ -213,6 +122,8 @@ def encode(batch: Batch, prefix: str, token: int | None) -> list[str]:
     for n, entry in enumerate(batch.audit):
         # The member carries seq and position so that two equal entries stay two.
         args += ("U", _num(audit_time(entry)), f"{batch.seq}:{n}:{_dumps(entry)}")
+    if streamed:
+        args += ("X", stream.encode(batch))
     return args
 
 
@@ -246,11 +157,13 @@ class RedisStore:
         *,
         timeout: float = 2.0,
         replica_wait: float = rc.REPLICA_WAIT_SECONDS,
+        streamed: bool = False,
     ) -> None:
         self.url = url
         self.prefix = rc.key_prefix(prefix, url)  # hash-tagged on a cluster
         self.timeout = timeout
         self.replication = rc.Replication(replica_wait)
+        self.streamed = streamed  # batches also go to the stream a warm standby follows
         self._client: rc.Client | None = None
         self._sha: str | None = None
 
@@ -289,7 +202,7 @@ class RedisStore:
         """Apply batches in order, up to PIPELINE_BATCHES per round trip; returns how many were
         applied (the others had been already). Raises StaleLeader at the first fenced batch, after
         the ones before it were applied."""
-        argvs = [encode(b, self.prefix, token) for b in batches]
+        argvs = [encode(b, self.prefix, token, streamed=self.streamed) for b in batches]
         applied = 0
         with _mapped(self.url):
             for i in range(0, len(argvs), PIPELINE_BATCHES):
