@@ -98,14 +98,14 @@ class OutboundChange(Strict):
     (and of the changes before it): probabilities, ring time and busy delay for calls dialed
     from then, talk time for calls connected to an agent from then."""
 
-    at: str
-    human_probability: Ratio | None = None
+    at: str  # HH:MM on the scenario's clock; changes are listed in time order
+    human_probability: Ratio | None = None  # omitted: as in force before (every field)
     machine_probability: Ratio | None = None
     busy_probability: Ratio | None = None
     failed_probability: Ratio | None = None
     ring_to_answer: Distribution | None = None
     busy_after_seconds: PositiveSeconds | None = None
-    talk_time: Distribution | None = None
+    talk_time: Distribution | None = None  # for live answers connected to an agent from `at`
 
     @field_validator("at")
     @classmethod
@@ -173,8 +173,8 @@ class Shift(Strict):
     """A simulated agent logs in at ``start`` and, at ``end``, logs out once the call and
     wrap-up in progress are over (``end`` may be 24:00; split a night shift at midnight)."""
 
-    start: str
-    end: str
+    start: str  # HH:MM on the scenario's clock
+    end: str  # HH:MM, later than start; 24:00 for midnight
 
     @model_validator(mode="after")
     def _order(self) -> Shift:
