@@ -66,7 +66,7 @@ def abandonment(records: list[CallDetail], day: float, changes: list[float]) -> 
     return {
         "day": sum(drops) / sum(ans) if sum(ans) else 0.0,
         "worst_hour": max((w for w in windows if w is not None), default=0.0),
-        "after": [a or 0.0 for a in after],
+        "after": after,  # None: too few live answers in that hour
         "live": sum(ans),
     }
 
@@ -118,7 +118,10 @@ def main(quick: bool, seeds: int | None, as_json: bool) -> None:
                 "abandonment_day_mean": mean(r["day"] for r in rs),
                 "abandonment_day_max": max(r["day"] for r in rs),
                 "worst_hour_max": max(r["worst_hour"] for r in rs),
-                "hour_after_max": [max(col) for col in zip(*(r["after"] for r in rs), strict=True)],
+                "hour_after_max": [
+                    max((a for a in col if a is not None), default=None)
+                    for col in zip(*(r["after"] for r in rs), strict=True)
+                ],
             }
         prog = per["progressive"]["connects_per_agent_hour"]
         landed = per.get("landed", {}).get("connects_per_agent_hour")
@@ -136,15 +139,15 @@ def main(quick: bool, seeds: int | None, as_json: bool) -> None:
                     f"{m['abandonment_day_mean']:.2%}",
                     f"{m['abandonment_day_max']:.2%}",
                     f"{m['worst_hour_max']:.2%}",
-                    " ".join(f"{a:.1%}" for a in m["hour_after_max"][:4])
+                    " ".join("-" if a is None else f"{a:.1%}" for a in m["hour_after_max"][:4])
                     + (" ..." if len(m["hour_after_max"]) > 4 else ""),
                 ]
             )
         out["regimes"].append({"name": regime.name, "what": regime.what, "policies": per})
         ours = per["ours"]
         checks[f"{regime.name}: day <= 3% every seed"] = ours["abandonment_day_max"] <= 0.03
-        checks[f"{regime.name}: every hour after a change <= 5%"] = (
-            max(ours["hour_after_max"]) <= 0.05
+        checks[f"{regime.name}: every hour after a change <= 5%"] = all(
+            a is None or a <= 0.05 for a in ours["hour_after_max"]
         )
         if landed:
             checks[f"{regime.name}: connects >= landed"] = ours["connects_per_agent_hour"] >= landed
