@@ -18,6 +18,7 @@ from acd.engine import Engine
 from acd.errors import ConfigError
 from acd.leadfiles import import_leads, load_registry
 from acd.reporting.calendar import calendar_for
+from acd.states import AgentMove, AgentState
 from acd.stats import QueueStats
 from dialer.center import Center
 from dialer.dnc import DoNotCallList
@@ -72,10 +73,35 @@ def build(
         )
     core.engine.callback_hours = callback_hours(sim_epoch(sim), (str(calendar.zone),))
     trunk = SimulatedTrunk(config, sim, seed=seed)
+    trunk.desk = CoreDesk(core)
     for a in config.agents:
+        if a.shifts:
+            continue  # the trunk logs them in when their shift starts
         for cmd in core.handle(ev.AgentLogin(a.id), 0.0):
             trunk.execute(cmd, 0.0)
     return core, trunk, SimulationDriver(core, trunk)
+
+
+class CoreDesk:
+    """What the simulated agents see of themselves in a core (``AgentDesk``): their state,
+    a logout held until a call is over, and when the engine ends their wrap-up. ``epoch`` is
+    the core's time at the trunk's time 0 (a daemon's start; 0 in a simulation)."""
+
+    def __init__(self, core: Core, epoch: float = 0.0) -> None:
+        self.core = core
+        self.epoch = epoch
+
+    def state(self, agent_id: str) -> AgentState:
+        return self.core.agents[agent_id].state
+
+    def logout_pending(self, agent_id: str) -> bool:
+        pending = self.core.agents[agent_id].pending
+        return pending is not None and pending[0] == AgentMove.LOGOUT.value
+
+    def wrap_ends(self, agent_id: str) -> float | None:
+        a = self.core.agents[agent_id]
+        due = self.core.engine.timers.due(("wrap", a.ix))
+        return None if due is None else due - self.epoch
 
 
 def run_scenario(

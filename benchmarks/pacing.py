@@ -8,6 +8,9 @@ talk lognormal with mean 90 s or 240 s and coefficient of variation 0.8; wrap-up
 with mean 15 s; a live answer with no agent free within 2 s is abandoned.
 
     python benchmarks/pacing.py [--quick] [--json] [--seeds N]
+    python benchmarks/pacing.py --regimes [--quick] [--json] [--seeds N]
+
+``--regimes`` runs the days on which the world changes instead (``benchmarks/regimes.py``).
 """
 
 from __future__ import annotations
@@ -25,28 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from acd.config.schema import Config
 from acd.simulate import build
+from benchmarks import regimes
 from benchmarks.common import emit_json, parser, table
-from benchmarks.pacer_landed import LandedPredictive
-from benchmarks.vicidial import VicidialAdaptTapered
+from benchmarks.policies import POLICIES, pacer
 from dialer.center import Center
-from dialer.pacing import Power, Predictive, Progressive
 from dialer.scenarios import outbound_scenario
-
-POLICIES = ("progressive", "power", "vicidial", "landed", "ours")
 
 
 def scenario(agents: int, p_live: float, talk: float, hours: float, seed: int) -> Config:
     return outbound_scenario(agents, p_live, talk=talk, hours=hours, seed=seed)
-
-
-def pacer(policy: str) -> Any:
-    return {
-        "progressive": Progressive,
-        "power": lambda: Power(2.0),
-        "vicidial": VicidialAdaptTapered,
-        "landed": LandedPredictive,  # the predictive pacer of commit d2bba7f, frozen
-        "ours": Predictive,
-    }[policy]()
 
 
 def worst_hour(center: Center) -> float:
@@ -102,7 +92,11 @@ def run_one(args: tuple[str, int, float, float, float, int]) -> dict[str, Any]:
 def main() -> None:
     p = parser(__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=None)
+    p.add_argument("--regimes", action="store_true", help="the days on which the world changes")
     args = p.parse_args()
+    if args.regimes:
+        regimes.main(args.quick, args.seeds, args.json)
+        return
     seeds = args.seeds or (1 if args.quick else 3)
     hours = 1.0 if args.quick else 8.0
     agents_set = (5, 20) if args.quick else (5, 20, 100)

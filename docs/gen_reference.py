@@ -313,8 +313,8 @@ def _type(tp: Any) -> str:
     args = typing.get_args(tp)
     if origin is typing.Annotated:
         base, meta = args[0], list(args[1:])
-        if any(type(m).__name__ == "BeforeValidator" for m in meta):
-            return "mapping (see below)"
+        if any(getattr(getattr(m, "func", None), "model", None) for m in meta):
+            return "mapping (see below)"  # a model validated lazily (adapter.asterisk)
         c = _constraints(meta)
         return f"{_type(base)} ({c})" if c else _type(base)
     if origin in (typing.Union, types.UnionType):

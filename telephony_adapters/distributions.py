@@ -6,7 +6,7 @@ import math
 from collections.abc import Callable
 from random import Random
 
-from acd.config.schema import Distribution
+from acd.config.simulation import Distribution
 
 
 def sampler(dist: Distribution | None, rng: Random) -> Callable[[], float] | None:

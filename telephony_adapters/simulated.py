@@ -9,10 +9,8 @@ shift the draws of another stream (common random numbers across policies).
 from __future__ import annotations
 
 import heapq
-import itertools
 import logging
 from collections import deque
-from collections.abc import Callable
 from random import Random
 
 from acd import events as ev
@@ -28,10 +26,15 @@ from acd.commands import (
     ShowPreview,
     StopMonitor,
 )
-from acd.config.schema import Config, Simulation, Traffic, hhmm_seconds
+from acd.config.schema import Config, Simulation
+from acd.config.types import hhmm_seconds
 from acd.engine.callbacks import OFFER_MESSAGE as CALLBACK_OFFER
+from acd.states import AgentState
 from telephony_adapters.distributions import sampler
 from telephony_adapters.sim_records import MonitorRecord, Said, saying_seconds
+from telephony_adapters.simulated_inbound import QueueGen, rate_segments
+from telephony_adapters.simulated_outbound import FarEnd
+from telephony_adapters.simulated_shifts import AgentDesk, ShiftDay
 
 log = logging.getLogger("acd.trunk")
 
@@ -48,50 +51,35 @@ DAY = 86400.0
     PREVIEW_DIAL,
     CODE,
     SCORE,
+    SHIFT,
+    LEAVE,
     CALLBACK_ASK,
-) = range(10)
+) = range(12)
+LEAVE_AHEAD = 0.001  # seconds before an engine-timed wrap-up ends that a leaving agent logs out
 SURVEY_SECONDS = 8.0  # from the end of the talk to the caller's digit
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
 
 
-def rate_segments(
-    traffic: Traffic, start_tod: float, horizon: float
-) -> list[tuple[float, float, float]]:
-    """Piecewise-constant arrival rate as (t0, t1, calls per second) over [0, horizon)."""
-    if traffic.calls_per_hour is not None:
-        return [(0.0, horizon, traffic.calls_per_hour / 3600.0)]
-    prof = [(hhmm_seconds(i.start), i.calls_per_hour / 3600.0) for i in traffic.profile or []]
-
-    def rate_at(tod: float) -> float:
-        r = prof[-1][1]  # before the first interval the day wraps to the last one
-        for s, rate in prof:
-            if s <= tod:
-                r = rate
-        return r
-
-    # Boundaries in simulation time: every profile start, each day, inside the horizon.
-    bounds = {0.0, horizon}
-    day0 = -start_tod
-    while day0 < horizon:
-        for s, _ in prof:
-            t = day0 + s
-            if 0 < t < horizon:
-                bounds.add(t)
-        day0 += DAY
-    pts = sorted(bounds)
-    return [(a, b, rate_at((start_tod + a) % DAY)) for a, b in itertools.pairwise(pts)]
-
-
 class SimulatedTrunk:
     def __init__(
-        self, config: Config, sim: Simulation, *, seed: int | None = None, call_prefix: str = ""
+        self,
+        config: Config,
+        sim: Simulation,
+        *,
+        seed: int | None = None,
+        call_prefix: str = "",
+        start_tod: float | None = None,
     ) -> None:
+        """``start_tod``: the second of the day at time 0 (default ``sim.start``; a daemon
+        gives the second it started)."""
         self.config = config
         self.sim = sim
         seed = sim.seed if seed is None else seed
         self.horizon = sim.hours * 3600.0
-        start_tod = float(hhmm_seconds(sim.start))
+        if start_tod is None:
+            start_tod = float(hhmm_seconds(sim.start))
+        self.start_tod = start_tod
         self._heap: list[tuple[float, int, int, object]] = []
         self._seq = 0
         self._ncalls = 0
@@ -105,9 +93,9 @@ class SimulatedTrunk:
         self._wrap = sampler(sim.agents.wrap_up, stream("agents:wrap"))
         self._no_answer_p = sim.agents.no_answer_probability
         self.people = frozenset(sim.agents.people)  # agents a person works: left alone
-        self._queues: dict[str, _QueueGen] = {}
+        self._queues: dict[str, QueueGen] = {}
         for name, tr in sim.traffic.items():
-            self._queues[name] = _QueueGen(
+            self._queues[name] = QueueGen(
                 name,
                 tr,
                 rate_segments(tr, start_tod, self.horizon),
@@ -119,24 +107,12 @@ class SimulatedTrunk:
         self.said: list[Said] = []  # every announcement played, in order
         self._saying: dict[str, Said] = {}  # the one playing to each call
         self._live_offers: set[tuple[str, str]] = set()
-        out = sim.outbound
-        self._out_rng = stream("outbound")
-        self._out_ring = sampler(out.ring_to_answer, stream("outbound:ring"))
-        self._out_cuts = (
-            out.human_probability,
-            out.human_probability + out.machine_probability,
-            out.human_probability + out.machine_probability + out.busy_probability,
-            out.human_probability
-            + out.machine_probability
-            + out.busy_probability
-            + out.failed_probability,
-        )
+        self._far = FarEnd(sim.outbound, start_tod, stream)
         self._out_pending: set[str] = set()
         self.monitors: dict[str, MonitorRecord] = {}  # every monitor, ended ones included
         self._out_agent: dict[str, str] = {}  # agent-targeted originates: call -> agent
         # Preview mode: simulated agents dial a shown lead after a think time.
         self._think = sampler(sim.agents.preview_think, stream("agents:preview"))
-        self._out_talk = _Talk(sampler(out.talk_time, stream("outbound:talk")))  # type: ignore[arg-type]
         # Wrap-up codes by queue (a campaign's by its internal queue): (codes, weights).
         self._codes = {
             (f"campaign:{n}" if n in {c.name for c in config.campaigns} else n): (
@@ -163,8 +139,17 @@ class SimulatedTrunk:
         self.accepting = True
         for g in self._queues.values():
             self._schedule_next_arrival(g, 0.0)
+        # Simulated agents with shifts: their presence is settled at time 0, then at each edge.
+        self.desk: AgentDesk | None = None  # set by whoever wires the trunk to a core
+        self._shifts = {
+            a.id: ShiftDay(a.shifts) for a in config.agents if a.shifts and a.id not in self.people
+        }
+        self._wrap_due: dict[str, float] = {}  # simulated wrap-ups in progress: agent -> end
+        self._leaving: set[str] = set()  # off shift, logging out when the wrap-up ends
+        for aid in self._shifts:
+            self._push(0.0, SHIFT, aid)
 
-    def _caller(self, g: _QueueGen) -> str:
+    def _caller(self, g: QueueGen) -> str:
         """A fictional number (NPA-555-01xx: 80,000 before one comes round), or, with the queue's
         ``repeat_share``, one of the last callers calling again (first-contact resolution)."""
         if g.repeat and self._recent and self._repeat_rng.random() < g.repeat:
@@ -182,7 +167,7 @@ class SimulatedTrunk:
     def next_time(self) -> float | None:
         return self._heap[0][0] if self._heap else None
 
-    def _schedule_next_arrival(self, g: _QueueGen, after: float) -> None:
+    def _schedule_next_arrival(self, g: QueueGen, after: float) -> None:
         t = g.next_arrival(after)
         if t is not None:
             self._push(t, ARRIVAL, g)
@@ -191,7 +176,7 @@ class SimulatedTrunk:
         """The next happening as an engine event (None when it no longer applies)."""
         t, _, kind, payload = heapq.heappop(self._heap)
         if kind == ARRIVAL:
-            g: _QueueGen = payload  # type: ignore[assignment]
+            g: QueueGen = payload  # type: ignore[assignment]
             if not self.accepting:
                 return t, None  # draining: no new callers, and no further arrivals scheduled
             self._ncalls += 1
@@ -205,7 +190,16 @@ class SimulatedTrunk:
             caller = self._caller(g)
             return t, ev.CallArrived(call_id, g.name, g.priority, caller)
         if kind == WRAP_ENDS:
-            return t, ev.EndWrapUp(payload)  # type: ignore[arg-type]
+            aid: str = payload  # type: ignore[assignment]
+            if self._wrap_due.get(aid) == t:
+                del self._wrap_due[aid]
+            if aid in self._leaving:
+                self._leaving.discard(aid)
+                if self.desk is None or self.desk.state(aid) is AgentState.WRAP_UP:
+                    return t, ev.AgentLogout(aid)  # the shift is over: log out, not ready
+            return t, ev.EndWrapUp(aid)
+        if kind in (SHIFT, LEAVE):
+            return t, self._shift(payload, t, kind == SHIFT)  # type: ignore[arg-type]
         if kind == SCORE:
             call_id, score, scale = payload  # type: ignore[misc]
             return t, ev.CallScored(call_id, score, scale)
@@ -237,12 +231,12 @@ class SimulatedTrunk:
                 # A person is on the line: talk time starts when an agent connects, at once
                 # for an agent-targeted call (its agent is already on the line).
                 queue = self._out_queue.get(result.call_id, "")
-                talk = self._queues.get(queue) or self._out_talk  # a callback: its queue's
-                call = self._calls[result.call_id] = _SimCall(talk)  # type: ignore[arg-type]
+                gen = self._queues.get(queue)  # a callback: its queue's callers talk so
+                call = self._calls[result.call_id] = _SimCall(gen or self._far)  # type: ignore[arg-type]
                 if agent_id:
                     call.state = TALKING
                     call.agent_id = agent_id
-                    end = t + talk.handle()
+                    end = t + (gen.handle() if gen is not None else self._far.handle_at(t))
                     self._code(
                         self._out_queue.pop(result.call_id, ""), result.call_id, agent_id, t, end
                     )
@@ -269,7 +263,7 @@ class SimulatedTrunk:
             self._live_offers.discard(key)
             call.state = TALKING
             call.agent_id = agent_id
-            end = t + call.gen.handle()
+            end = t + call.gen.handle_at(t)
             self._code(self._offer_queue.pop(key, ""), call_id, agent_id, t, end)
             self._push(end, TALK_ENDS, call_id)
             return t, ev.AgentAnswered(call_id, agent_id)
@@ -279,9 +273,10 @@ class SimulatedTrunk:
         self._drop_if_done(call_id, call)
         self._end_monitors(call_id, t)
         if self._wrap is not None and call.agent_id and call.agent_id not in self.people:
-            self._push(t + self._wrap(), WRAP_ENDS, call.agent_id)
+            self._wrap_due[call.agent_id] = due = t + self._wrap()
+            self._push(due, WRAP_ENDS, call.agent_id)
         gen = call.gen
-        scale = self._survey_scale.get(gen.name) if isinstance(gen, _QueueGen) else None
+        scale = self._survey_scale.get(gen.name) if isinstance(gen, QueueGen) else None
         if scale is None:
             return t, ev.CallHungUp(call_id, "caller")
         # A survey queue: the agent ends the call and the caller stays for the survey.
@@ -414,77 +409,57 @@ class SimulatedTrunk:
             self._out_pending.add(cmd.call_id)
             self._push(at, OUTBOUND, result)
             return
-        u = self._out_rng.random()
-        ring = self._out_ring()  # type: ignore[misc]
-        human, machine, busy, failed = self._out_cuts
-        if u < machine and ring < cmd.ring_timeout:
-            # Without detection (amd off) a machine's answer goes to an agent like a person's.
-            machine_answer = u >= human and cmd.amd
-            result, at = ev.OutboundAnswered(cmd.call_id, machine=machine_answer), now + ring
-        elif human <= u < busy or (u < machine and ring >= cmd.ring_timeout):
-            if u < machine:  # would have answered, but after we gave up
-                result, at = ev.OutboundFailed(cmd.call_id, "no_answer"), now + cmd.ring_timeout
-            else:
-                busy_at = now + self.sim.outbound.busy_after_seconds
-                result, at = ev.OutboundFailed(cmd.call_id, "busy"), busy_at
-        elif busy <= u < failed:
-            result, at = ev.OutboundFailed(cmd.call_id, "failed"), now
-        else:
-            result, at = ev.OutboundFailed(cmd.call_id, "no_answer"), now + cmd.ring_timeout
+        result, at = self._far.dial(cmd, now)
         self._out_pending.add(cmd.call_id)
         self._push(at, OUTBOUND, result)
 
+    # --- shifts -----------------------------------------------------------------------------
+    def _shift(self, agent_id: str, t: float, edge: bool) -> ev.Event | None:
+        """The agent's presence at ``t``; at an edge, the next one is scheduled."""
+        day = self._shifts[agent_id]
+        tod = (self.start_tod + t) % DAY
+        if edge:
+            nxt = t + day.next_edge(tod)
+            if nxt < self.horizon:
+                self._push(nxt, SHIFT, agent_id)
+        if day.on_shift(tod):
+            return self._arrive(agent_id)
+        return self._leave(agent_id, t)
 
-class _QueueGen:
-    __slots__ = ("_i", "_rng", "handle", "name", "patience", "priority", "repeat", "segments")
-
-    def __init__(
-        self,
-        name: str,
-        traffic: Traffic,
-        segments: list[tuple[float, float, float]],
-        rng: Random,
-        handle: Callable[[], float],
-        patience: Callable[[], float] | None,
-    ) -> None:
-        self.name = name
-        self.priority = traffic.priority
-        self.repeat = traffic.repeat_share
-        self.segments = segments
-        self._rng = rng
-        self._i = 0
-        self.handle = handle
-        self.patience = patience
-
-    def next_arrival(self, after: float) -> float | None:
-        t = after
-        while self._i < len(self.segments):
-            t0, t1, rate = self.segments[self._i]
-            t = max(t, t0)
-            if rate > 0:
-                t += self._rng.expovariate(rate)
-                if t < t1:
-                    return t
-            # Poisson arrivals are memoryless: restart the draw at the next boundary.
-            self._i += 1
-            t = t1
+    def _arrive(self, agent_id: str) -> ev.Event | None:
+        self._leaving.discard(agent_id)
+        if self.desk is None:
+            return ev.AgentLogin(agent_id)
+        if self.desk.state(agent_id) is AgentState.LOGGED_OUT:
+            return ev.AgentLogin(agent_id)
+        if self.desk.logout_pending(agent_id):
+            return ev.AgentReady(agent_id)  # still on the last shift's call: stay on
         return None
 
-
-class _Talk:
-    """Handle times of answered outbound calls (the dialer's side of _QueueGen)."""
-
-    __slots__ = ("handle", "patience")
-
-    def __init__(self, handle: Callable[[], float]) -> None:
-        self.handle = handle
-        self.patience = None
+    def _leave(self, agent_id: str, t: float) -> ev.Event | None:
+        self._leaving.discard(agent_id)
+        if self.desk is None:
+            return ev.AgentLogout(agent_id)
+        state = self.desk.state(agent_id)
+        if state is AgentState.LOGGED_OUT:
+            return None
+        if state is AgentState.WRAP_UP:
+            if self._wrap_due.get(agent_id, -1.0) >= t:
+                self._leaving.add(agent_id)  # logs out instead of ending the wrap-up
+                return None
+            due = self.desk.wrap_ends(agent_id)
+            if due is not None and due - LEAVE_AHEAD > t:
+                # Just before the engine's own wrap-up cap: else, ready again, the agent could
+                # be offered a call in the same step.
+                self._push(due - LEAVE_AHEAD, LEAVE, agent_id)
+                return None
+        return ev.AgentLogout(agent_id)  # held by the engine until a call's wrap-up is over
 
 
 class _SimCall:
     __slots__ = ("agent_id", "gen", "patience_pending", "state")
 
-    def __init__(self, gen: _QueueGen) -> None:
+    def __init__(self, gen: QueueGen | FarEnd) -> None:
         self.gen = gen
         self.state = WAITING
         self.patience_pending = False

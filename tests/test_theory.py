@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 
 from acd.config.files import load_config
-from acd.config.schema import Config, Distribution
+from acd.config.schema import Config
+from acd.config.simulation import Distribution
 from acd.simulate import run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,8 @@
 edge: ``acd.config.files.load_config``."""
 
 from acd.config.loader import parse_yaml, validate
-from acd.config.schema import Agent, Config, Distribution, Queue, Simulation, Traffic
+from acd.config.schema import Agent, Config, Queue
+from acd.config.simulation import Distribution, Simulation, Traffic
 
 
 def config_from_text(text: str, file: str = "<string>") -> Config:

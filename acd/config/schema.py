@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, field_validator, model_validator
 
 from acd.config.announce import Announce
-from acd.config.callback import Callback, LanguageSkills, SimCallback, Window
+from acd.config.callback import Callback, LanguageSkills, Window
 from acd.config.people import Auth, Desk, check_people
-from acd.config.reporting import Center, Fcr, QueueCode, Reporting, SimSurvey, Survey
+from acd.config.reporting import Center, Fcr, QueueCode, Reporting, Survey
 from acd.config.simchecks import check_sim_dispositions
+from acd.config.simulation import Shift, Simulation, check_shifts
 from acd.config.types import (
     FieldProblem,
     FrequencyCap,
@@ -98,6 +99,13 @@ class Agent(Strict):
     id: Name
     name: str = ""
     skills: Skills = Field(default_factory=dict)
+    # When the simulated agents log this agent in and out (every day; none: all day).
+    shifts: Annotated[list[Shift], Field(max_length=48)] = []
+
+    @model_validator(mode="after")
+    def _shifts(self) -> Agent:
+        check_shifts(self.shifts)
+        return self
 
 
 CallOrderKey = Literal["queue_priority", "call_priority", "wait"]
@@ -114,112 +122,6 @@ class Routing(Strict):
     def _order(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v) or "wait" not in v:
             raise ValueError("call_order lists each key at most once and must include 'wait'")
-        return v
-
-
-class Distribution(Strict):
-    distribution: Literal["exponential", "lognormal", "fixed"]
-    mean: PositiveSeconds
-    sd: PositiveSeconds | None = None  # lognormal only; default: sd = mean (cv 1)
-
-    @model_validator(mode="after")
-    def _sd(self) -> Distribution:
-        if self.sd is not None and self.distribution != "lognormal":
-            raise ValueError("sd applies to the lognormal distribution only")
-        return self
-
-
-class ArrivalInterval(Strict):
-    start: str
-    calls_per_hour: Annotated[float, Field(ge=0)]
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, v: str) -> str:
-        hhmm_seconds(v)
-        return v
-
-
-class Traffic(Strict):
-    """Inbound traffic of one queue: a constant rate or a per-interval profile."""
-
-    calls_per_hour: Annotated[float, Field(ge=0)] | None = None
-    profile: list[ArrivalInterval] | None = None
-    handle_time: Distribution
-    patience: Distribution | None = None  # none: callers never hang up while waiting
-    priority: int = 0
-    repeat_share: Ratio = 0.0  # callers who called recently (first-contact resolution)
-
-    @model_validator(mode="after")
-    def _rate(self) -> Traffic:
-        if (self.calls_per_hour is None) == (self.profile is None):
-            raise ValueError("give exactly one of calls_per_hour or profile")
-        if self.profile is not None:
-            starts = [hhmm_seconds(i.start) for i in self.profile]
-            if not starts or starts != sorted(set(starts)):
-                raise ValueError("profile intervals must have increasing start times")
-        return self
-
-
-class SimAgents(Strict):
-    answer_delay: Distribution = Distribution(distribution="fixed", mean=1e-9)
-    no_answer_probability: Ratio = 0.0
-    login_at_start: bool = True  # in the daemon, log every agent in when it starts
-    # Agents a person works from the desktop: the trunk neither logs them in nor answers,
-    # codes or dials for them.
-    people: Annotated[list[Name], Field(max_length=10_000)] = []
-    # Simulated agents end wrap-up after this (the queue's wrap_up_seconds is then the cap).
-    wrap_up: Distribution | None = None
-    # Preview mode: simulated agents dial a previewed lead after this think time (none: they
-    # never dial by themselves; the campaign's preview_timeout_seconds or the API does).
-    preview_think: Distribution | None = None
-    # Wrap-up codes simulated agents set on their calls, by queue or campaign name: code ->
-    # weight (a campaign's codes must be its own, and not callbacks: those need a time).
-    dispositions: dict[str, dict[str, Annotated[float, Field(gt=0)]]] = Field(default_factory=dict)
-
-
-class SimOutbound(Strict):
-    """How called parties respond to originated calls; the rest ring out (no answer)."""
-
-    human_probability: Ratio = 0.3
-    machine_probability: Ratio = 0.15
-    busy_probability: Ratio = 0.05
-    failed_probability: Ratio = 0.02
-    ring_to_answer: Distribution = Distribution(distribution="lognormal", mean=12, sd=6)
-    busy_after_seconds: PositiveSeconds = 3.0
-    talk_time: Distribution = Distribution(distribution="lognormal", mean=90, sd=72)
-
-    @model_validator(mode="after")
-    def _sum(self) -> SimOutbound:
-        total = (
-            self.human_probability
-            + self.machine_probability
-            + self.busy_probability
-            + self.failed_probability
-        )
-        if total > 1 + 1e-9:
-            raise ValueError(f"outcome probabilities add up to {total:g}, more than 1")
-        return self
-
-
-class Simulation(Strict):
-    seed: int = 1
-    hours: PositiveSeconds = 8.0
-    start: str = "08:00"
-    # The calendar day and zone of simulated time 0 (calling hours are checked in real dates).
-    date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = "2026-03-02"
-    time_zone: str = "America/New_York"
-    warmup_seconds: Seconds = 0.0
-    traffic: dict[str, Traffic] = Field(default_factory=dict)
-    agents: SimAgents = SimAgents()
-    outbound: SimOutbound = SimOutbound()
-    survey: SimSurvey = SimSurvey()  # how simulated callers answer queues' surveys
-    callback: SimCallback = SimCallback()  # how they take callbacks offered (virtual hold)
-
-    @field_validator("start")
-    @classmethod
-    def _start(cls, v: str) -> str:
-        hhmm_seconds(v)
         return v
 
 
@@ -490,6 +392,14 @@ class Config(Strict):
                 if aid not in agent_ids:
                     where = ("simulation", "agents", "people", i)
                     raise FieldProblem(where, f"{aid!r} is not an agent")
+            people = set(self.simulation.agents.people)
+            for i, a in enumerate(self.agents):
+                if a.shifts and a.id in people:
+                    raise FieldProblem(
+                        ("agents", i, "shifts"),
+                        f"{a.id!r} is worked by a person (simulation.agents.people), who logs in"
+                        " from the desktop: simulated shifts do not apply",
+                    )
         check_people(self.auth, {a.id for a in self.agents})
         return self
 

@@ -25,7 +25,7 @@ from acd import events as ev
 from acd.audit import WithAudit
 from acd.checkpoint import Collector, restore
 from acd.config.files import demo_path
-from acd.config.schema import Config, Simulation
+from acd.config.schema import Config
 from acd.core import Core
 from acd.daemon import api
 from acd.daemon.auth import TokenStore
@@ -34,6 +34,7 @@ from acd.daemon.durable_steps import Persistence
 from acd.daemon.logs import notice_line
 from acd.daemon.metrics import Metrics
 from acd.daemon.sessions import People
+from acd.daemon.simtrunk import live_simulation, simulated_trunk, start_simulated_agents
 from acd.daemon.snapshot import snapshot_message
 from acd.daemon.standby import Follower, Standing, stand_by
 from acd.daemon.state import DAEMON, Daemon
@@ -48,26 +49,12 @@ from acd.store.lease import Lease
 from acd.store.redis import RedisStore
 from dialer.center import Center
 from dialer.hours import callback_hours
-from telephony_adapters.simulated import SimulatedTrunk
 
 log = logging.getLogger("acd.daemon")
 events_log = logging.getLogger("acd.events")  # one line per engine event
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a request body (lead imports are the large ones); else 413
 MEMORY_RECORDS = 100_000  # call records the in-memory store keeps (the embedded demo)
 STORE_BACKOFF_MAX = 5.0  # seconds between attempts to reach the store, at most
-LIVE_HOURS = 24 * 365 * 10  # the simulated trunk in a daemon runs until stopped
-
-
-DEMO_START = "10:00"  # the embedded demo plays its day from the morning peak
-
-
-def live_simulation(config: Config, *, demo: bool = False) -> Simulation:
-    sim = config.simulation or Simulation()
-    # Arrivals follow the scenario's profile by the local time of day, for as long as we run;
-    # the demo starts at its busiest hour, so a new user sees queues fill and drain at once.
-    lt = time.localtime()
-    start = DEMO_START if demo else f"{lt.tm_hour:02d}:{lt.tm_min:02d}"
-    return sim.model_copy(update={"hours": LIVE_HOURS, "start": start})
 
 
 def call_prefix() -> str:
@@ -152,8 +139,7 @@ async def start_core(
             log.info("cold start: core built and restored in %.2fs", time.perf_counter() - t0)
     trunk = None
     if cfg.adapter.type == "simulated":
-        sim = live_simulation(cfg, demo=d.config_path is None)
-        trunk = SimulatedTrunk(cfg, sim, seed=Random().randrange(1 << 30), call_prefix=prefix)
+        trunk = simulated_trunk(cfg, demo=d.config_path is None, prefix=prefix, now=time.time())
         d.adapters["simulated"] = True
     adapter = None
     if cfg.adapter.type == "asterisk":
@@ -214,10 +200,8 @@ async def start_core(
         await adapter.start()  # connects in the background; the daemon runs while it is down
     sessions = restored.get("sessions", 0)
     login = cfg.simulation is None or cfg.simulation.agents.login_at_start
-    if trunk is not None and not sessions and login:
-        for a in cfg.agents:
-            if a.id not in trunk.people:  # a person logs in from the desktop
-                driver.submit(ev.AgentLogin(a.id))
+    if trunk is not None:
+        start_simulated_agents(cfg, trunk, engine, driver, login=login and not sessions)
     driver.start()
     if adapter is None and engine.engine.orphans:
         driver.submit(ev.TrunkState(True))  # no PBX to resync with: the cut calls are over

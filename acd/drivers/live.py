@@ -36,7 +36,11 @@ class LiveDriver:
         on_latency: Callable[[float], None] | None = None,
         on_lag: Callable[[float], None] | None = None,
         persistence: Persistence | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        epoch: float | None = None,
     ) -> None:
+        """``loop`` and ``epoch`` (engine time at start) default to the running loop and the
+        wall clock; a test hands in a loop whose clock it moves."""
         self.engine = engine
         self.trunk = trunk
         self._execute = execute or (trunk.execute if trunk is not None else (lambda c, t: None))
@@ -46,9 +50,9 @@ class LiveDriver:
         self.on_lag = on_lag
         # Writes what each step changed; holds a step that dials until that write is done.
         self.persistence = persistence
-        self.loop = asyncio.get_running_loop()
+        self.loop = asyncio.get_running_loop() if loop is None else loop
         self._loop_t0 = self.loop.time()
-        self.epoch = time.time()  # engine time at loop time _loop_t0
+        self.epoch = time.time() if epoch is None else epoch  # engine time at loop time _loop_t0
         self._handle: asyncio.TimerHandle | None = None
         self._armed_for: float | None = None
         self._armed_due: float | None = None
