@@ -150,6 +150,8 @@ def test_a_proactive_offer_is_said_once_the_estimate_passes_the_threshold() -> N
     assert [(a.call_id, a.message) for a in said] == [("c1", "acd/callback-offer")]
     c.advance(600)
     assert len([x for x in c.out if isinstance(x, Announce)]) == 1  # once
+    c.hangup("c1")  # it leaves: nothing of it is kept (the set stays bounded by callers waiting)
+    assert not c.engine._cb_offered
 
 
 def test_a_supervisor_cancels_a_pending_callback_but_not_one_being_dialed() -> None:

@@ -108,3 +108,4 @@ class EngineBase:
     _timer_handlers: dict[str, Callable[[Any, float], None]]
     _said: dict[str, tuple[int | None, int | None]]  # last announcement per call (announce)
     _ewt: tuple[float, int, Any] | None  # (now, events handled, Estimator): acd.engine.ewt
+    _cb_offered: set[str]  # calls offered a callback, once each (acd.engine.callbacks)

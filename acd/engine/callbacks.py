@@ -28,22 +28,18 @@ from acd.engine.base import MV, EngineBase
 from acd.engine.ewt import estimator
 from acd.entities import AgentRt, CallbackRt, CallRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
-from acd.records import Leg
-from acd.reporting.fcr import FirstContact
 from acd.states import CallMove, CallState, Outcome
 
 # (number, calling hours, now) -> (may call now, when that changes; None: never)
 CallbackHours = Callable[[str, Window, float], tuple[bool, float | None]]
 OFFER_MESSAGE = "acd/callback-offer"  # the prompt offering a callback ("press star...")
 OFFER_CHECK_SECONDS = 30.0  # how often a waiting call's estimate is checked against the offer
-TRUNK_RECHECK = 5.0
 
 
 class CallbacksMixin(EngineBase):
     callback_hours: CallbackHours | None
     trunk_up: bool
     _cb_dials: dict[str, str]  # attempt being dialed -> the call's id
-    _cb_offered: set[str]  # calls offered a callback (once each)
     _cb_booked: dict[str, tuple[str, str, float]]  # booked for later: id -> (queue, number, at)
     dirty_callbacks: set[str] | None  # callbacks changed since the persister last looked
 
@@ -97,7 +93,7 @@ class CallbacksMixin(EngineBase):
             if a is None:
                 raise UnknownEntity("call", e.call_id)
             queue, caller = a.last_queue, a.last_caller
-        self._book(e.call_id, queue, e.number or caller, e.at, now, strict=True)
+        self._book(e.call_id, queue, e.number or caller, e.at, now)
 
     def _book_from_code(
         self, a: AgentRt, call_id: str, queue: str, at: datetime, now: float
@@ -112,17 +108,15 @@ class CallbacksMixin(EngineBase):
         cal = self.book.cal
         aware = at if at.tzinfo is not None else at.replace(tzinfo=cal.zone)
         caller = a.call.caller if a.call is not None else a.last_caller
-        self._book(call_id, queue, caller, aware.timestamp() - cal.epoch, now, strict=True)
+        self._book(call_id, queue, caller, aware.timestamp() - cal.epoch, now)
 
-    def _book(
-        self, call_id: str, queue: str, number: str, at: float, now: float, *, strict: bool
-    ) -> None:
+    def _book(self, call_id: str, queue: str, number: str, at: float, now: float) -> None:
         q = self.queues.get(queue)
         if q is None or q.closed or q.cfg.callback is None:
             raise InvalidEvent(f"queue {queue!r} takes no callbacks")
         if not number:
             raise InvalidEvent(f"call {call_id!r} has no number to call back: give one")
-        if strict and at < now - 1.0:
+        if at < now - 1.0:
             raise InvalidEvent("a callback is booked for a time to come")
         self.book_callback(f"{call_id}.later", queue, number, max(at, now), now)
 
@@ -231,9 +225,10 @@ class CallbacksMixin(EngineBase):
     def _on_trunk(self, e: ev.TrunkState, now: float) -> None:
         self.trunk_up = e.up
         if e.up:
-            for c in [c for c in self.calls.values() if c.callback and c.callback.parked]:
-                if c.callback is not None and c.callback.parked == "trunk":
-                    self._callback_route(c, now)
+            for c in [
+                c for c in self.calls.values() if c.callback and c.callback.parked == "trunk"
+            ]:
+                self._callback_route(c, now)
 
     def _place_callback(self, c: CallRt, a: AgentRt, now: float) -> None:
         """``_offer`` for a callback: reserve the agent and dial with it on the line."""
@@ -304,24 +299,10 @@ class CallbacksMixin(EngineBase):
         del self.calls[c.id]
         c.id = wire_id  # the PBX knows the connected call by the attempt's id
         self.calls[c.id] = c
-        self._move(a, MV.ANSWER, now)  # type: ignore[attr-defined]
-        a.missed = 0
-        self._call_move(c, CallMove.ANSWER)  # type: ignore[attr-defined]
-        c.agent = a
-        c.answered_at = now
+        self._connect(c, a, now)  # type: ignore[attr-defined]
         q = c.queue
-        cfg = q.cfg.callback
-        if c.first_answer is None:
-            c.first_answer = now
-            if c.contact is not None and c.tallies:
-                fc = FirstContact(c.contact, c.id, c.arrived, q.name, a.id, c.row_lo, c.day_key)
-                self.contacts.answered(fc, (*c.tallies, *self._agent_tallies(c, a)))  # type: ignore[attr-defined]
-        c.handled_by = a.id
-        c.hold_mark = c.hold_seconds
-        q.present -= 1
         q.virtual -= 1
-        c.present = False
-        c.legs.append(Leg(q.name, "answered", c.entered, now, a.id))
+        cfg = q.cfg.callback
         waited = now - cb.requested
         for s in c.tallies:
             s.callbacks_connected += 1

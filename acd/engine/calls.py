@@ -283,6 +283,8 @@ class CallsMixin(EngineBase):
         completed when that wrap-up ends)."""
         self._call_move(c, CM.END)
         del self.calls[c.id]
+        if self._cb_offered:
+            self._cb_offered.discard(c.id)
         if self.notices is not None:
             self._notice_call("ended", c, outcome, now - c.arrived)
         if self.records is None and self.hooks is None and self.cdr_sink is None:
@@ -319,33 +321,36 @@ class CallsMixin(EngineBase):
         released = self._release_ringing(c, now, "answered elsewhere", keep=a)
         self._stop_call_timers(c)
         rang = now - a.since  # the agent rang from the offer on
-        self._move(a, MV.ANSWER, now)
-        a.missed = 0
-        self._call_move(c, CM.ANSWER)
-        c.agent = a
-        c.answered_at = now
-        if c.first_answer is None:
-            c.first_answer = now
-            if c.contact is not None and c.tallies:
-                fc = FirstContact(
-                    c.contact, c.id, c.arrived, c.queue.name, a.id, c.row_lo, c.day_key
-                )
-                self.contacts.answered(fc, (*c.tallies, *self._agent_tallies(c, a)))
-        c.handled_by = a.id
-        c.hold_mark = c.hold_seconds
-        q = c.queue
-        q.present -= 1
-        c.present = False
-        hist = q.hist
+        self._connect(c, a, now)
+        hist = c.queue.hist
         hist.ring.append(rang)
         hist.departures.append((now - c.entered, False))
-        c.legs.append(Leg(q.name, "answered", c.entered, now, a.id))
         for s in c.tallies:
             s.answered_after(now - c.entered)
         if self.notices is not None:
             self._notice_call("answered", c, Outcome.ANSWERED, now - c.entered, agent_id=a.id)
         for r in released:
             self._route_agent(r, now)
+
+    def _connect(self, c: CallRt, a: AgentRt, now: float) -> None:
+        """Agent ``a`` takes call ``c`` out of its queue (an answer, or a callback reaching its
+        caller): both move, the call's first answer (a first contact), its answered stay."""
+        self._move(a, MV.ANSWER, now)
+        a.missed = 0
+        self._call_move(c, CM.ANSWER)
+        c.agent = a
+        c.answered_at = now
+        q = c.queue
+        if c.first_answer is None:
+            c.first_answer = now
+            if c.contact is not None and c.tallies:
+                fc = FirstContact(c.contact, c.id, c.arrived, q.name, a.id, c.row_lo, c.day_key)
+                self.contacts.answered(fc, (*c.tallies, *self._agent_tallies(c, a)))
+        c.handled_by = a.id
+        c.hold_mark = c.hold_seconds
+        q.present -= 1
+        c.present = False
+        c.legs.append(Leg(q.name, "answered", c.entered, now, a.id))
 
     def _talk_ended(self, c: CallRt, now: float, *, end_call: bool = True) -> None:
         a = c.agent

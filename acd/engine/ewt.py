@@ -390,10 +390,16 @@ def _fixed(at: float) -> tuple[np.ndarray, np.ndarray]:
     return (at <= GRID).astype(float), np.maximum(GRID - at, 0.0)
 
 
-def estimator(engine: Engine, now: float) -> Estimator:
-    """The engine's estimator at ``now``, reused until the engine handles another input."""
+def estimator(engine: Engine, now: float, within: float = 0.0) -> Estimator:
+    """The engine's estimator at ``now``, reused until the engine handles another input;
+    ``within``: also one built up to that many seconds earlier (views refreshed each second,
+    one per agent desk, share one instead of building one each)."""
     cached = engine._ewt
-    if cached is not None and cached[0] == now and cached[1] == engine.events_handled:
+    if (
+        cached is not None
+        and cached[1] == engine.events_handled
+        and 0.0 <= now - cached[0] <= within
+    ):
         return cached[2]
     est = Estimator(engine, now)
     engine._ewt = (now, engine.events_handled, est)
