@@ -222,7 +222,7 @@ simulation:
   agents: {{login_at_start: false}}
   traffic:
     support:
-      calls_per_hour: 1200
+      calls_per_hour: 3600
       handle_time: {{distribution: fixed, mean: 60}}
       patience: {{distribution: fixed, mean: 3600}}
 """
@@ -237,7 +237,9 @@ async def test_a_supervisor_sees_and_cancels_pending_callbacks(
         await sign_in(page, "maria", "pw-maria")
         await page.wait_for("document.body.dataset.status === 'connected'", timeout=15)
         calls: list[dict[str, Any]] = []
-        for _ in range(100):  # nobody is logged in: callers wait
+        # Nobody is logged in: callers wait. Arrivals are Poisson (one a second on average):
+        # up to 30 s for two of them, a wait on a condition, not a timing.
+        for _ in range(300):
             _, body = await live.api("GET", "/v1/calls")
             calls = body["calls"] if isinstance(body, dict) else body
             if len(calls) >= 2:
