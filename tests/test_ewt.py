@@ -1,8 +1,9 @@
 """Estimated wait (acd.engine.ewt) against theory and against what the configuration says.
 
 References are independent of the estimator: with exponential handle times and every agent
-busy, the (k+1)-th release of N agents comes after (k+1) / (N mu) on average (the memoryless
-property; Erlang C's conditional wait); an escalation step's time is in the config; a call no
+busy, the releases of N agents are a Poisson process of rate N mu (the memoryless property;
+Erlang C's conditional wait), so the (k+1)-th comes after a Gamma(k+1, N mu) time; the estimate
+is its median, the number that minimises the absolute error of what is announced; an escalation step's time is in the config; a call no
 working agent can serve has no estimate.
 """
 
@@ -10,11 +11,18 @@ from __future__ import annotations
 
 import math
 
+from scipy.stats import gamma
+
 from acd import events as ev
 from acd.engine.ewt import estimator
 from tests.helpers import Center, config, offers
 
 MEAN = 120.0
+
+
+def _release(k: int, n: int) -> float:
+    """The median time of the k-th release of n busy agents, exponential handle times."""
+    return float(gamma.median(k, scale=MEAN / n))
 
 
 def _exp_quantiles(n: int = 400) -> list[float]:
@@ -57,7 +65,7 @@ def test_busy_agents_exponential_handle_times_match_the_memoryless_wait() -> Non
         assert not offers(c.arrive(f"w{k}", "q"))
     est = estimator(c.engine, c.now)
     for k in range(6):
-        expected = (k + 1) * MEAN / n
+        expected = _release(k + 1, n)
         got = est.call(c.engine.calls[f"w{k}"])
         assert got is not None
         assert abs(got - expected) <= 0.08 * expected + 2.0, (k, got, expected)
@@ -69,8 +77,31 @@ def test_the_queue_estimate_is_that_of_the_next_caller() -> None:
     for k in range(3):
         c.arrive(f"w{k}", "q")
     view = c.engine.queues_view(c.now, "q")[0]
-    expected = 4 * MEAN / n  # three ahead of a caller arriving now
+    expected = _release(4, n)  # three ahead of a caller arriving now
     assert abs(view["ewt_seconds"] - expected) <= 0.08 * expected + 2.0
+
+
+def test_fixed_handle_times_free_each_agent_once_a_cycle_not_at_a_steady_rate() -> None:
+    """Two agents whose calls last exactly 100 s, 50 s apart: releases at 49, 99, 149, 199,
+    249 s from now, so the fifth caller in line (four ahead) is answered at 249 s. A steady
+    rate after each agent's first release (one per 100 s from then) counts releases the
+    agents cannot make yet and says about 208 s."""
+    cfg = config(
+        [{"name": "q", "skills": {"s": 1}}],
+        [{"id": f"a{i}", "skills": {"s": 1}} for i in range(2)],
+    )
+    c = Center(cfg, login=False)
+    c.do(ev.AgentLogin("a0"))
+    _warm(c, "q", "a0", [100.0] * 200)
+    c.do(ev.AgentLogin("a1"))
+    for i, gap in enumerate((50.0, 1.0)):
+        (offer,) = offers(c.arrive(f"busy{i}", "q"))
+        c.answer(f"busy{i}", offer[1])
+        c.advance(gap)
+    for k in range(5):
+        assert not offers(c.arrive(f"w{k}", "q"))
+    got = estimator(c.engine, c.now).call(c.engine.calls["w4"])
+    assert got is not None and abs(got - 249.0) <= 10.0, got
 
 
 def test_no_logged_in_agent_means_no_number() -> None:
@@ -150,9 +181,9 @@ def test_a_higher_priority_caller_waits_less() -> None:
     est = estimator(c.engine, c.now)
     low, high = est.call(c.engine.calls["low"]), est.call(c.engine.calls["high"])
     assert low is not None and high is not None
-    # high goes first: one release for it, two for low (memoryless: mean / N each).
-    assert abs(high - MEAN / 2) <= 0.1 * MEAN / 2 + 2
-    assert abs(low - 2 * MEAN / 2) <= 0.1 * MEAN + 2
+    # high goes first: one release for it, two for low.
+    assert abs(high - _release(1, 2)) <= 0.1 * _release(1, 2) + 2
+    assert abs(low - _release(2, 2)) <= 0.1 * _release(2, 2) + 2
 
 
 def test_answered_calls_have_no_estimate() -> None:
@@ -167,7 +198,8 @@ def test_the_gauge_carries_the_estimate_and_is_absent_when_unknown() -> None:
     for k in range(3):
         c.arrive(f"w{k}", "q")
     got = scrape(c)
-    assert abs(got['acd_estimated_wait_seconds{queue="q"}'] - 4 * MEAN / 4) <= 0.08 * MEAN + 2
+    want = _release(4, 4)
+    assert abs(got['acd_estimated_wait_seconds{queue="q"}'] - want) <= 0.08 * want + 2
     cfg = config([{"name": "q", "skills": {"s": 1}}], [{"id": "a", "skills": {"s": 1}}])
     empty = Center(cfg, login=False)
     assert not any(k.startswith("acd_estimated_wait_seconds") for k in scrape(empty))

@@ -40,6 +40,7 @@ import numpy as np
 
 from acd.engine.base import requirement_levels
 from acd.entities import AgentRt, CallRt, QueueRt
+from acd.history import HORIZON, STEP
 from acd.states import AgentState, CallState
 from routing.members import Alternative
 
@@ -56,8 +57,14 @@ GRID = np.concatenate(
     ]
 )
 _N = len(GRID)
+_UNIFORM = np.arange(0.0, HORIZON + STEP / 2, STEP)  # the renewal excess's grid
+_M = len(_UNIFORM)
 _ZERO = np.zeros(_N)
 _BIG = 1 << 62  # a newcomer's arrival rank: after every call waiting now
+# Releases that serve the call itself once those ahead are served: 1 for the mean wait; less a
+# third for the median (a Poisson count of mean m reaches k about half the time at m = k - 1/3),
+# the number that minimises the absolute error of what callers are told.
+SELF_SHARE = 2 / 3
 GroupKey = tuple[str, tuple[tuple[str, int], ...], int]  # queue, extra skills, level
 
 
@@ -272,50 +279,33 @@ class Estimator:
                 if self._newcomer_key(other, prio) < key:
                     newcomers.append((rate, other))
 
-        return self._drain(phases, groups, newcomers, per_cycle, ring)
+        excess = hist.renewal_excess(cycle - handle) if handle else None
+        return self._drain(phases, groups, newcomers, per_cycle, ring, excess)
 
     def _classes(
         self,
-        mine: frozenset[int],
+        phase_of: dict[int, int],
         groups: dict[GroupKey, tuple[int, QueueRt]],
         newcomers: list[tuple[float, QueueRt]],
-    ) -> list[tuple[frozenset[int], float, float, float]]:
-        """``mine`` split by which groups ahead (and which newcomers) each agent may serve: per
-        class (agents, calls ahead it must serve first, cut-in rate, abandonment hazard).
-
-        A group's calls go to the agents who may take them, in proportion: a class holding a
-        share of a group's agents serves that share of its calls. So calls ahead that only some
-        of ``mine`` may take hold back only those (a VIP call ahead does not delay a caller
-        whom agents without the VIP skill free up for)."""
-        demands: list[tuple[frozenset[int], float, float]] = []  # (agents, count, hazard)
+    ) -> tuple[list[tuple[frozenset[int], int, list[int]]], list[list[float]]]:
+        """The agents who may ever serve the call (``phase_of``: agent -> the escalation phase
+        from which it may) split by that phase and by which pools of calls that go first each
+        may serve. Pools: the calls ahead per group of agents, and the callers who would cut
+        in per queue and priority, as ``[calls, arrivals per second, abandonment hazard]``.
+        Returns the classes as (agents, phase, pools it serves) and the pools."""
+        sets: list[frozenset[int]] = []
+        pools: list[list[float]] = []
         for gk, (n, dq) in groups.items():
-            demands.append((self.members(gk), float(n), self.hazard(dq)))
-        rates = [(self.members((oq.name, (), 0)), r, self.hazard(oq)) for r, oq in newcomers]
-        pattern: dict[int, tuple[bool, ...]] = {}
-        for ix in mine:
-            pattern[ix] = tuple(ix in g for g, _, _ in demands) + tuple(
-                ix in g for g, _, _ in rates
-            )
-        by: dict[tuple[bool, ...], set[int]] = {}
-        for ix, p in pattern.items():
-            by.setdefault(p, set()).add(ix)
-        out = []
-        for p, agents in by.items():
-            size = len(agents)
-            load = hload = lam = hlam = 0.0
-            for i, (g, n, h) in enumerate(demands):
-                if p[i]:
-                    w = n * size / len(g)
-                    load += w
-                    hload += w * h
-            for j, (g, r, h) in enumerate(rates):
-                if p[len(demands) + j]:
-                    w = r * size / len(g)
-                    lam += w
-                    hlam += w * h
-            hz = hload / load if load > 0 else (hlam / lam if lam > 0 else 0.0)
-            out.append((frozenset(agents), load, lam, hz))
-        return out
+            sets.append(self.members(gk))
+            pools.append([float(n), 0.0, self.hazard(dq)])
+        for r, oq in newcomers:
+            sets.append(self.members((oq.name, (), 0)))
+            pools.append([0.0, r, self.hazard(oq)])
+        by: dict[tuple[int, tuple[int, ...]], set[int]] = {}
+        for ix, k in phase_of.items():
+            p = tuple(i for i, g in enumerate(sets) if ix in g)
+            by.setdefault((k, p), set()).add(ix)
+        return [(frozenset(agents), k, list(p)) for (k, p), agents in by.items()], pools
 
     def _drain(
         self,
@@ -324,65 +314,72 @@ class Estimator:
         newcomers: list[tuple[float, QueueRt]],
         per_cycle: float,
         ring: float,
+        excess: np.ndarray | None,
     ) -> float | None:
-        """The fluid: each class's releases first serve its calls ahead (which leave at their
-        hazard, and grow with cut-ins); the releases left over, summed over classes, serve the
-        call (1 of them). The answer is that time plus the mean ring."""
-
-        def build(
-            mine: frozenset[int],
-        ) -> tuple[list[np.ndarray], list[float], list[float], list[float], list[float]]:
-            """Per class: releases, calls ahead, cut-in rate, hazard, and the share of its
-            agents already counted before (those of the previous phase)."""
-            cls = self._classes(mine, groups, newcomers)
-            rel = []
-            for agents, _, _, _ in cls:
-                f, g = self._sum(agents)
-                rel.append(f + g * per_cycle)
-            seen = [len(c[0] & counted) / len(c[0]) for c in cls]
-            return rel, [c[1] for c in cls], [c[2] for c in cls], [c[3] for c in cls], seen
-
-        k = 0
-        counted: frozenset[int] = frozenset()
-        rel, left, lam, hz, _ = build(phases[0][1])
-        counted = phases[0][1]
-        us = 1.0
-        prev = [float(r[0]) for r in rel]
-        for j, p in enumerate(prev):
-            take = min(left[j], p)
-            left[j] -= take
-            us -= p - take
-        if us <= 0:
-            return ring
-        for i in range(1, _N):
-            t0, t1 = float(GRID[i - 1]), float(GRID[i])
-            while k + 1 < len(phases) and phases[k + 1][0] <= t1:
-                k += 1
-                total = sum(left)
-                rel, new_left, lam, hz, seen = build(phases[k][1])
-                counted = phases[k][1]
-                base = sum(new_left)
-                # What is still ahead, spread over the new classes as they would hold it.
-                left = [x * total / base if base > 0 else 0.0 for x in new_left]
-                # Agents new to the call release at once what they would have released by now.
-                prev = [float(r[i - 1]) * w for r, w in zip(rel, seen, strict=True)]
-            dt = t1 - t0
+        """The fluid, over every agent who may ever serve the call. The calls that go first
+        are pools (per group of agents ahead, and cut-ins) that leave at their hazard and grow
+        with cut-ins; each class's releases serve the pools it may serve, in proportion to
+        what they hold (an agent takes the first call it may, so a pool is drained by whoever
+        frees up first), whether or not the call may go to that class yet. The releases left
+        over serve the call (1 of them, less a third: the median, not the mean, of the count
+        that reaches it) once the class may take it; before then they are agents left free,
+        banked up to the class's size for the moment escalation brings them in. The answer is
+        that time plus the mean ring."""
+        phase_of: dict[int, int] = {}
+        for k, (_, members) in enumerate(phases):
+            for ix in members:
+                phase_of.setdefault(ix, k)
+        cls, pools = self._classes(phase_of, groups, newcomers)
+        rel = []
+        for agents, *_ in cls:
+            f, g = self._sum(agents)
+            rel.append(f + g * per_cycle + _renewal_correction(f, excess))
+        starts = [phases[c[1]][0] for c in cls]
+        serves = [c[2] for c in cls]
+        cap = [float(len(c[0])) for c in cls]
+        bank = [0.0] * len(cls)
+        prev = [0.0] * len(cls)
+        us = SELF_SHARE
+        for i in range(_N):
+            t0 = float(GRID[i - 1]) if i else 0.0
+            dt = float(GRID[i]) - t0
+            for pool in pools:
+                pool[0] = pool[0] * math.exp(-pool[2] * dt) + pool[1] * dt
             spare = 0.0
             for j, r in enumerate(rel):
-                left[j] = left[j] * math.exp(-hz[j] * dt) + lam[j] * dt
                 cur = float(r[i])
                 gained = max(0.0, cur - prev[j])
                 prev[j] = cur
-                take = min(left[j], gained)
-                left[j] -= take
-                spare += gained - take
+                held = sum(pools[m][0] for m in serves[j])
+                if held > 0.0 and gained > 0.0:
+                    take = min(held, gained)
+                    keep = 1.0 - take / held
+                    for m in serves[j]:
+                        pools[m][0] *= keep
+                    gained -= take
+                if starts[j] <= t0:
+                    spare += gained + bank[j]
+                    bank[j] = 0.0
+                else:
+                    bank[j] = min(cap[j], bank[j] + gained)
             if spare >= us:
-                return t0 + dt * us / spare + ring
+                return (t0 + dt * us / spare if i else 0.0) + ring
             us -= spare
-        rate = len(phases[k][1]) * per_cycle  # beyond the grid: the agents' steady release rate
+        rate = len(phases[-1][1]) * per_cycle  # beyond the grid: the agents' steady release rate
         if rate <= 0:
             return None
-        return float(GRID[-1]) + (sum(left) + us) / rate + ring
+        return float(GRID[-1]) + (sum(p[0] for p in pools) + us) / rate + ring
+
+
+def _renewal_correction(f: np.ndarray, excess: np.ndarray | None) -> np.ndarray:
+    """What the steady rate miscounts of the releases after each agent's first: the first
+    releases (``f``, their expected count by each time of the grid) convolved with the renewal
+    excess of one agent freed at 0 (:meth:`~acd.history.QueueHistory.renewal_excess`)."""
+    if excess is None:
+        return _ZERO
+    df = np.diff(np.interp(_UNIFORM, GRID, f), prepend=0.0)
+    conv = np.fft.irfft(np.fft.rfft(df, 2 * _M) * excess, 2 * _M)[:_M]
+    return np.interp(GRID, _UNIFORM, conv)
 
 
 def _fixed(at: float) -> tuple[np.ndarray, np.ndarray]:
