@@ -267,7 +267,13 @@ async def _lifecycle(d: Daemon) -> None:
             assert d.config.store.url is not None  # the schema requires a Redis store for HA
             assert isinstance(d.store, RedisStore)
             node = f"{node_name(d.config)}-{os.getpid()}"
-            lease = Lease(d.config.store.url, d.config.store.prefix, node, ttl=ha.lease_seconds)
+            lease = Lease(
+                d.config.store.url,
+                d.config.store.prefix,
+                node,
+                ttl=ha.lease_seconds,
+                crash_detection=ha.crash_detection,
+            )
             d.role, d.status = "standby", "standby: another daemon holds the lease"
             log.info("standby: following the leader's batches, waiting for the lease")
             follower = Follower(d.store, lambda: fresh_core(d), lambda: _load(d))
