@@ -4,7 +4,7 @@
 
 The store is filled beforehand (leads of campaign "camp", a session per agent). The **leader**
 takes the lease and writes a batch every 20 ms through the batch script, with its fencing token
-(a few leads' states and an agent's session each), renewing the lease every ``ttl / 3``, until
+(a few leads' states and an agent's session each), renewing the lease as the daemon does, until
 it is killed. The **standby** runs the daemon's standby loop (acd/daemon/standby.py): one cold
 load, then it follows the stream, polls the lease and (DETECT 1, the daemon's default
 ``ha.crash_detection``) the leader's connections, takes it once the leader's connection is gone
@@ -156,7 +156,7 @@ def run_takeover(
         sb = subprocess.Popen([sys.executable, me, "standby", *args], stdout=out, text=True)
         assert sb.stdout is not None
         assert json.loads(sb.stdout.readline()) == {"following": True}
-        time.sleep(2.0)  # the standby follows the leader's batches for a while
+        time.sleep(3.0)  # the standby follows the leader's batches for a while
         killed = time.monotonic()
         lead.kill()  # SIGKILL: no release of the lease
         got = json.loads(sb.stdout.readline())

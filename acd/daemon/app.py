@@ -340,7 +340,7 @@ async def _load(d: Daemon) -> StoredState:
 
 
 async def _hold_lease(d: Daemon, lease: Lease) -> None:
-    period = lease.ttl / 3
+    period = lease.renew_every
     while not d.step_down.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(d.step_down.wait(), period)  # renew cadence, not engine time

@@ -7,21 +7,24 @@ a paused old leader that wakes up after a take-over cannot write.
 
 The holder also keeps ``valid_until`` on its *local* monotonic clock: the time the request that
 took or renewed the lease was sent, plus the TTL, minus a safety margin for clock drift. Checking
-:meth:`Lease.valid` needs no I/O. Renew every ``ttl / 3`` (:attr:`Lease.renew_every`); if the
-renewals fail, the holder stops acting at ``valid_until``, before the key expires in Redis and a
-standby can take over.
+:meth:`Lease.valid` needs no I/O. Renew every ``ttl / 3`` or every second, whichever is sooner
+(:attr:`Lease.renew_every`); if the renewals fail, the holder stops acting at ``valid_until``,
+before the key expires in Redis and a standby can take over.
 
 **A crashed holder is replaced at once.** The holder's lease client names its connections
-``acd-lease:<owner>`` (CLIENT SETNAME) and keeps one open: it renews every ``ttl / 3`` over the
-pool. When a process dies (kill -9, segfault, OOM kill) its kernel closes its sockets and Redis
-drops them. A standby with ``crash_detection`` looks at CLIENT LIST on the server that holds the
-key (:meth:`Lease.crashed_holder`); when the holder has no connection at two looks
-CONFIRM_SECONDS apart (a pool reconnecting gets through), it takes the lease over with a script
-that replaces the key only if it still holds the same ``owner:token``, and draws a new token as
-:meth:`Lease.acquire` does. A holder that is alive but lost its connections is replaced the same
-way; the new token fences it. A host that vanishes without closing its sockets leaves its
-connections to Redis's keepalive: the TTL is what lets a standby in then. Where CLIENT LIST is
-not permitted (ACL, a renamed command), the standby logs it once and waits for the TTL.
+``acd-lease:<owner>`` (CLIENT SETNAME) and keeps one open: it renews at least every second over
+the pool, so after a Redis restart or fail-over its connection is back within a second. When a
+process dies (kill -9, segfault, OOM kill) its kernel closes its sockets and Redis drops them. A
+standby with ``crash_detection`` looks at CLIENT LIST on the server that holds the key
+(:meth:`Lease.crashed_holder`). When the holder has no connection at two looks CONFIRM_SECONDS
+apart (a pool reconnecting gets through), and the standby's own connection to that server is
+RECONNECT_SECONDS old (the server may have just come back, or been promoted), it takes the lease
+over with a script that replaces the key only if it still holds the same ``owner:token``, and
+draws a new token as :meth:`Lease.acquire` does. A holder that is alive but lost its connections
+is replaced the same way; the new token fences it. A host that vanishes without closing its
+sockets leaves its connections to Redis's keepalive: the TTL is what lets a standby in then.
+Where CLIENT LIST or SETNAME is not permitted (ACL, a renamed command), that is logged once and
+the standby waits for the TTL.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ log = logging.getLogger("acd.store")
 
 CHECK_SECONDS = 0.15  # a standby's look at the holder's connections, while it is held
 CONFIRM_SECONDS = 0.1  # the second look, after one that found none
+RENEW_MAX_SECONDS = 1.0  # a holder renews at least this often: it reconnects as soon
+RECONNECT_SECONDS = 2  # a standby's own connection is this old (CLIENT LIST age, whole seconds)
 NAME_PREFIX = "acd-lease:"
 
 # Taken when free, or (ARGV[3] not empty) when it still holds that owner:token.
@@ -94,7 +99,7 @@ class Lease:
 
     @property
     def renew_every(self) -> float:
-        return self.ttl / 3
+        return min(self.ttl / 3, RENEW_MAX_SECONDS)
 
     @property
     def client(self) -> rc.Client:
@@ -110,7 +115,7 @@ class Lease:
         try:
             await self.client.ping()
         except ResponseError as exc:
-            log.warning("lease: CLIENT SETNAME refused (%s): no crash detection of this node", exc)
+            log.warning("lease: CLIENT SETNAME refused (%s): no crash detection", exc)
             await self.aclose()
             self.name = None
         except rc.UNAVAILABLE as exc:
@@ -182,13 +187,13 @@ class Lease:
                 return None
             value = held.decode()
             name = client_name(value.rpartition(":")[0])
-            if name is None:
-                return None  # a holder that cannot name its connections
-            names = await self._connection_names()
+            if name is None or self.name is None:
+                return None  # a holder that cannot name its connections, or we cannot
+            ages = await self._connection_ages()
         except rc.UNAVAILABLE as exc:
             raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
-        if names is None or name in names:
-            self._suspect = None
+        if ages is None or name in ages or ages.get(self.name, 0) < RECONNECT_SECONDS:
+            self._suspect = None  # present, or we have just (re)connected: it may be on its way
             return None
         now = time.monotonic()
         if self._suspect is None or self._suspect[0] != value:
@@ -199,9 +204,9 @@ class Lease:
         self._suspect = None
         return value
 
-    async def _connection_names(self) -> set[str] | None:
-        """Names of the normal clients of the server holding the key; None (and no crash
-        detection from then on) when that server does not let us list them."""
+    async def _connection_ages(self) -> dict[str, int] | None:
+        """The normal clients of the server holding the key: the oldest connection's age for
+        each name; None (and no crash detection from then on) when it does not list them."""
         client = self.client
         try:
             if isinstance(client, RedisCluster):
@@ -216,7 +221,11 @@ class Lease:
             )
             self.crash_detection = False
             return None
-        return {c.get("name", "") for c in clients}
+        ages: dict[str, int] = {}
+        for c in clients:
+            name = c.get("name", "")
+            ages[name] = max(ages.get(name, 0), int(c.get("age", 0)))
+        return ages
 
     async def expires_in(self) -> float | None:
         """Seconds until the lease lapses in Redis (0.0 when nobody holds it; None when it has

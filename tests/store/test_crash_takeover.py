@@ -9,6 +9,7 @@ Every lease here lasts 30 s, so a take-over within 10 s cannot come from the lea
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as redis
 
-from acd.errors import StaleLeader
+from acd.errors import StaleLeader, StoreUnavailable
 from acd.store.batch import Batch
 from acd.store.lease import CHECK_SECONDS, Lease
 from acd.store.redis import RedisStore
@@ -31,6 +32,7 @@ WITHIN = 10.0  # a third of the lease: only crash detection gets there
 ROOT = Path(__file__).resolve().parents[2]
 LEADER = """
 import asyncio, sys
+from acd.errors import StoreUnavailable
 from acd.store.lease import Lease
 
 async def main() -> None:
@@ -38,8 +40,13 @@ async def main() -> None:
     while (token := await lease.acquire()) is None:
         await asyncio.sleep(0.05)
     print(token, flush=True)
-    while await lease.renew():
+    while True:
         await asyncio.sleep(lease.renew_every)
+        try:
+            if not await lease.renew():
+                return
+        except StoreUnavailable:
+            pass  # Redis restarting: again at the next renewal
 
 asyncio.run(main())
 """
@@ -125,6 +132,29 @@ async def test_a_leader_that_keeps_its_connection_is_not_replaced(
         assert standby.check_every == CHECK_SECONDS  # it never even suspected the leader
         held = await standby.client.get("crash2:lease")
         assert held == f"crashing-leader:{leader.token}".encode()
+    finally:
+        await standby.aclose()
+
+
+async def test_after_a_redis_restart_the_standby_gives_the_leader_time_to_reconnect(
+    own_redis: RedisServer, leader_process: list[LeaderProcess]
+) -> None:
+    leader = LeaderProcess(own_redis.url, "crash7:")
+    leader_process.append(leader)
+    standby = Lease(own_redis.url, "crash7:", "standby", ttl=TTL)
+    try:
+        assert await standby.crashed_holder() is None
+        own_redis.stop()  # every connection drops: the leader's and the standby's
+        own_redis.start()
+        for _ in range(20):  # 3 s of looks at the standby's cadence, from the first moment
+            with contextlib.suppress(StoreUnavailable):  # a pooled connection from before
+                assert await standby.acquire() is None
+                assert await standby.crashed_holder() is None
+            await asyncio.sleep(standby.check_every)
+        assert "acd-lease:crashing-leader" in await names(own_redis.url)  # it came back
+        leader.kill()
+        token, took = await take_over(standby, WITHIN)  # and a crash is still seen
+        assert token > leader.token and took < WITHIN
     finally:
         await standby.aclose()
 
