@@ -42,7 +42,7 @@ log = logging.getLogger("acd.store")
 
 CHECK_SECONDS = 0.15  # a standby's look at the holder's connections, while it is held
 CONFIRM_SECONDS = 0.1  # the second look, after one that found none
-RENEW_MAX_SECONDS = 1.0  # a holder renews at least this often: it reconnects as soon
+RENEW_MAX_SECONDS = 1.0  # a holder renews at least this often: a dropped connection returns
 RECONNECT_SECONDS = 2  # a standby's own connection is this old (CLIENT LIST age, whole seconds)
 NAME_PREFIX = "acd-lease:"
 
