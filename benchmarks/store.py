@@ -11,12 +11,14 @@ fsync every second, as deployed) driven through ``RedisStore``.
    decoded), then ``acd.checkpoint.restore`` into a freshly built center (lead book, sessions).
 4. Take-over by a warm standby on that store, and on one of 500 agents and 50,000 leads, from
    ``kill -9`` of the leader to the first call routed (benchmarks/takeover.py: leader and
-   standby are processes; the lease at its default of 3 s), with the standby's memory.
+   standby are processes; the lease at its default of 3 s, crash detection on as by default),
+   with the standby's memory; and the small center again with the lease alone (crash detection
+   off: what a host that vanishes costs). ``--takeover`` measures only this part.
 
 The client parses replies with hiredis (a dependency); the 1,000,000 dialer leads built for (2)
 are moved out of the cyclic GC's reach with ``gc.freeze()``, as a daemon holding them should.
 
-    python benchmarks/store.py [--quick] [--json] [--repeat N]
+    python benchmarks/store.py [--quick] [--json] [--repeat N] [--takeover]
     python benchmarks/store.py --centers 10 [--quick] [--json]   (benchmarks/store_centers.py)
 """
 
@@ -53,7 +55,6 @@ PER_BATCH = 100
 LEAD_BATCH = 5_000
 SMALL_AGENTS, SMALL_LEADS = 500, 50_000  # the small center of the take-over target
 LEASE_SECONDS = 3.0  # ha.lease_seconds, its default
-SHORT_LEASE = 1.5  # the small center again with a shorter lease
 
 
 def record(n: int) -> dict[str, Any]:
@@ -238,8 +239,7 @@ async def one_run(store: RedisStore, leads: list[Lead], args: Any) -> dict[str, 
     await flush(store)
     await fill_leads(store, SMALL_LEADS, SMALL_AGENTS)
     await settle(store)
-    fig |= takeover_figures("small_", store, SMALL_AGENTS, SMALL_LEADS, args.lease)
-    fig |= takeover_figures("short_", store, SMALL_AGENTS, SMALL_LEADS, SHORT_LEASE)
+    fig |= small_takeovers(store, args)
     await flush(store)
     gc.collect()
     book = leadbook_latency(leads, args.picks)
@@ -248,11 +248,29 @@ async def one_run(store: RedisStore, leads: list[Lead], args: Any) -> dict[str, 
     return fig
 
 
+def small_takeovers(store: RedisStore, args: Any) -> dict[str, float]:
+    fig = takeover_figures("small_", store, SMALL_AGENTS, SMALL_LEADS, args.lease)
+    return fig | takeover_figures("lease_", store, SMALL_AGENTS, SMALL_LEADS, args.lease, False)
+
+
+async def takeover_run(store: RedisStore, args: Any) -> dict[str, float]:
+    """Only the take-overs (``--takeover``), each on a store filled for it."""
+    await fill_leads(store, args.leads, args.sessions)
+    await settle(store)
+    fig = takeover_figures("", store, args.sessions, args.leads, args.lease)
+    await fill_leads(store, SMALL_LEADS, SMALL_AGENTS)
+    await settle(store)
+    fig |= small_takeovers(store, args)
+    await flush(store)
+    return fig
+
+
 def takeover_figures(
-    tag: str, store: RedisStore, agents: int, leads: int, ttl: float
+    tag: str, store: RedisStore, agents: int, leads: int, ttl: float, detect: bool = True
 ) -> dict[str, float]:
-    print(f"take-over: {agents:,} agents, {leads:,} leads ...", file=sys.stderr)
-    got = run_takeover(store.url, store.prefix, agents, leads, ttl)
+    how = "crash detection" if detect else "the lease alone"
+    print(f"take-over: {agents:,} agents, {leads:,} leads, {how} ...", file=sys.stderr)
+    got = run_takeover(store.url, store.prefix, agents, leads, ttl, detect)
     return {f"{tag}{k}": float(v) for k, v in got.items()}
 
 
@@ -270,8 +288,10 @@ def recovery_core(agents: int) -> Center:
 
 
 async def main_async(args: Any) -> dict[str, float]:
-    print(f"building {args.leads:,} dialer leads ...", file=sys.stderr)
-    leads = build_leads(args.leads)
+    leads = []
+    if not args.takeover:
+        print(f"building {args.leads:,} dialer leads ...", file=sys.stderr)
+        leads = build_leads(args.leads)
     # A million long-lived objects make every full collection of the cyclic GC a pause of
     # milliseconds in the middle of the measurements; a daemon that loaded them would do the same.
     gc.collect()
@@ -282,31 +302,15 @@ async def main_async(args: Any) -> dict[str, float]:
         await store.connect()
         try:
             for n in range(args.repeat):
-                runs.append(await one_run(store, leads, args))
+                run = takeover_run(store, args) if args.takeover else one_run(store, leads, args)
+                runs.append(await run)
                 print(f"run {n + 1}/{args.repeat} done", file=sys.stderr)
         finally:
             await store.close()
     return {k: median([r[k] for r in runs]) for k in runs[0]}
 
 
-def main() -> None:
-    p = parser(__doc__.split("\n\n")[0])
-    p.add_argument("--centers", type=int, default=0, help="N centers on a Redis Cluster instead")
-    args = p.parse_args()
-    if args.centers:
-        from benchmarks import store_centers
-
-        fig = store_centers.main(args)
-        if args.json:
-            emit_json(fig)
-        return
-    args.repeat = args.repeat or (1 if args.quick else 3)
-    args.records = 20_000 if args.quick else 200_000
-    args.leads = 100_000 if args.quick else 1_000_000
-    args.sessions = 10_000
-    args.picks = 5_000 if args.quick else 20_000
-    args.lease = LEASE_SECONDS
-    fig = asyncio.run(main_async(args))
+def print_store_table(fig: dict[str, float], args: Any) -> None:
     fig["cdr_ratio"] = fig["cdr_apply_per_s"] / fig["cdr_xadd_per_s"]
     print(
         f"Store benchmark: {args.records:,} call records ({PER_BATCH} per batch), "
@@ -331,17 +335,42 @@ def main() -> None:
             ],
         )
     )
+
+
+def main() -> None:
+    p = parser(__doc__.split("\n\n")[0])
+    p.add_argument("--centers", type=int, default=0, help="N centers on a Redis Cluster instead")
+    p.add_argument("--takeover", action="store_true", help="only the warm standby's take-overs")
+    args = p.parse_args()
+    if args.centers:
+        from benchmarks import store_centers
+
+        fig = store_centers.main(args)
+        if args.json:
+            emit_json(fig)
+        return
+    args.repeat = args.repeat or (1 if args.quick else 3)
+    args.records = 20_000 if args.quick else 200_000
+    args.leads = 100_000 if args.quick else 1_000_000
+    args.sessions = 10_000
+    args.picks = 5_000 if args.quick else 20_000
+    args.lease = LEASE_SECONDS
+    fig = asyncio.run(main_async(args))
+    if not args.takeover:
+        print_store_table(fig, args)
     print(
         f"\nTake-over by a warm standby (lease {args.lease:g} s), seconds from kill -9 of the"
-        " leader; baseline: a cold take-over (lease wait + load + restore) in the same run\n"
+        f" leader; median of {args.repeat} run(s)"
+        + ("" if args.takeover else "; baseline: a cold take-over in the same run")
+        + "\n"
     )
     rows = []
-    for tag, agents, leads, ttl, target in (
-        ("", args.sessions, args.leads, args.lease, "< 5" if args.leads >= 1_000_000 else ""),
-        ("small_", SMALL_AGENTS, SMALL_LEADS, args.lease, "< 2"),
-        ("short_", SMALL_AGENTS, SMALL_LEADS, SHORT_LEASE, "< 2"),
+    for tag, agents, leads, how, target in (
+        ("", args.sessions, args.leads, "crash detection", "< 5" if args.leads >= 10**6 else ""),
+        ("small_", SMALL_AGENTS, SMALL_LEADS, "crash detection", "< 2"),
+        ("lease_", SMALL_AGENTS, SMALL_LEADS, "the lease alone", ""),
     ):
-        size = f"{agents:,} agents, {leads:,} leads, lease {ttl:g} s"
+        size = f"{agents:,} agents, {leads:,} leads, {how}"
         rows += [
             [f"{size}: lease taken, stream read", fig[f"{tag}fenced_s"], ""],
             [f"{size}: first call routed", fig[f"{tag}routed_s"], target],
@@ -350,10 +379,11 @@ def main() -> None:
             [f"{size}: standby RSS MB", fig[f"{tag}rss_mb"], ""],
             [f"{size}: standby peak RSS MB", fig[f"{tag}peak_rss_mb"], ""],
         ]
-    cold = fig["fenced_s"] + fig["recovery_s"]  # the lease wait, then what a cold node does
-    fig["takeover_ratio"] = cold / fig["routed_s"]
-    rows.append([f"cold take-over at {args.leads:,} leads (baseline)", cold, ""])
-    rows.append(["ratio cold / warm", f"{fig['takeover_ratio']:.1f}x", ""])
+    if not args.takeover:
+        cold = fig["fenced_s"] + fig["recovery_s"]  # the same detection, then a cold node's work
+        fig["takeover_ratio"] = cold / fig["routed_s"]
+        rows.append([f"cold take-over at {args.leads:,} leads (baseline)", cold, ""])
+        rows.append(["ratio cold / warm", f"{fig['takeover_ratio']:.1f}x", ""])
     print(table(["measure", "value", "target"], rows))
     if args.json:
         emit_json({"benchmark": "store", "quick": args.quick, **fig})

@@ -1,12 +1,14 @@
 """Take-over by a warm standby, from ``kill -9`` of the leader to the first call routed (used by
 ``benchmarks/store.py``; each role is a process of its own, started as
-``python benchmarks/takeover.py leader|standby URL PREFIX AGENTS TTL``).
+``python benchmarks/takeover.py leader|standby URL PREFIX AGENTS LEADS TTL DETECT``).
 
 The store is filled beforehand (leads of campaign "camp", a session per agent). The **leader**
 takes the lease and writes a batch every 20 ms through the batch script, with its fencing token
-(a few leads' states and an agent's session each), renewing the lease every ``ttl / 3``, until
+(a few leads' states and an agent's session each), renewing the lease as the daemon does, until
 it is killed. The **standby** runs the daemon's standby loop (acd/daemon/standby.py): one cold
-load, then it follows the stream, polls the lease, takes it once it has lapsed, catches up,
+load, then it follows the stream, polls the lease and (DETECT 1, the daemon's default
+``ha.crash_detection``) the leader's connections, takes it once the leader's connection is gone
+or the lease has lapsed, catches up,
 restores the small parts (:meth:`~acd.standby.WarmCore.take_over`) and routes an inbound call
 (the core's OfferCall). It prints its times (``time.monotonic``, one clock for every process on
 Linux) and its memory as one JSON line. The daemon's AMI connection is not part of it (the
@@ -97,7 +99,7 @@ async def leader(url: str, prefix: str, agents: int, leads: int, ttl: float) -> 
         await asyncio.sleep(EVERY)  # the daemon's flush cadence
 
 
-async def standby(url: str, prefix: str, agents: int, ttl: float) -> dict[str, Any]:
+async def standby(url: str, prefix: str, agents: int, ttl: float, detect: bool) -> dict[str, Any]:
     store = RedisStore(url, prefix, timeout=60.0)
     await store.connect()
     built: list[Core] = []
@@ -113,7 +115,7 @@ async def standby(url: str, prefix: str, agents: int, ttl: float) -> dict[str, A
     gc.collect()
     rss, peak = rss_mb()
     print(json.dumps({"following": True}), flush=True)
-    lease = Lease(url, prefix, "standby", ttl)
+    lease = Lease(url, prefix, "standby", ttl, crash_detection=detect)
     standing = await stand_by(follower, lease, ttl / 6)
     fenced = time.monotonic()  # the lease taken and the stream read to its end
     core = standing.warm.core
@@ -139,11 +141,13 @@ async def standby(url: str, prefix: str, agents: int, ttl: float) -> dict[str, A
     }
 
 
-def run_takeover(url: str, prefix: str, agents: int, leads: int, ttl: float) -> dict[str, float]:
+def run_takeover(
+    url: str, prefix: str, agents: int, leads: int, ttl: float, detect: bool = True
+) -> dict[str, float]:
     """One take-over on a filled store: figures in seconds from the kill, and the standby's
-    memory."""
+    memory. ``detect``: crash detection (else the standby waits for the lease to lapse)."""
     me = str(Path(__file__).resolve())
-    args = [url, prefix, str(agents), str(leads), str(ttl)]
+    args = [url, prefix, str(agents), str(leads), str(ttl), str(int(detect))]
     out = subprocess.PIPE
     lead = subprocess.Popen([sys.executable, me, "leader", *args], stdout=out, text=True)
     sb = None
@@ -152,7 +156,7 @@ def run_takeover(url: str, prefix: str, agents: int, leads: int, ttl: float) -> 
         sb = subprocess.Popen([sys.executable, me, "standby", *args], stdout=out, text=True)
         assert sb.stdout is not None
         assert json.loads(sb.stdout.readline()) == {"following": True}
-        time.sleep(2.0)  # the standby follows the leader's batches for a while
+        time.sleep(3.0)  # the standby follows the leader's batches for a while
         killed = time.monotonic()
         lead.kill()  # SIGKILL: no release of the lease
         got = json.loads(sb.stdout.readline())
@@ -177,11 +181,12 @@ def run_takeover(url: str, prefix: str, agents: int, leads: int, ttl: float) -> 
 
 
 def main() -> None:
-    role, url, prefix, agents, leads, ttl = sys.argv[1:7]
+    role, url, prefix, agents, leads, ttl, detect = sys.argv[1:8]
     if role == "leader":
         asyncio.run(leader(url, prefix, int(agents), int(leads), float(ttl)))
     else:
-        print(json.dumps(asyncio.run(standby(url, prefix, int(agents), float(ttl)))), flush=True)
+        got = asyncio.run(standby(url, prefix, int(agents), float(ttl), detect == "1"))
+        print(json.dumps(got), flush=True)
 
 
 if __name__ == "__main__":

@@ -189,7 +189,8 @@ NOTES: dict[str, str] = {
     ),
     "store.retention_days": "Call records are kept this long (`acd-dialer cdr trim`).",
     "ha.enabled": "Needs `store.url`.",
-    "ha.lease_seconds": "The standby takes over within about this long.",
+    "ha.lease_seconds": "A standby takes over from a leader whose host vanished within about "
+    "this long (from one that crashed, at once: `crash_detection`).",
     "simulation.seed": "The same seed gives the same result, bit for bit.",
     "simulation.hours": "Hours of arrivals; calls in progress then run to their end.",
     "simulation.start": "Time of day at simulated time 0 (for profiles).",

@@ -329,6 +329,9 @@ class Ha(Strict):
 
     enabled: bool = False
     lease_seconds: Annotated[float, Field(ge=0.5, le=60.0)] = 3.0
+    # Take over from a leader whose connections to Redis are gone (it died) without waiting
+    # for the lease to lapse; the lease remains for a host that vanished.
+    crash_detection: bool = True
     node: Name | None = None  # default: the host name
 
 

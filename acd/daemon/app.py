@@ -267,7 +267,13 @@ async def _lifecycle(d: Daemon) -> None:
             assert d.config.store.url is not None  # the schema requires a Redis store for HA
             assert isinstance(d.store, RedisStore)
             node = f"{node_name(d.config)}-{os.getpid()}"
-            lease = Lease(d.config.store.url, d.config.store.prefix, node, ttl=ha.lease_seconds)
+            lease = Lease(
+                d.config.store.url,
+                d.config.store.prefix,
+                node,
+                ttl=ha.lease_seconds,
+                crash_detection=ha.crash_detection,
+            )
             d.role, d.status = "standby", "standby: another daemon holds the lease"
             log.info("standby: following the leader's batches, waiting for the lease")
             follower = Follower(d.store, lambda: fresh_core(d), lambda: _load(d))
@@ -334,7 +340,7 @@ async def _load(d: Daemon) -> StoredState:
 
 
 async def _hold_lease(d: Daemon, lease: Lease) -> None:
-    period = lease.ttl / 3
+    period = lease.renew_every
     while not d.step_down.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(d.step_down.wait(), period)  # renew cadence, not engine time

@@ -3,11 +3,12 @@
 While another node holds the lease, :func:`stand_by` loads the store once (a cold load, timed in
 the log), builds the core from it (:class:`~acd.standby.WarmCore`) and then follows the stream
 of batches (acd/store/stream.py) with XREAD BLOCK from the last seq it applied, between two polls
-of the lease: one task, so no read is ever cancelled half-way. An entry that does not follow the
-last one applied (the stream was trimmed past it) or that stands for a batch too large to stream
-means a cold load again. When the lease is taken (which fences the old leader: its writes are
-refused from then on), the rest of the stream is read without blocking and applied, and the
-daemon starts with that core: no load, no rebuild of the lead books.
+of the lease (with crash detection, also looks at the leader's connections: acd/store/lease.py):
+one task, so no read is ever cancelled half-way. An entry that does not follow the last one
+applied (the stream was trimmed past it) or that stands for a batch too large to stream means a
+cold load again. When the lease is taken (which fences the old leader: its writes are refused
+from then on), the rest of the stream is read without blocking and applied, and the daemon
+starts with that core: no load, no rebuild of the lead books.
 """
 
 from __future__ import annotations
@@ -127,9 +128,15 @@ async def stand_by(follower: Follower, lease: Lease, poll: float) -> Standing:
             elif loop_now >= next_poll:
                 if await lease.acquire() is not None:
                     break
+                # A leader whose connections Redis dropped (it died): no need to wait for the TTL.
+                crashed = await lease.crashed_holder()
+                if crashed is not None and await lease.acquire(crashed) is not None:
+                    log.info("standby: the leader %s has no connection to Redis", crashed)
+                    break
                 # Again when it lapses if that is sooner (the leader died: no more renewals).
                 left = await lease.expires_in()
-                soon = poll if left is None else min(poll, left + 0.002)
+                soon = min(poll, lease.check_every)
+                soon = soon if left is None else min(soon, left + 0.002)
                 next_poll = time.monotonic() + soon
             wait = max(1, int((next_poll - time.monotonic()) * 1000))
             await follower.step(wait)

@@ -104,10 +104,14 @@ def parse_url(url: str) -> StoreUrl:
     )
 
 
-def make_client(url: str, timeout: float) -> Client:
-    """A client for ``url``; it connects on first use. Close it with :func:`close_client`."""
+def make_client(url: str, timeout: float, name: str | None = None) -> Client:
+    """A client for ``url``; it connects on first use. Close it with :func:`close_client`.
+    ``name``: CLIENT SETNAME on each of its connections to the data nodes (not to sentinels)."""
     u = parse_url(url)
     conn: dict[str, Any] = {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    sentinel_kwargs = dict(conn)
+    if name is not None:
+        conn["client_name"] = name
     if u.kind == "single":
         return redis.from_url(url, **conn)
     auth = {"username": u.username, "password": u.password}
@@ -115,7 +119,7 @@ def make_client(url: str, timeout: float) -> Client:
         seeds = [ClusterNode(h, p) for h, p in u.nodes]
         return RedisCluster(startup_nodes=seeds, **auth, **conn)
     # Sentinels themselves often run without a password; the master's is given to the master.
-    sentinel = Sentinel(list(u.nodes), sentinel_kwargs=dict(conn), **conn)
+    sentinel = Sentinel(list(u.nodes), sentinel_kwargs=sentinel_kwargs, **conn)
     assert u.master is not None
     return sentinel.master_for(u.master, db=u.db, **auth, **conn)
 

@@ -32,7 +32,7 @@ CONFIG = """
 name: pair
 daemon: {drain_seconds: 1}
 STORE
-ha: {enabled: true, lease_seconds: 1.5}
+ha: {enabled: true, lease_seconds: LEASE}
 TOKENS
 adapter:
   type: asterisk
@@ -109,8 +109,15 @@ async def until(check: Callable[[], Awaitable[bool]], timeout: float, what: str)
 
 
 @pytest.fixture
+def lease_seconds() -> float:
+    """Short, for the frozen leader: it is replaced once its lease lapses (a module may
+    override this fixture)."""
+    return 1.5
+
+
+@pytest.fixture
 async def pair(
-    tmp_path: Path, own_redis: RedisServer
+    tmp_path: Path, own_redis: RedisServer, lease_seconds: float
 ) -> AsyncIterator[tuple[AmiEmulator, Callable[[str], Awaitable[Node]], ClientSession]]:
     emu = AmiEmulator(users={"acd": "acdsecret"}, manager_vars=CHANNEL_VARS, rng=Random(5))
     emu.originate_rule = rule
@@ -121,6 +128,7 @@ async def pair(
     def config(name: str) -> Path:
         store = f"store: {{url: '{own_redis.url}', spool: {name}-spool.jsonl}}"
         text = CONFIG.replace("STORE", store).replace("TOKENS", TOKENS)
+        text = text.replace("LEASE", str(lease_seconds))
         path = tmp_path / f"{name}.yaml"
         path.write_text(text.replace("PORT", str(emu.port)))
         return path
