@@ -215,8 +215,11 @@ class QueueStats:
         self.wait_answered_sum += wait
         if wait > self.max_wait:
             self.max_wait = wait
-        for i, t in enumerate(self.thresholds):
-            if wait <= t:
+        th = self.thresholds
+        if wait <= th[0]:  # the service level's; an interval row pays this per call too
+            self.answered_within[0] += 1
+        for i in range(1, len(th)):
+            if wait <= th[i]:
                 self.answered_within[i] += 1
 
     def ended_unanswered(self, wait: float) -> None:
@@ -228,8 +231,11 @@ class QueueStats:
         self.abandon_wait_sum += wait
         if short:
             self.short_abandoned += 1
-        for i, t in enumerate(self.thresholds):
-            if wait <= t:
+        th = self.thresholds
+        if wait <= th[0]:
+            self.abandoned_within[0] += 1
+        for i in range(1, len(th)):
+            if wait <= th[i]:
                 self.abandoned_within[i] += 1
 
     def kpis(self, waiting: int) -> dict[str, Any]:

@@ -41,10 +41,10 @@ class AgentsMixin(EngineBase):
             a.acct = now
             a.stats.time_in[st] += dt
             row = a.row
-            if row is None or st == "paused" or t < a.row_lo or now > a.row_hi:
-                self._account_rest(a, t, now, st)
-            else:
+            if row is not None and a.row_lo <= t and now <= a.row_hi and st != "paused":
                 row.time_in[st] += dt
+            elif self.intervals or st == "paused":
+                self._account_rest(a, t, now, st)
         if old is A.READY and new is not A.READY:
             self.router.set_unready(a)
         if old is A.LOGGED_OUT:

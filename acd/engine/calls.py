@@ -323,10 +323,11 @@ class CallsMixin(EngineBase):
         rang = now - a.since  # the agent rang from the offer on
         self._connect(c, a, now)
         hist = c.queue.hist
+        wait = now - c.entered
         hist.ring.append(rang)
-        hist.departures.append((now - c.entered, False))
+        hist.departures.append((wait, False))
         for s in c.tallies:
-            s.answered_after(now - c.entered)
+            s.answered_after(wait)
         if self.notices is not None:
             self._notice_call("answered", c, Outcome.ANSWERED, now - c.entered, agent_id=a.id)
         for r in released:
