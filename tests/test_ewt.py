@@ -3,8 +3,8 @@
 References are independent of the estimator: with exponential handle times and every agent
 busy, the releases of N agents are a Poisson process of rate N mu (the memoryless property;
 Erlang C's conditional wait), so the (k+1)-th comes after a Gamma(k+1, N mu) time; the estimate
-is its median, the number that minimises the absolute error of what is announced; an escalation step's time is in the config; a call no
-working agent can serve has no estimate.
+is its median, the number that minimises the absolute error of what is announced; an escalation
+step's time is in the config; a call no working agent can serve has no estimate.
 """
 
 from __future__ import annotations
