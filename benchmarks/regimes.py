@@ -93,7 +93,7 @@ def run_one(args: tuple[int, str, int, float, int]) -> dict[str, Any]:
 
 def main(quick: bool, seeds: int | None, as_json: bool) -> None:
     seeds = seeds or (1 if quick else 5)
-    hours, agents = (2.0, 20) if quick else (8.0, 40)
+    hours, agents = (1.5, 10) if quick else (8.0, 40)
     policies = list(POLICIES)
     jobs = [
         (i, pol, agents, hours, s)
