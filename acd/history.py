@@ -27,6 +27,7 @@ RATE_WINDOW = 1800.0
 # new handle times make it worth computing again (a few more samples barely move it).
 STEP = 5.0
 HORIZON = 3600.0  # beyond it the excess has settled: held at its last value
+RENEWAL_GRID = np.arange(0.0, HORIZON + STEP / 2, STEP)
 STALE = 32
 
 
@@ -80,7 +81,7 @@ class QueueHistory:
         got = self._excess
         if got is not None and self.handled_n - got[0] < STALE and abs(got[1] - shift) < 1.0:
             return got[2]
-        m = int(HORIZON / STEP) + 1
+        m = len(RENEWAL_GRID)
         cycles = np.asarray(self.handle, dtype=float) + shift
         if not len(cycles) or cycles.mean() <= 0:
             excess = np.zeros(m)
@@ -95,7 +96,7 @@ class QueueHistory:
             while k.sum() > 1e-6:  # the k-fold convolutions still reaching into the horizon
                 renewals += np.cumsum(k)
                 k = np.fft.irfft(np.fft.rfft(k, size) * spectrum, size)[:m].clip(0.0)
-            excess = renewals - np.arange(m) * STEP / cycles.mean()
+            excess = renewals - RENEWAL_GRID / cycles.mean()
         spectrum_out = np.fft.rfft(excess, 2 * m)  # what the estimator convolves with
         self._excess = (self.handled_n, shift, spectrum_out)
         return spectrum_out

@@ -40,7 +40,7 @@ import numpy as np
 
 from acd.engine.base import requirement_levels
 from acd.entities import AgentRt, CallRt, QueueRt
-from acd.history import HORIZON, STEP
+from acd.history import RENEWAL_GRID
 from acd.states import AgentState, CallState
 from routing.members import Alternative
 
@@ -57,7 +57,7 @@ GRID = np.concatenate(
     ]
 )
 _N = len(GRID)
-_UNIFORM = np.arange(0.0, HORIZON + STEP / 2, STEP)  # the renewal excess's grid
+_UNIFORM = RENEWAL_GRID  # the renewal excess's grid
 _M = len(_UNIFORM)
 _ZERO = np.zeros(_N)
 _BIG = 1 << 62  # a newcomer's arrival rank: after every call waiting now

@@ -120,7 +120,10 @@ class Lease:
             self.name = None
         except rc.UNAVAILABLE as exc:
             await self.aclose()
-            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: BaseException) -> StoreUnavailable:
+        return StoreUnavailable(self.url, str(exc) or type(exc).__name__)
 
     def valid(self, now_monotonic: float) -> bool:
         """May this node still act as the leader? Local, no I/O."""
@@ -130,7 +133,7 @@ class Lease:
         try:
             return await self.client.eval(script, 2, *self._keys, *args)
         except rc.UNAVAILABLE as exc:
-            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+            raise self._unavailable(exc) from exc
 
     @property
     def _ttl_ms(self) -> str:
@@ -154,7 +157,7 @@ class Lease:
                     self.replication.queue(pipe, self.client, key)
                 results = await pipe.execute(raise_on_error=False)
         except rc.UNAVAILABLE as exc:
-            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+            raise self._unavailable(exc) from exc
         token = results[0]
         if isinstance(token, Exception):
             raise token
@@ -191,7 +194,7 @@ class Lease:
                 return None  # a holder that cannot name its connections, or we cannot
             ages = await self._connection_ages()
         except rc.UNAVAILABLE as exc:
-            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+            raise self._unavailable(exc) from exc
         if ages is None or name in ages or ages.get(self.name, 0) < RECONNECT_SECONDS:
             self._suspect = None  # present, or we have just (re)connected: it may be on its way
             return None
@@ -233,7 +236,7 @@ class Lease:
         try:
             ms = int(await self.client.pttl(self._keys[0]))
         except rc.UNAVAILABLE as exc:
-            raise StoreUnavailable(self.url, str(exc) or type(exc).__name__) from exc
+            raise self._unavailable(exc) from exc
         if ms == -1:
             return None
         return max(0.0, ms / 1000)
