@@ -244,6 +244,8 @@ async def connect_store(d: Daemon) -> None:
             continue
         log.info("store connected: %s", url)
         d.store_connected = True
+        if d.persister is not None:
+            await d.persister.check()  # it answered: up now, not at the next health check
         return
 
 
