@@ -43,7 +43,6 @@ from acd.records import CallDetail
 from acd.reporting.book import IntervalBook
 from acd.reporting.campaign import CampaignStats
 from acd.states import AgentState
-from acd.stats import AgentStats, QueueStats
 from acd.store.batch import Batch, StoredState
 from dialer.campaign import CampaignRuntime
 from dialer.dnc import DoNotCallList
@@ -263,8 +262,8 @@ def book_rows(engine: Engine, first: str, last: str) -> list[dict[str, Any]]:
     queue rows with ``waiting``, as a store would return them."""
     waiting: dict[tuple[str, float, str], int] = {}
     for c in engine.calls.values():
-        if c.present and c.tallies and c.callback is None and c.tallies[1].key is not None:
-            waiting[c.tallies[1].key] = waiting.get(c.tallies[1].key, 0) + 1
+        if c.present and c.tallies and c.callback is None and c.tallies[-1].key is not None:
+            waiting[c.tallies[-1].key] = waiting.get(c.tallies[-1].key, 0) + 1
     return engine.book.records(first, last, waiting)
 
 
@@ -312,6 +311,8 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
         counts["leads_kept"] += got["kept"]
         counts["skipped"] += got["skipped"]
     today = engine.book.cal.day(now)
+    if not engine.book.today:
+        engine.roll_day(today, now)  # today's figures are its rows: name the day before the tick
     # Today's rows first: the sessions replayed below account agents' time into them.
     counts["intervals"] = _load_rows(engine, state.intervals, today)
     for name, buckets in state.abandon.items():
@@ -343,8 +344,7 @@ def restore(core: Core, state: StoredState, now: float) -> dict[str, int]:
         counts["recovered"] += _replay_session(engine, a, s, file_skills.get(agent_id), now)
         counts["sessions"] += 1
     if counts["intervals"]:
-        _day_from_rows(engine)
-        counts["kpis"] = 1
+        counts["kpis"] = 1  # today's figures are its rows (open in the book, acd.reporting.book)
     elif state.kpis is not None and state.kpis.get("day") == today:
         _load_kpis(engine, state.kpis)
         counts["kpis"] = 1
@@ -401,22 +401,6 @@ def _load_rows(
     return n
 
 
-def _day_from_rows(engine: Engine) -> None:
-    """Today's queue and agent figures as the sum of today's rows (all the book holds)."""
-    queues = {name: QueueStats(q.cfg) for name, q in engine.queues.items()}
-    for (_, name), qrow in engine.book.queue_rows.items():
-        if name in queues:
-            queues[name].absorb(qrow)
-    for name, st in queues.items():
-        engine.queues[name].stats = st
-    agents = {agent_id: AgentStats() for agent_id in engine.agents}
-    for (_, agent_id), arow in engine.book.agent_rows.items():
-        if agent_id in agents:
-            agents[agent_id].absorb(arow)
-    for agent_id, ag in agents.items():
-        engine.agents[agent_id].stats = ag
-
-
 def _replay_session(
     engine: Engine, a: AgentRt, s: dict[str, Any], file_skills: dict[str, int] | None, now: float
 ) -> bool:
@@ -449,7 +433,7 @@ def _load_kpis(engine: Engine, saved: dict[str, Any]) -> None:
         q = engine.queues.get(name)
         if q is None:
             continue
-        st = q.stats
+        st = q.base
         st.load_dict(d)
         # Calls in progress at the crash never end here: take them out of the counts.
         waiting = int(d.get("waiting", 0))
@@ -458,4 +442,4 @@ def _load_kpis(engine: Engine, saved: dict[str, Any]) -> None:
     for agent_id, d in (saved.get("agents") or {}).items():
         a = engine.agents.get(agent_id)
         if a is not None:
-            a.stats.load_dict(d)
+            a.base.load_dict(d)

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from acd.config.schema import Queue as QueueConfig
 from acd.history import QueueHistory
 from acd.records import Leg
 from acd.states import AgentState, CallState
 from acd.stats import AgentStats, QueueStats
+
+if TYPE_CHECKING:
+    from acd.reporting.book import IntervalBook
 from routing.members import Member, Waiter
 from routing.pools import Pool
 
@@ -22,6 +26,8 @@ _NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
 class AgentRt(Member):
     __slots__ = (
         "acct",
+        "base",
+        "book",
         "call",
         "id",
         "last_call",
@@ -38,7 +44,6 @@ class AgentRt(Member):
         "row_lo",
         "since",
         "state",
-        "stats",
         "wrap_rows",
         "wrap_tallies",
     )
@@ -54,7 +59,9 @@ class AgentRt(Member):
         self.missed = 0  # consecutive offers not answered
         # A move PENDING_MOVES deferred: ("pause", reason) or ("logout", "") (AgentMove values).
         self.pending: tuple[str, str] | None = None
-        self.stats = AgentStats()
+        # Today's figures folded from closed intervals (acd.reporting.book); ``stats`` is the day.
+        self.base = AgentStats()
+        self.book: IntervalBook | None = None
         self.acct = 0.0  # time in state counted up to here (acd.reporting.book)
         self.row: AgentStats | None = None  # the interval row time in state goes to
         self.row_lo = -1.0  # its start and end
@@ -67,6 +74,14 @@ class AgentRt(Member):
         self.last_talk = 0.0
         self.last_caller = ""  # its number (a callback booked in wrap-up calls it)
         self.retiring = False  # removed from the config: logged out once idle
+
+    @property
+    def stats(self) -> AgentStats:
+        """Today's figures (a sum when rows are open: change ``base`` or a row, not this)."""
+        book = self.book
+        if book is None:
+            return self.base
+        return book.agent_view(self.id, self.base, book.today)
 
 
 class CallRt(Waiter):
@@ -187,6 +202,8 @@ class CallbackRt:
 
 class QueueRt:
     __slots__ = (
+        "base",
+        "book",
         "cfg",
         "closed",
         "hist",
@@ -196,19 +213,30 @@ class QueueRt:
         "row",
         "row_hi",
         "row_lo",
-        "stats",
+        "tallies",
         "virtual",
     )
 
     def __init__(self, cfg: QueueConfig) -> None:
         self.cfg = cfg
         self.name = cfg.name
-        self.stats = QueueStats(cfg)
+        # Today's figures folded from closed intervals (acd.reporting.book); ``stats`` is the day.
+        self.base = QueueStats(cfg)
+        self.book: IntervalBook | None = None
         self.row: QueueStats | None = None  # the current interval's row, cached: [row_lo, row_hi)
         self.row_lo = self.row_hi = 0.0
+        self.tallies: tuple[QueueStats, ...] = ()  # what a call entering now counts in (its row)
         self.present = 0  # calls in the queue: waiting or ringing
         self.virtual = 0  # of which callbacks (the caller hung up and is called back)
         self.closed = False  # removed from the config: takes no new calls, drains
         # Per escalation level (0 = on entry): the pools a call without extra skills uses.
         self.levels: list[tuple[Pool, ...]] = []
         self.hist = QueueHistory()  # recent calls, for the wait estimate (acd.engine.ewt)
+
+    @property
+    def stats(self) -> QueueStats:
+        """Today's figures (a sum when rows are open: change ``base`` or a row, not this)."""
+        book = self.book
+        if book is None:
+            return self.base
+        return book.queue_view(self, self.base, book.today)

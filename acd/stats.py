@@ -68,6 +68,7 @@ class QueueStats:
         "csat_top2",
         "fcr_failed",
         "first_contacts",
+        "folded",
         "handled",
         "hold_sum",
         "hung_up",
@@ -93,6 +94,7 @@ class QueueStats:
 
     def __init__(self, cfg: QueueConfig) -> None:
         self.key: tuple[str, float, str] | None = None  # an interval row's (kind, start, name)
+        self.folded = False  # a row in its day's base already (acd.reporting.book)
         self.configure(cfg)
         self.reset()
 
@@ -109,6 +111,7 @@ class QueueStats:
         """Counts summed over queues (each call judged by its own queue's first threshold)."""
         total = cls.__new__(cls)
         total.key = None
+        total.folded = False
         total.thresholds = (0.0,)
         total.target = None
         total.reset()
@@ -126,6 +129,7 @@ class QueueStats:
         saved with them; ``target`` is the service-level target to report beside them."""
         st = cls.__new__(cls)
         st.key = None
+        st.folded = False
         st.thresholds = tuple(float(t) for t in data.get("thresholds") or (0.0,))
         st.target = target
         st.reset()
@@ -312,6 +316,7 @@ class AgentStats:
         "csat_top2",
         "fcr_failed",
         "first_contacts",
+        "folded",
         "hold_seconds",
         "key",
         "missed",
@@ -326,6 +331,7 @@ class AgentStats:
 
     def __init__(self) -> None:
         self.key: tuple[str, float, str] | None = None  # an interval row's (kind, start, name)
+        self.folded = False  # a row in its day's base already (acd.reporting.book)
         self.answered = 0
         self.missed = 0
         self.talk_seconds = 0.0  # hold excluded
@@ -349,12 +355,51 @@ class AgentStats:
         self.talk_seconds += other.talk_seconds
         self.hold_seconds += other.hold_seconds
         self.wrap_seconds += other.wrap_seconds
-        for k in _AGENT_SCORES:
-            setattr(self, k, getattr(self, k) + getattr(other, k))
+        # _AGENT_SCORES, spelled out: folding rows into the day runs once per agent and interval.
+        self.first_contacts += other.first_contacts
+        self.fcr_failed += other.fcr_failed
+        self.surveys += other.surveys
+        self.csat_responses += other.csat_responses
+        self.csat_top2 += other.csat_top2
+        self.csat_points += other.csat_points
+        self.quality_count += other.quality_count
+        self.quality_points += other.quality_points
+        t = self.time_in
         for k, v in other.time_in.items():
-            self.time_in[k] += v
-        for k, v in other.paused_by.items():
-            self.paused_by[k] = self.paused_by.get(k, 0.0) + v
+            t[k] += v
+        if other.paused_by:
+            by = self.paused_by
+            for k, v in other.paused_by.items():
+                by[k] = by.get(k, 0.0) + v
+
+    def plus(self, other: AgentStats) -> AgentStats:
+        """A new sum of the two (a day's view: its base and an open row; cheaper than absorb)."""
+        st = AgentStats.__new__(AgentStats)
+        st.key = None
+        st.folded = False
+        st.answered = self.answered + other.answered
+        st.missed = self.missed + other.missed
+        st.talk_seconds = self.talk_seconds + other.talk_seconds
+        st.hold_seconds = self.hold_seconds + other.hold_seconds
+        st.wrap_seconds = self.wrap_seconds + other.wrap_seconds
+        o = other.time_in
+        st.time_in = {k: v + o[k] for k, v in self.time_in.items()}
+        if other.paused_by:
+            by = dict(self.paused_by)
+            for k, v in other.paused_by.items():
+                by[k] = by.get(k, 0.0) + v
+            st.paused_by = by
+        else:
+            st.paused_by = dict(self.paused_by)
+        st.first_contacts = self.first_contacts + other.first_contacts
+        st.fcr_failed = self.fcr_failed + other.fcr_failed
+        st.surveys = self.surveys + other.surveys
+        st.csat_responses = self.csat_responses + other.csat_responses
+        st.csat_top2 = self.csat_top2 + other.csat_top2
+        st.csat_points = self.csat_points + other.csat_points
+        st.quality_count = self.quality_count + other.quality_count
+        st.quality_points = self.quality_points + other.quality_points
+        return st
 
     def kpis(self) -> dict[str, Any]:
         t = self.time_in

@@ -326,8 +326,9 @@ def test_interval_rows_add_up_to_the_day_and_to_a_recount_from_the_records(
         st_ = by_date.setdefault((day, name), QueueStats(engine.queues[name].cfg))
         st_.absorb(row)
     for (day, name), total in by_date.items():
-        past = book.queue_days.get((day, name))
-        figures = past if past is not None else engine.queues[name].stats
+        past = book.queue_days.get((day, name))  # that day's base: its rows not yet folded too
+        q = engine.queues[name]
+        figures = book.queue_view(q, past, day) if past is not None else q.stats
         if past is None:
             assert day == book.today, (day, name)
         check_queue(

@@ -21,7 +21,12 @@ from acd.states import (
     Outcome,
     PendingAction,
 )
+from acd.stats import AgentStats, QueueStats
 from routing.strategies import Strategy
+
+# Passes this long into an interval fold the last one's rows once its calls are answered and
+# over: the day's figures then sum the base and the current row only (acd.reporting.book).
+FOLD_AFTER = (120.0, 360.0)
 
 
 class AgentsMixin(EngineBase):
@@ -35,16 +40,16 @@ class AgentsMixin(EngineBase):
         new = self._check(a, move)
         old = a.state
         t = a.acct
-        if now > t:  # time in the old state: today's figures and the interval row (inline: hot)
-            dt = now - t
+        if now > t:  # time in the old state: the interval row, rows off the day (inline: hot)
             st = old._value_
             a.acct = now
-            a.stats.time_in[st] += dt
             row = a.row
             if row is not None and a.row_lo <= t and now <= a.row_hi and st != "paused":
-                row.time_in[st] += dt
+                row.time_in[st] += now - t
             elif self.intervals or st == "paused":
                 self._account_rest(a, t, now, st)
+            else:
+                a.base.time_in[st] += now - t
         if old is A.READY and new is not A.READY:
             self.router.set_unready(a)
         if old is A.LOGGED_OUT:
@@ -69,23 +74,24 @@ class AgentsMixin(EngineBase):
             return
         st = a.state._value_
         a.acct = until
-        a.stats.time_in[st] += until - t
         self._account_rest(a, t, until, st)
 
     def _account_rest(self, a: AgentRt, t: float, until: float, st: str) -> None:
-        """The rest of counting [t, until) in state ``st`` once today's time_in has it: pause
-        reasons, and interval rows split where the time crosses interval starts (none while
-        logged out)."""
+        """Count [t, until) in state ``st`` (with the pause reason) in the interval rows, split
+        where the time crosses interval starts; rows off, or logged out (no row for that), in
+        today's base."""
         paused = st == "paused"
-        if paused:
-            by = a.stats.paused_by
-            by[a.pause_reason] = by.get(a.pause_reason, 0.0) + until - t
         if st == "logged_out" or not self.intervals:
+            base = a.base
+            base.time_in[st] += until - t
+            if paused:
+                base.paused_by[a.pause_reason] = base.paused_by.get(a.pause_reason, 0.0) + until - t
             return
         book = self.book
         cal = book.cal
         while t < until:
-            lo = cal.interval(t)
+            # The agent's row's interval if t is in it (the calendar caches only the newest).
+            lo = a.row_lo if a.row_lo <= t < a.row_hi else cal.interval(t)
             end = min(until, lo + cal.length)
             if a.row_lo != lo or a.row is None:
                 a.row, a.row_lo, a.row_hi = book.agent_row(lo, a.id), lo, lo + cal.length
@@ -102,10 +108,46 @@ class AgentsMixin(EngineBase):
         lo = cal.interval(now)
         for a in self.agents.values():
             self._account(a, lo)
+        self._fold(lo)
         day = cal.day(now)
         if day != self.book.today:
             self.roll_day(day, now)
         self.timers.set(("ivl", 0), lo + cal.length)
+        if self.intervals:  # the last interval's calls are mostly answered a minute or two on
+            self.timers.set(("fold", 0), lo + FOLD_AFTER[0])
+
+    def _fold_timer(self, _: object, now: float) -> None:
+        cal = self.book.cal
+        lo = cal.interval(now)
+        self._fold(lo)
+        later = [lo + t for t in FOLD_AFTER if lo + t > now and t < cal.length]
+        if later and self.book.open_before(lo):
+            self.timers.set(("fold", 0), later[0])
+
+    def _fold(self, lo: float) -> None:
+        """Fold the rows of intervals before ``lo`` into their days' figures, but those a call
+        in the engine or a running wrap-up holds (its queue row, from its entry, and the rows
+        its wrap-up counts in). Agent rows are found afresh at each change (``_agent_tallies``,
+        which adds the day once its row is folded), so a call does not hold them open."""
+        if not self.book.open_before(lo):
+            return
+        busy = {r.key for c in self.calls.values() for r in c.tallies if r.key is not None}
+        for a in self.agents.values():
+            if a.wrap_tallies or a.wrap_rows:
+                busy.update(r.key for r in (*a.wrap_tallies, *a.wrap_rows) if r.key is not None)
+        self.book.fold(lo, busy, self._queue_base, self._agent_base)
+
+    def _queue_base(self, name: str, day: str) -> QueueStats | None:
+        q = self.queues.get(name)
+        if q is not None and day == self.book.today:
+            return q.base
+        return self.book.queue_days.get((day, name))
+
+    def _agent_base(self, agent_id: str, day: str) -> AgentStats | None:
+        a = self.agents.get(agent_id)
+        if a is not None and day == self.book.today:
+            return a.base
+        return self.book.agent_days.get((day, agent_id))
 
     def roll_day(self, day: str, now: float) -> None:
         """Start business day ``day``: the day that ends keeps its figures in the book (calls
@@ -113,11 +155,11 @@ class AgentsMixin(EngineBase):
         book = self.book
         if book.today:
             for q in self.queues.values():
-                book.queue_days[(book.today, q.name)] = q.stats
-                q.stats = type(q.stats)(q.cfg)
+                book.queue_days[(book.today, q.name)] = q.base
+                q.base = QueueStats(q.cfg)
             for a in self.agents.values():
-                book.agent_days[(book.today, a.id)] = a.stats
-                a.stats = type(a.stats)()
+                book.agent_days[(book.today, a.id)] = a.base
+                a.base = AgentStats()
         book.today = day
         book.day_end = book.cal.day_bounds(day)[1]
         book.prune(now)
@@ -140,10 +182,10 @@ class AgentsMixin(EngineBase):
         for r in a.wrap_rows:
             r.wrap_seconds += wrap
         rows = a.wrap_rows
-        if len(rows) > 1 and rows[1].key[1] <= now - self.book.cal.length:  # type: ignore[index]
+        if rows and rows[-1].key and rows[-1].key[1] <= now - self.book.cal.length:
             # Older than the current interval: a drain would not see these rows by their age.
-            self.book.dirty.add(a.wrap_tallies[1])
-            self.book.dirty.add(rows[1])
+            self.book.dirty.add(a.wrap_tallies[-1])
+            self.book.dirty.add(rows[-1])
         a.wrap_tallies = a.wrap_rows = ()
         cdr = self._wrap_cdr.pop(a.ix, None)
         if cdr is not None and self.cdr_sink is not None:

@@ -79,7 +79,7 @@ class EngineBase:
     rng: Random
     router: Router
     # Timer keys: ("ring", (call_id, agent ix)), ("wrap", ix), ("maxwait"|"esc"|"retry", call_id),
-    # ("ivl", 0): the next interval start
+    # ("ivl", 0): the next interval start; ("fold", 0): a pass folding closed intervals
     timers: Timers
     book: IntervalBook  # interval and day figures (acd.reporting.book)
     contacts: ContactIndex  # recent first contacts (acd.reporting.fcr)

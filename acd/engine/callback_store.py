@@ -106,10 +106,10 @@ class CallbackStoreMixin(EngineBase):
         start = float(e.get("start", 0.0))
         book = self.book
         q = c.queue
-        stats = q.stats if day == book.today else book.queue_days.get((str(day), q.name))
-        if stats is None:
+        base = q.base if day == book.today else book.queue_days.get((str(day), q.name))
+        tallies = book.targets(base, book.queue_rows.get((start, q.name)))
+        if not tallies:
             return
-        row = book.queue_rows.get((start, q.name))
-        c.tallies = (stats, row) if row is not None else (stats,)
+        c.tallies = tallies
         c.row_lo = start
         c.day_key = str(day)

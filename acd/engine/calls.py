@@ -137,17 +137,18 @@ class CallsMixin(EngineBase):
             self.roll_day(book.cal.day(now), now)
         c.day_key = book.today
         if not self.intervals:
-            c.tallies = (q.stats,)
-            q.stats.offered += 1
+            c.tallies = (q.base,)
+            q.base.offered += 1
             return
         row = q.row
         if row is None or not q.row_lo <= now < q.row_hi:
             lo = book.cal.interval(now)
             row = book.queue_row(q, lo)
             q.row, q.row_lo, q.row_hi = row, lo, lo + book.cal.length
+            # The row alone: the day's figures take it when it is folded (acd.reporting.book).
+            q.tallies = (row,) if not row.folded else (q.base, row)
         c.row_lo = q.row_lo
-        c.tallies = (q.stats, row)
-        q.stats.offered += 1
+        c.tallies = q.tallies
         row.offered += 1
 
     def _agent_tallies(self, c: CallRt, a: AgentRt) -> tuple[AgentStats, ...]:
@@ -156,13 +157,14 @@ class CallsMixin(EngineBase):
         if not c.tallies:
             return ()
         book = self.book
-        day = a.stats if c.day_key == book.today else book.agent_day(c.day_key, a.id)
         if not self.intervals:
-            return (day,)
+            return (a.base if c.day_key == book.today else book.agent_day(c.day_key, a.id),)
         row = (
             a.row if a.row_lo == c.row_lo and a.row is not None else book.agent_row(c.row_lo, a.id)
         )
-        return (day, row)
+        if not row.folded:  # a call in the engine keeps its rows open
+            return (row,)
+        return (a.base if c.day_key == book.today else book.agent_day(c.day_key, a.id), row)
 
     def _route_call(self, c: CallRt, now: float) -> bool:
         """Offer a waiting call if an agent is free; otherwise make sure it waits in its pools."""
@@ -235,8 +237,8 @@ class CallsMixin(EngineBase):
         wait = now - c.entered
         if was_present:
             q.hist.departures.append((wait, outcome is Outcome.ABANDONED))
-        if len(c.tallies) > 1 and c.row_lo <= now - self.book.cal.length:
-            self.book.dirty.add(c.tallies[1])  # an older interval's row: a drain must see it
+        if c.tallies and c.tallies[-1].key and c.row_lo <= now - self.book.cal.length:
+            self.book.dirty.add(c.tallies[-1])  # an older interval's row: a drain must see it
         virtual = c.callback is not None  # its caller's hold ended at the request
         for s in c.tallies:
             if not virtual:
@@ -384,10 +386,10 @@ class CallsMixin(EngineBase):
             r.answered += 1
             r.talk_seconds += talk
             r.hold_seconds += hold
-        if len(c.tallies) > 1 and c.row_lo <= now - self.book.cal.length:
+        if c.tallies and c.tallies[-1].key and c.row_lo <= now - self.book.cal.length:
             # Older than the current interval: a drain would not see these rows by their age.
-            self.book.dirty.add(c.tallies[1])
-            self.book.dirty.add(rows[1])
+            self.book.dirty.add(c.tallies[-1])
+            self.book.dirty.add(rows[-1])
         if end_call:
             self._handled(c, rows)
             self._end(c, Outcome.ANSWERED, now, a if wrap > 0 else None)

@@ -125,6 +125,7 @@ class Engine(
         self._order = [(k, ORDER_SIGN[k]) for k in config.routing.call_order]
         for i, a in enumerate(config.agents):
             rt = AgentRt(i, a.id, a.name, dict(a.skills))
+            rt.book = self.book
             self.agents[a.id] = rt
             self.router.add_member(rt)
         for q in config.queues:
@@ -164,6 +165,7 @@ class Engine(
             "ann": self._announce,
             "msg": self._periodic_message,
             "ivl": self._interval_tick,
+            "fold": self._fold_timer,
             "cbo": self._callback_offer,
             "cbpark": self._callback_timer,
             "cbjoin": self._callback_join,

@@ -13,6 +13,7 @@ from acd.entities import AgentRt, QueueRt
 class ReconfigureMixin(EngineBase):
     def _add_queue(self, cfg: Any) -> None:
         q = QueueRt(cfg)
+        q.book = self.book
         for alts, _ in requirement_levels(dict(cfg.skills), cfg.escalation):
             q.levels.append(tuple(self._pool(a, cfg.strategy, cfg.name) for a in alts))
         self.queues[cfg.name] = q
@@ -41,6 +42,7 @@ class ReconfigureMixin(EngineBase):
             rt = self.agents.get(ac.id)
             if rt is None:
                 rt = AgentRt(len(self.router.members), ac.id, ac.name, dict(ac.skills))
+                rt.book = self.book
                 self.agents[ac.id] = rt
                 self.router.add_member(rt)
                 changes["added"].append(f"agent {ac.id}")
@@ -67,7 +69,7 @@ class ReconfigureMixin(EngineBase):
                 continue
             q.cfg = qc
             q.closed = False
-            q.stats.configure(qc)
+            q.base.configure(qc)
             q.levels = [
                 tuple(self._pool(a, qc.strategy, qc.name) for a in alts)
                 for alts, _ in requirement_levels(dict(qc.skills), qc.escalation)

@@ -41,16 +41,16 @@ class ScoresMixin(EngineBase):
         its business day and of the interval it entered (those the engine still holds)."""
         book = self.book
         today = day == book.today
-        rows: list[Any] = []
+        rows: tuple[Any, ...] = ()
         q = self.queues.get(queue)
         if q is not None:
-            rows.append(q.stats if today else book.queue_days.get((day, queue)))
-            rows.append(book.queue_rows.get((start, queue)))
+            base = q.base if today else book.queue_days.get((day, queue))
+            rows += book.targets(base, book.queue_rows.get((start, queue)))
         a = self.agents.get(agent) if agent else None
         if a is not None:
-            rows.append(a.stats if today else book.agent_days.get((day, agent)))
-            rows.append(book.agent_rows.get((start, agent)))
-        return tuple(r for r in rows if r is not None)
+            base = a.base if today else book.agent_days.get((day, agent))
+            rows += book.targets(base, book.agent_rows.get((start, agent)))
+        return rows
 
     def _on_scored(self, e: ev.CallScored, now: float) -> None:
         where = self.scored.get(e.call_id)

@@ -17,10 +17,10 @@ class ViewsMixin(EngineBase):
         """Start counting afresh (after a warm-up); calls that entered before now do not count."""
         self.stats_epoch = now
         for q in self.queues.values():
-            q.stats = type(q.stats)(q.cfg)
+            q.base = QueueStats(q.cfg)
             q.row = None
         for a in self.agents.values():
-            a.stats = type(a.stats)()
+            a.base = AgentStats()
             a.acct = max(a.acct, now)
             a.row, a.row_lo, a.row_hi = None, -1.0, -1.0
             a.wrap_tallies = a.wrap_rows = ()
@@ -31,6 +31,10 @@ class ViewsMixin(EngineBase):
         for rows in (book.queue_rows, book.agent_rows, book.queue_days, book.agent_days):
             rows.clear()
         book.dirty.clear()
+        book.forget_open()
+        book.by_start.clear()
+        for (start, _), crow in book.campaign_rows.items():  # the dialer's, kept
+            book.register(start, crow)
 
     def interval_figures(self, now: float) -> dict[str, Any]:
         """The last closed interval's figures per queue (its start, local label and length),
@@ -60,15 +64,14 @@ class ViewsMixin(EngineBase):
         out: list[QueueStats | AgentStats] = []
         rows = self.book.agent_rows
         for c in self.calls.values():
-            if len(c.tallies) > 1:
-                out.append(c.tallies[1])
+            if c.tallies and c.tallies[-1].key is not None:
+                out.append(c.tallies[-1])
                 if c.agent is not None:
                     r = rows.get((c.row_lo, c.agent.id))
                     if r is not None:
                         out.append(r)
         for a in self.agents.values():
-            out.extend(a.wrap_tallies[1:])
-            out.extend(a.wrap_rows[1:])
+            out.extend(r for r in (*a.wrap_tallies, *a.wrap_rows) if r.key is not None)
         return out
 
     def counts_today(self, c: CallRt) -> bool:
@@ -78,21 +81,26 @@ class ViewsMixin(EngineBase):
     def run_stats(self) -> tuple[dict[str, QueueStats], dict[str, AgentStats]]:
         """Each queue's and agent's figures over every business day the book still holds (a
         simulation's whole run), today's included."""
+        book = self.book
         queues = {}
         for name, q in self.queues.items():
             st = QueueStats(q.cfg)
-            for (_, n), past in self.book.queue_days.items():
+            st.absorb(q.base)
+            for (_, n), past in book.queue_days.items():
                 if n == name:
                     st.absorb(past)
-            st.absorb(q.stats)
+            for qrow in book.open.get(("queue", name), ()):  # the rows not yet in a day's base
+                st.absorb(qrow)
             queues[name] = st
         agents = {}
         for agent_id, a in self.agents.items():
             ag = AgentStats()
-            for (_, n), past_a in self.book.agent_days.items():
+            ag.absorb(a.base)
+            for (_, n), past_a in book.agent_days.items():
                 if n == agent_id:
                     ag.absorb(past_a)
-            ag.absorb(a.stats)
+            for arow in book.open.get(("agent", agent_id), ()):
+                ag.absorb(arow)
             agents[agent_id] = ag
         return queues, agents
 

@@ -5,8 +5,12 @@ interval (and business day) in which it entered that queue, whenever they become
 answer, abandonment, talk or wrap-up may come intervals later). An agent's time in each state
 belongs to the intervals it was spent in; its calls belong to the interval the call entered.
 
-Rows are :class:`acd.stats.QueueStats` and :class:`acd.stats.AgentStats`; the day's figures of
-a queue are its ``QueueRt.stats`` (today) until the day rolls over, then kept here.
+Rows are :class:`acd.stats.QueueStats` and :class:`acd.stats.AgentStats`. Each event updates one
+row, not a row and the day: a day's figures are its *base* (``QueueRt.base`` / ``AgentRt.base``
+today, kept here once the day rolls over) plus the rows not yet folded into it (``open``). A row
+is folded into its day (:meth:`fold`) once its interval has ended and no call or wrap-up can still
+change it; a later change to a folded row (a late score, a repeat contact) goes to the row and
+the base alike. :meth:`queue_view` and :meth:`agent_view` give a day's figures.
 
 Nothing on the hot path marks rows as changed. A row can change only while it is the current
 or the previous interval's (time in state, arrivals), or through a call still in the engine or an
@@ -25,12 +29,15 @@ from acd.stats import AgentStats, QueueStats
 if TYPE_CHECKING:
     from acd.entities import QueueRt
 
+BaseOf = Callable[[str, str], Any]  # (name, business date) -> that day's base, or None
 QueueKey = tuple[float, str]  # (interval start, queue)
 AgentKey = tuple[float, str]  # (interval start, agent id)
 
 
 class IntervalBook:
     __slots__ = (
+        "_days",
+        "_unfolded",
         "agent_days",
         "agent_rows",
         "by_start",
@@ -39,6 +46,7 @@ class IntervalBook:
         "day_end",
         "dirty",
         "keep_days",
+        "open",
         "queue_days",
         "queue_rows",
         "today",
@@ -56,6 +64,10 @@ class IntervalBook:
         self.by_start: dict[float, list[QueueStats | AgentStats]] = {}  # rows by interval
         # Rows (by identity: cheap to hash) changed from outside the open ones.
         self.dirty: set[Any] = set()
+        # Queue and agent rows not yet in their day's base, by (kind, name).
+        self.open: dict[tuple[str, str], list[Any]] = {}
+        self._days: dict[float, str] = {}  # interval start -> business date
+        self._unfolded: dict[float, int] = {}  # interval start -> its rows still open
         self.keep_days = keep_days  # rows kept in memory (None: all; the store keeps the rest)
         self.today = ""  # the business date of today's figures ("" until the first tick)
         self.day_end = 0.0  # when it ends, engine time
@@ -66,7 +78,7 @@ class IntervalBook:
         if row is None:
             row = self.queue_rows[key] = QueueStats(q.cfg)
             row.key = ("queue", start, q.name)
-            self.by_start.setdefault(start, []).append(row)
+            self.register(start, row)
         return row
 
     def agent_row(self, start: float, agent_id: str) -> AgentStats:
@@ -75,7 +87,7 @@ class IntervalBook:
         if row is None:
             row = self.agent_rows[key] = AgentStats()
             row.key = ("agent", start, agent_id)
-            self.by_start.setdefault(start, []).append(row)
+            self.register(start, row)
         return row
 
     def campaign_row(self, start: float, name: str, factory: Callable[[], Any]) -> Any:
@@ -84,8 +96,98 @@ class IntervalBook:
         if row is None:
             row = self.campaign_rows[key] = factory()
             row.key = ("campaign", start, name)
-            self.by_start.setdefault(start, []).append(row)
+            self.register(start, row)
         return row
+
+    def register(self, start: float, row: Any) -> None:
+        """File ``row`` under its interval; a queue or agent row is open until :meth:`fold`."""
+        rows = self.by_start.get(start)
+        if rows is None:
+            rows = self.by_start[start] = []
+        rows.append(row)
+        kind, _, name = row.key
+        if kind != "campaign" and not row.folded:
+            self.open.setdefault((kind, name), []).append(row)
+            self._unfolded[start] = self._unfolded.get(start, 0) + 1
+
+    def forget_open(self) -> None:
+        """No row is open (the rows were dropped: a statistics reset)."""
+        self.open.clear()
+        self._unfolded.clear()
+
+    def open_before(self, lo: float) -> bool:
+        """Some row of an interval before ``lo`` is still open."""
+        return any(x < lo for x in self._unfolded)
+
+    def day_of(self, start: float) -> str:
+        """The business date of the interval at ``start``."""
+        day = self._days.get(start)
+        if day is None:
+            day = self._days[start] = self.cal.day(start)
+        return day
+
+    def fold(
+        self,
+        lo: float,
+        busy: set[tuple[str, float, str]],
+        queue_base: BaseOf,
+        agent_base: BaseOf,
+    ) -> None:
+        """Add the open rows that can no longer change into their day's bases
+        (``queue_base(name, day)``, ``agent_base(agent_id, day)``; None: no day held): rows of
+        intervals before ``lo`` but those in ``busy`` (held by a call or a wrap-up)."""
+        for start in [x for x in self._unfolded if x < lo]:
+            day = self.day_of(start)
+            left = 0
+            for r in self.by_start.get(start, ()):
+                kind, _, name = r.key
+                if kind == "campaign" or r.folded:
+                    continue
+                if r.key in busy:
+                    left += 1
+                    continue
+                base = (queue_base if kind == "queue" else agent_base)(name, day)
+                if base is not None:
+                    base.absorb(r)
+                r.folded = True
+                rows = self.open[(kind, name)]
+                rows.remove(r)
+                if not rows:
+                    del self.open[(kind, name)]
+            if left:
+                self._unfolded[start] = left
+            else:
+                del self._unfolded[start]
+
+    @staticmethod
+    def targets(base: Any, row: Any) -> tuple[Any, ...]:
+        """What a change to ``row`` (or, without one, to the day) must update: the row alone
+        while it is open, the row and its day's ``base`` once it is folded."""
+        if row is None:
+            return () if base is None else (base,)
+        if row.folded and base is not None:
+            return (base, row)
+        return (row,)
+
+    def queue_view(self, q: QueueRt, base: QueueStats | None, day: str) -> QueueStats:
+        """Queue ``q``'s figures of business date ``day``: ``base`` and its open rows (``base``
+        itself when it has none: read it, do not change it)."""
+        rows = [r for r in self.open.get(("queue", q.name), ()) if self.day_of(r.key[1]) == day]
+        if not rows and base is not None:
+            return base
+        st = QueueStats(q.cfg)
+        for r in (base, *rows) if base is not None else rows:
+            st.absorb(r)
+        return st
+
+    def agent_view(self, agent_id: str, base: AgentStats | None, day: str) -> AgentStats:
+        """An agent's figures of business date ``day``: ``base`` and its open rows (``base``
+        itself when it has none: read it, do not change it)."""
+        st = base if base is not None else AgentStats()
+        for r in self.open.get(("agent", agent_id), ()):
+            if self.day_of(r.key[1]) == day:
+                st = st.plus(r)
+        return st
 
     def agent_day(self, day: str, agent_id: str) -> AgentStats:
         key = (day, agent_id)
@@ -99,11 +201,14 @@ class IntervalBook:
         if self.keep_days is None:
             return
         cut = now - self.keep_days * 86400.0
+        # A row not yet in its day's figures is kept.
+        cut = min([cut, *self._unfolded])
         for rows in (self.queue_rows, self.agent_rows, self.campaign_rows):
             for key in [k for k in rows if k[0] < cut]:
                 del rows[key]
         for start in [s for s in self.by_start if s < cut]:
             del self.by_start[start]
+        self._days = {s: d for s, d in self._days.items() if s >= cut}
         lo = self.cal.day(cut)
         for days in (self.queue_days, self.agent_days):
             for dkey in [k for k in days if k[0] < lo]:
