@@ -9,15 +9,21 @@ The properties recount from a dial log (who was handed out when), never from the
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from acd.commands import Command, Originate
 from acd.config import config_from_text
+from acd.config.schema import Config
 from acd.errors import ConfigError
+from acd.simulate import build
 from dialer.hours import CallingWindow
 from dialer.leadbook import LeadBook
 from dialer.leads import Lead
@@ -31,6 +37,7 @@ from dialer.retries import (
     RetryPolicy,
     RetryRule,
 )
+from telephony_adapters.simulated import SimulatedTrunk
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 T0 = 1_767_268_800.0  # 2026-01-01 12:00 UTC
@@ -274,3 +281,64 @@ def test_the_config_takes_per_and_a_bad_value_names_its_line() -> None:
     assert exc.value.field == "campaigns[0].frequency_cap.per"
     assert exc.value.line == 9
     assert "center.yaml" in str(exc.value)
+
+
+# --- a simulated day through the Center, recounted from what the trunk was asked to dial -------
+def simulated_dials(tmp_path: Path, per: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Ten accounts of three numbers each (home, mobile, work), mostly unanswered, on a
+    progressive campaign with a cap of 2 calls in 7 days: dials per account, from the trunk."""
+    rows = ["lead_id,phone,account_id"]
+    account_of: dict[str, str] = {}
+    for a in range(10):
+        for i in range(3):
+            number = phone(10 * a + i)
+            rows.append(f"L{a}-{i},{number},acct{a}")
+            account_of[number] = f"acct{a}"
+    (tmp_path / "leads.csv").write_text("\n".join(rows) + "\n")
+    cfg = Config.model_validate(
+        {
+            "campaigns": [
+                {
+                    "name": "c",
+                    "mode": "progressive",
+                    "leads": "leads.csv",
+                    "skills": {"out": 1},
+                    "calling_window": {"start": "00:00", "end": "24:00"},
+                    "frequency_cap": {"calls": 2, "days": 7, "per": per},
+                    "retries": {"no_answer": {"delay_seconds": 1800, "max_attempts": 20}},
+                }
+            ],
+            "agents": [{"id": "a0", "skills": {"out": 5}}, {"id": "a1", "skills": {"out": 5}}],
+            "simulation": {
+                "seed": 5,
+                "hours": 8,
+                "start": "09:00",
+                "time_zone": "America/New_York",
+                "outbound": {"human_probability": 0.05, "machine_probability": 0.0},
+            },
+        }
+    )
+    dials: Counter[str] = Counter()
+    execute = SimulatedTrunk.execute
+
+    def tapped(self: SimulatedTrunk, command: Command, now: float) -> Any:
+        if isinstance(command, Originate):
+            dials[account_of[command.number]] += 1
+        return execute(self, command, now)
+
+    # On the class: the first dials go out as the agents log in, while the day is built.
+    monkeypatch.setattr(SimulatedTrunk, "execute", tapped)
+    _, _, driver = build(cfg, base_dir=tmp_path)
+    driver.run(8 * 3600.0, drain=True)
+    monkeypatch.undo()
+    return dict(dials)
+
+
+def test_a_simulated_day_keeps_every_account_under_its_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    per_account = simulated_dials(tmp_path, "account", monkeypatch)
+    assert len(per_account) == 10 and max(per_account.values()) == 2
+    # Counted per lead, the same day calls the accounts far more: the account cap is what held.
+    per_lead = simulated_dials(tmp_path, "lead", monkeypatch)
+    assert max(per_lead.values()) > 2
