@@ -12,7 +12,7 @@ from typing import Any
 
 from acd import events as ev
 from acd.commands import Command, HangUp, Originate, PlayMessage
-from acd.live_calls import changed_calls
+from acd.live_calls import adopt, changed_calls
 from acd.records import CallDetail
 from acd.simulate import build
 from dialer.center import Center
@@ -168,3 +168,17 @@ def test_nobody_hangs_up_during_the_message_by_default() -> None:
 def test_the_message_is_the_campaigns() -> None:
     d, _, ids = dropped(2)
     assert PlayMessage(ids[0], SAFE) in d.out
+
+
+def test_a_crash_while_the_message_plays_still_leaves_the_abandoned_record() -> None:
+    """What the persister wrote for a held record comes back after a crash with its outcome
+    and the 2-second flag (not as an interrupted call), unconfirmed."""
+    d, _, (first, second) = dropped(3)
+    kept = changed_calls(d.c, set(), [], d.now)
+    again, records, _ = dropped(1)  # a fresh Center: the restarted daemon
+    adopt(again.c, {k: v for k, v in kept.items() if v is not None and k in (first, second)})
+    again.c.engine.settle_orphans(d.now + 60.0)
+    got = {r.call_id: r for r in records}
+    assert set(got) == {first, second}
+    assert all(r.outcome == "timed_out" and r.abandoned_2s for r in got.values())
+    assert all(r.safe_harbor_played_at is None for r in got.values())
