@@ -92,6 +92,7 @@ def _simulated(cfg: Config, path: Path, seed: int | None, campaign: str) -> Gath
             dialed=at(cdr.dialed),
             amd_verdict_at=at(cdr.amd_verdict_at),
             connected_to_agent_at=at(cdr.connected_to_agent_at),
+            safe_harbor_played_at=at(cdr.safe_harbor_played_at),
         )
         recs.append(moved.as_dict())
 
@@ -177,7 +178,7 @@ def _host_zone() -> str:
     return host_zone()
 
 
-CSV_EXTRA = ("call_id", "number", "dialed", "zones", "ring_seconds")
+CSV_EXTRA = ("call_id", "number", "dialed", "zones", "ring_seconds", "outcome")
 
 
 def render(fmt: str, report: dict[str, Any]) -> str:
@@ -190,7 +191,8 @@ def render(fmt: str, report: dict[str, Any]) -> str:
 
 def _csv(report: dict[str, Any]) -> str:
     """One table: a ``record`` column says what each line is (day, total, outside_hours,
-    short_ring); every cell formula-safe (a number like +1212... is written '+1212...)."""
+    short_ring, no_safe_harbor); every cell formula-safe (a number like +1212... is written
+    '+1212...)."""
     import csv
 
     buf = io.StringIO()
@@ -203,6 +205,9 @@ def _csv(report: dict[str, Any]) -> str:
     lines.append({"record": "total", **base, "date": f"{report['from']}..{report['to']}", **totals})
     lines += [{"record": "outside_hours", **base, **o} for o in report["outside_hours"]]
     lines += [{"record": "short_ring", **base, **s} for s in report["short_rings"]]
+    lines += [
+        {"record": "no_safe_harbor", **base, **a} for a in report["abandoned_without_message"]
+    ]
     for line in lines:
         w.writerow([csv_cell(line.get(k)) for k in columns])
     return buf.getvalue()
@@ -229,6 +234,7 @@ def _table(report: dict[str, Any]) -> str:
         ("outside hrs", "outside_hours", str),
         ("DNC blocked", "dnc_blocked", str),
         ("safe harbor", "safe_harbor_played", str),
+        ("aband. no msg", "abandoned_without_message", str),
         ("unanswered", "unanswered", str),
         ("min ring s", "ring_min_seconds", _num),
         ("rings <15s", "short_rings", str),
@@ -252,7 +258,8 @@ def _table(report: dict[str, Any]) -> str:
     )
     lines.append(
         f"outside the called party's hours: {t['outside_hours']}; DNC blocked: {t['dnc_blocked']}; "
-        f"safe-harbor messages: {t['safe_harbor_played']}; unanswered under 15 s: "
+        f"safe-harbor messages played (PBX-confirmed): {t['safe_harbor_played']}, abandoned "
+        f"calls without one: {t['abandoned_without_message']}; unanswered under 15 s: "
         f"{t['short_rings']} of {t['unanswered']}"
     )
     lines.append("zones dialed: " + ", ".join(f"{z} {n}" for z, n in t["zones"].items()))
@@ -262,4 +269,9 @@ def _table(report: dict[str, Any]) -> str:
         )
     for s in report["short_rings"]:
         lines.append(f"  short ring: {s['call_id']} at {s['dialed']}: {s['ring_seconds']:.1f} s")
+    for a in report["abandoned_without_message"]:
+        lines.append(
+            f"  abandoned, no safe-harbor message: {a['call_id']} {a['number']} at "
+            f"{a['dialed']} ({a['outcome']})"
+        )
     return "\n".join(lines) + "\n"

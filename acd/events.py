@@ -260,6 +260,19 @@ class TrunkState:
 
 
 @dataclass(frozen=True, slots=True)
+class MessagePlayed:
+    """The PBX finished a message it played to a call (``PlayMessage``): to its end, or, with
+    ``complete`` False, cut because the called party hung up first. A dialer's safe-harbor
+    message counts as played only on this word from the PBX."""
+
+    call_id: str
+    complete: bool = True
+
+    def __post_init__(self) -> None:
+        _need_id("call_id", self.call_id)
+
+
+@dataclass(frozen=True, slots=True)
 class HangUpCall:
     """A supervisor (or the API) ends a call, whatever its state."""
 
@@ -395,6 +408,7 @@ Event = (
     | OutboundAnswered
     | OutboundFailed
     | HangUpCall
+    | MessagePlayed
     | TransferCall
     | PreviewDial
     | PreviewSkip

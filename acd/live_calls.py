@@ -3,9 +3,11 @@
 With every batch the :class:`~acd.checkpoint.Collector` writes, for each call in progress that
 changed (it arrived, was dialled, offered, answered, went to wrap-up), the record it would get if
 it were cut now: ``{"record": ..., "over": False}``; for a call whose talk is over and whose
-agent is in wrap-up, the record held for that wrap-up, ``"over": True``. A call that got its real
-record is written ``None`` in the same batch, so the store holds a call either as in progress or
-as recorded, never both (the batch is atomic). Cost: O(what changed), as for sessions.
+agent is in wrap-up, the record held for that wrap-up, ``"over": True`` (so too a dropped live
+answer's record held for its safe-harbor message, :mod:`dialer.center.harbor`). A call that
+got its real record is written ``None`` in the same batch, so the store holds a call either as
+in progress or as recorded, never both (the batch is atomic). Cost: O(what changed), as for
+sessions.
 
 After a crash, :func:`acd.checkpoint.restore` hands those entries to the engine as ``orphans``.
 A caller the adapter's resync finds still waiting comes back as a ``CallArrived`` of the same id
@@ -22,6 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from acd.core import Core
+from acd.records import INTERRUPTED
 from acd.states import AgentState
 
 
@@ -54,7 +57,9 @@ def changed_calls(
             out[call_id] = None  # its caller hung up: the store keeps it as a callback
             continue
         cdr = core.call_in_progress(call_id, now)
-        out[call_id] = None if cdr is None else {"record": cdr.as_dict(), "over": False}
+        # A record with its real outcome (one held for a safe-harbor message) is over already.
+        over = cdr is not None and cdr.outcome != INTERRUPTED
+        out[call_id] = None if cdr is None else {"record": cdr.as_dict(), "over": over}
     ids.clear()
     for rec in records:
         out[rec["call_id"]] = None

@@ -68,6 +68,8 @@ class CallDetail:
     abandoned_2s: bool = False
     amd_verdict_at: float | None = None  # outbound: when the AMD verdict came (after arrived)
     connected_to_agent_at: float | None = None  # outbound: when an agent took the live answer
+    # A dropped live answer: when the PBX said the safe-harbor message had played to its end.
+    safe_harbor_played_at: float | None = None
     hung_up_by: str | None = None  # a call that ended connected: "caller", "agent" or "system"
     # A caller's callback (virtual hold): the caller's own call id (``call_id`` is then the
     # connected attempt's), when it was asked for and how many attempts were dialed.

@@ -169,7 +169,10 @@ def update(book: LeadBook, entries: Mapping[str, Mapping[str, Any]], now: float)
                 book._due.sift_last(book._group_of[ix])
         else:
             if ld is not None:
-                book._leads[ix] = lead_from_dict(ld, trusted=True)
+                lead = lead_from_dict(ld, trusted=True)
+                if lead.account_key != book._leads[ix].account_key:
+                    book._accounts.drop()  # the lead moved to another account
+                book._leads[ix] = lead
             old = book._states[ix]
             if book._token[ix] == DONE and old.done_reason is not None:
                 book._done[old.done_reason.value] -= 1

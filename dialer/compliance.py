@@ -4,17 +4,18 @@
 Per business day and per rolling 30-day window ending on it: live answers, abandoned calls and
 their rate (FTC TSR 310.4(b)(4)(i), FCC 47 CFR 64.1200(a)(7): at most 3% per campaign per 30
 days); calls placed outside the called party's hours (each with the zones its number resolved
-to; must be none); dials the do-not-call list stopped; safe-harbor messages played; ring time of
-each unanswered call (at least 15 s, TSR 310.4(b)(4)(ii)); dead air (the called party's answer
-to an agent).
+to; must be none); dials the do-not-call list stopped; safe-harbor messages the PBX confirmed
+played, and each abandoned call without one; ring time of each unanswered call (at least 15 s,
+TSR 310.4(b)(4)(ii)); dead air (the called party's answer to an agent).
 
 Definitions, from the records alone:
 
 - a **live answer** is a campaign record that reached a person: it has a queue (the campaign's)
   and its ``dialed`` time; an **abandoned** call is one with ``abandoned_2s`` (no agent within
   the connect window, counted from the answer, or the person hung up waiting);
-- a **safe-harbor message** is played for an abandoned call the dialer ended (outcome other than
-  ``abandoned``, which is the person hanging up first);
+- a **safe-harbor message** was played when the record carries ``safe_harbor_played_at``: the
+  PBX said the message played to its end (a person who hung up during it, or before it as an
+  ``abandoned`` outcome, has none); every abandoned call without it is listed;
 - **ring time** of an unanswered call (outcome ``no_answer``) is ``ended - dialed``;
 - **dead air** of a connected live answer is ``connected_to_agent_at - arrived`` (``arrived`` is
   the called party's answer as the PBX reported it).
@@ -42,6 +43,7 @@ DAY_FIELDS = (
     "outside_hours",
     "dnc_blocked",
     "safe_harbor_played",
+    "abandoned_without_message",
     "unanswered",
     "ring_min_seconds",
     "short_rings",
@@ -68,10 +70,20 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 class _Day:
-    __slots__ = ("abandoned", "dead_air", "dials", "live", "outside", "rings", "safe_harbor")
+    __slots__ = (
+        "abandoned",
+        "dead_air",
+        "dials",
+        "live",
+        "outside",
+        "rings",
+        "safe_harbor",
+        "unconfirmed",
+    )
 
     def __init__(self) -> None:
         self.dials = self.live = self.abandoned = self.outside = self.safe_harbor = 0
+        self.unconfirmed = 0
         self.rings: list[float] = []
         self.dead_air: list[float] = []
 
@@ -101,6 +113,7 @@ def compliance_report(
     outside: list[dict[str, Any]] = []
     short: list[dict[str, Any]] = []
     unanswered: list[dict[str, Any]] = []
+    no_message: list[dict[str, Any]] = []
     zones_seen: dict[str, int] = {}
     for r in records:
         dialed = r.get("dialed")
@@ -115,8 +128,18 @@ def compliance_report(
             d.live += 1
             if r.get("abandoned_2s"):
                 d.abandoned += 1
-                if r.get("outcome") != "abandoned":
-                    d.safe_harbor += 1
+            if r.get("safe_harbor_played_at") is not None:
+                d.safe_harbor += 1
+            elif r.get("abandoned_2s") and day >= first:
+                d.unconfirmed += 1
+                no_message.append(
+                    {
+                        "call_id": r["call_id"],
+                        "number": r.get("caller", ""),
+                        "dialed": iso(float(dialed)),
+                        "outcome": r.get("outcome"),  # "abandoned": hung up before it began
+                    }
+                )
             connected = r.get("connected_to_agent_at")
             if connected is not None:
                 d.dead_air.append(max(0.0, float(connected) - float(r["arrived"])))
@@ -163,6 +186,7 @@ def compliance_report(
                 "outside_hours": d.outside,
                 "dnc_blocked": int(dnc.get(day, 0)),
                 "safe_harbor_played": d.safe_harbor,
+                "abandoned_without_message": d.unconfirmed,
                 "unanswered": len(d.rings),
                 "ring_min_seconds": min(d.rings) if d.rings else None,
                 "short_rings": sum(1 for x in d.rings if x < MIN_RING_SECONDS),
@@ -182,6 +206,7 @@ def compliance_report(
         "outside_hours": len(outside),
         "dnc_blocked": sum(r["dnc_blocked"] for r in rows),
         "safe_harbor_played": sum(r["safe_harbor_played"] for r in rows),
+        "abandoned_without_message": len(no_message),
         "unanswered": len(unanswered),
         "short_rings": len(short),
         "zones": dict(sorted(zones_seen.items())),
@@ -195,4 +220,5 @@ def compliance_report(
         "outside_hours": outside,
         "short_rings": short,
         "unanswered": unanswered,
+        "abandoned_without_message": no_message,
     }

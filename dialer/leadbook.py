@@ -22,6 +22,7 @@ from typing import Any
 
 from acd.errors import IllegalTransition, LocalError, UnknownEntity
 from dialer import booksnapshot
+from dialer.accounts import Accounts
 from dialer.dnc import DoNotCallList
 from dialer.dueleads import DIALING, DONE, DueLeads
 from dialer.heldcallbacks import HeldCallbacks
@@ -93,6 +94,7 @@ class LeadBook:
         self._done: Counter[str] = Counter()
         self._changed: set[int] = set()  # leads whose state changed since drain_changes()
         self._dial_at: dict[int, float] = {}  # dialing leads: when next_dialable handed them out
+        self._accounts = Accounts(self._leads, self._states, self._dial_at)
 
     # --- building --------------------------------------------------------------------------
     def add(self, lead: Lead, *, at: float = 0.0) -> None:
@@ -115,8 +117,7 @@ class LeadBook:
         return n
 
     def _admit(self, lead: Lead, at: float) -> int | None:
-        """Place a new lead due at ``at``; its group if it was queued there (unordered), else
-        None."""
+        """Place a new lead due at ``at``; its group if queued there (unordered), else None."""
         if lead.lead_id in self._index:
             raise DuplicateLead(f"lead {lead.lead_id!r} is already in the book")
         zones = zones_for(lead, fallback=self.fallback_zones)
@@ -143,6 +144,7 @@ class LeadBook:
         self._leads.append(lead)
         self._index[lead.lead_id] = ix
         self._group_of.append(gid)
+        self._accounts.placed(ix, lead)
         if state.done or state.next_attempt_at is None or not zones:
             if not state.done:
                 reason = DoneReason.UNKNOWN_TIME_ZONE
@@ -212,7 +214,9 @@ class LeadBook:
                 due.retop(g)
                 continue
             later = blocked_until(state, now, self.policy)
-            if later is not None:  # defensive (after_attempt keeps both); a reload adds a cap
+            if later is None and not state.callback:  # a callback is the person's own asking
+                later = self._accounts.blocked_until(ix, now, self.policy.frequency_cap)
+            if later is not None:  # a reload added a cap, or another lead of the account
                 self._queue(ix, later, touch=False)
                 due.retop(g)
                 continue
@@ -273,11 +277,7 @@ class LeadBook:
             assert new.done_reason is not None
             self._token[ix] = DONE
             self._close(ix, new.done_reason)
-            if (
-                dnc is not None
-                and isinstance(outcome, Disposition)
-                and outcome.kind is DispositionKind.DO_NOT_CALL
-            ):
+            if dnc is not None and getattr(outcome, "kind", None) is DispositionKind.DO_NOT_CALL:
                 dnc.add(self._leads[ix].phone, "agent", now)
         else:
             assert new.next_attempt_at is not None

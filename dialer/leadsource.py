@@ -134,7 +134,9 @@ def retry_policy(c: Campaign) -> RetryPolicy:
         max_attempts=r.max_attempts,
         max_attempts_per_day=r.max_attempts_per_day,
         uk_72h_rule=c.uk_72h_rule,
-        frequency_cap=None if (f := c.frequency_cap) is None else FrequencyCap(f.calls, f.days),
+        frequency_cap=None
+        if (f := c.frequency_cap) is None
+        else FrequencyCap(f.calls, f.days, f.per),
     )
 
 

@@ -17,7 +17,9 @@ Rules, in the order they apply to an automatic retry:
 5. ``frequency_cap`` (US debt collection, Regulation F): at most ``calls`` attempts in any
    ``days`` x 24 h, and none within ``days`` x 24 h after a conversation (an agent's disposition
    of kind success, contact, callback or do_not_call). Every attempt counts, callbacks included
-   (stricter than the rule, which leaves out calls the person consented to).
+   (stricter than the rule, which leaves out calls the person consented to). Here the cap counts
+   the lead's own attempts; with ``per="account"`` the lead book also counts those of every lead
+   of the account when it picks a lead (:mod:`dialer.accounts`).
 
 A callback (a :class:`Disposition` of kind ``callback``, or :func:`schedule_callback`) is asked for
 by the called party, so it is exempt from rules 1, 2, 4 and 5; it still obeys rule 3 unless an
@@ -90,18 +92,26 @@ CONVERSATION = frozenset(
 )
 
 
+CAP_PER = ("account", "lead")
+
+
 @dataclass(frozen=True, slots=True)
 class FrequencyCap:
-    """At most ``calls`` attempts in any ``days`` x 24 h, none that long after a conversation."""
+    """At most ``calls`` attempts in any ``days`` x 24 h, none that long after a conversation;
+    ``per`` says whose attempts count: every lead of the lead's account (Regulation F counts
+    calls to a person about a debt, whichever number) or the lead's own."""
 
     calls: int = 7
     days: float = 7
+    per: str = "account"
 
     def __post_init__(self) -> None:
         if not isinstance(self.calls, int) or self.calls < 1:
             raise InvalidRetryPolicy(f"frequency_cap.calls must be >= 1, got {self.calls!r}")
         if not isinstance(self.days, int | float) or not self.days > 0:
             raise InvalidRetryPolicy(f"frequency_cap.days must be > 0, got {self.days!r}")
+        if self.per not in CAP_PER:
+            raise InvalidRetryPolicy(f"frequency_cap.per must be account or lead, got {self.per!r}")
 
     @property
     def seconds(self) -> float:

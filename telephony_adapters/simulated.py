@@ -23,6 +23,7 @@ from acd.commands import (
     MoveToQueue,
     OfferCall,
     Originate,
+    PlayMessage,
     ShowPreview,
     StopMonitor,
 )
@@ -54,9 +55,11 @@ DAY = 86400.0
     SHIFT,
     LEAVE,
     CALLBACK_ASK,
-) = range(12)
+    MESSAGE_END,
+) = range(13)
 LEAVE_AHEAD = 0.001  # seconds before an engine-timed wrap-up ends that a leaving agent logs out
 SURVEY_SECONDS = 8.0  # from the end of the talk to the caller's digit
+MESSAGE_SECONDS = 5.0  # a played message: a second of lead-in, four of speech (as announcements)
 # A simulated caller's side of the call.
 WAITING, TALKING, DONE = 0, 1, 2
 
@@ -132,6 +135,7 @@ class SimulatedTrunk:
         self._callback_queues = {q.name for q in config.queues if q.callback is not None}
         self._moved: dict[str, str] = {}  # callers moved to another queue (the digit follows)
         self._callback_rng = stream("callers:callback")
+        self._message_rng = stream("callers:message")  # drawn only where hang-ups are set
         self._recent: deque[str] = deque(maxlen=200)  # the last new callers
         self._offer_queue: dict[tuple[str, str], str] = {}  # live offers' queues (codes only)
         self._out_queue: dict[str, str] = {}  # agent-targeted originates' queues (codes only)
@@ -200,6 +204,9 @@ class SimulatedTrunk:
             return t, ev.EndWrapUp(aid)
         if kind in (SHIFT, LEAVE):
             return t, self._shift(payload, t, kind == SHIFT)  # type: ignore[arg-type]
+        if kind == MESSAGE_END:  # the message played out, or the called party hung up in it
+            call_id, complete = payload  # type: ignore[misc]
+            return t, ev.MessagePlayed(call_id, complete)
         if kind == SCORE:
             call_id, score, scale = payload  # type: ignore[misc]
             return t, ev.CallScored(call_id, score, scale)
@@ -377,6 +384,8 @@ class SimulatedTrunk:
             if rec is not None and rec.ended is None:
                 rec.ended, rec.reason = now, command.reason
                 log.info("simulated monitor %s ends (%s)", rec.monitor_id, rec.reason)
+        elif isinstance(command, PlayMessage) and command.message:
+            self._play(command.call_id, now)
         elif isinstance(command, Announce) and command.call_id in self._calls:
             playing = self._saying.get(command.call_id)
             if playing is None or playing.end <= now:  # still saying the last one: dropped
@@ -388,6 +397,20 @@ class SimulatedTrunk:
                 self._push(now + saying_seconds(command), CALLBACK_ASK, command.call_id)
         if isinstance(command, HangUp | MoveToQueue):
             self._end_monitors(command.call_id, now)
+
+    def _play(self, call_id: str, now: float) -> None:
+        """A message to a person on the line (a machine has no simulated call here), as the
+        PBX plays a safe-harbor one before hanging up: heard to its end, or cut where the
+        called party hangs up in it."""
+        call = self._calls.get(call_id)
+        if call is None or call.state != WAITING:
+            return
+        p = self._far.regime(now).hangup_in_message
+        if p and self._message_rng.random() < p:
+            cut = now + self._message_rng.random() * MESSAGE_SECONDS
+            self._push(cut, MESSAGE_END, (call_id, False))
+        else:
+            self._push(now + MESSAGE_SECONDS, MESSAGE_END, (call_id, True))
 
     def _end_monitors(self, call_id: str, now: float) -> None:
         """The agent's call ended (or left the agent): so do its monitors."""

@@ -22,7 +22,7 @@ DAY = 86400.0
 
 
 class _Regime:
-    __slots__ = ("busy_after", "cuts", "ring", "talk")
+    __slots__ = ("busy_after", "cuts", "hangup_in_message", "ring", "talk")
 
     def __init__(self, out: SimOutbound, ring_rng: Random, talk_rng: Random) -> None:
         human = out.human_probability
@@ -32,6 +32,7 @@ class _Regime:
         self.ring: Callable[[], float] = sampler(out.ring_to_answer, ring_rng)  # type: ignore[assignment]
         self.talk: Callable[[], float] = sampler(out.talk_time, talk_rng)  # type: ignore[assignment]
         self.busy_after = out.busy_after_seconds
+        self.hangup_in_message = out.message_hangup_probability
 
 
 class FarEnd:

@@ -225,7 +225,10 @@ def test_campaign_records_carry_campaign_lead_and_the_two_second_rule() -> None:
     assert (cdrs[-1].arrived, cdrs[-1].ended, cdrs[-1].queue) == (0.0, 9.0, None)
     center.handle(ev.OutboundAnswered(dials[2].call_id), 15.0)
     center.on_timer(17.0)  # the connect window is over: dropped, safe harbor played
+    assert len(cdrs) == 2  # the record waits for the PBX to say the message played
+    center.handle(ev.MessagePlayed(dials[2].call_id), 22.0)
     r = cdrs[-1]
+    assert r.safe_harbor_played_at == 22.0
     assert (r.outcome, r.abandoned_2s, r.lead_id, r.campaign, r.queue) == (
         "timed_out",
         True,
@@ -434,7 +437,9 @@ def test_the_two_second_rule_counts_from_the_answer_not_the_amd_verdict() -> Non
     out = center.handle(ev.OutboundAnswered(dial2.call_id), 62.5)  # AMD took 2.5 s
     out += center.on_timer(62.5)
     assert PlayMessage(dial2.call_id, "Acme: call 555-0100.") in out
+    center.handle(ev.MessagePlayed(dial2.call_id, complete=False), 64.0)  # hung up during it
     r = cdrs[-1]
+    assert r.safe_harbor_played_at is None
     assert (r.call_id, r.outcome, r.abandoned_2s, r.arrived) == (
         dial2.call_id,
         "timed_out",

@@ -54,7 +54,15 @@ def rec(call_id: str, dialed: float, **kw: Any) -> dict[str, Any]:
     return out
 
 
-def live(call_id: str, dialed: float, *, dead_air: float | None, dropped: str | None = None) -> Any:
+def live(
+    call_id: str,
+    dialed: float,
+    *,
+    dead_air: float | None,
+    dropped: str | None = None,
+    played: bool = False,
+) -> Any:
+    """A live answer; ``played``: the PBX confirmed the safe-harbor message (a dropped one)."""
     answer = dialed + 10.0
     return rec(
         call_id,
@@ -65,19 +73,20 @@ def live(call_id: str, dialed: float, *, dead_air: float | None, dropped: str | 
         abandoned_2s=dropped is not None,
         connected_to_agent_at=None if dead_air is None else answer + dead_air,
         ended=answer + 60.0,
+        safe_harbor_played_at=answer + 7.0 if played else None,
     )
 
 
 RECORDS = [
     # 20 days before the report: in the 30-day window of both days, not a day of the report
-    live("old1", ny("2026-03-10", "10:00"), dead_air=None, dropped="timed_out"),
+    live("old1", ny("2026-03-10", "10:00"), dead_air=None, dropped="timed_out", played=True),
     *[live(f"old{i}", ny("2026-03-10", "11:00"), dead_air=0.5) for i in range(2, 6)],
     # 40 days before: outside every window
     live("ancient", ny("2026-02-18", "10:00"), dead_air=None, dropped="timed_out"),
     # day 1, 2026-03-30
     live("a", ny("2026-03-30", "09:00"), dead_air=0.4),
     live("b", ny("2026-03-30", "09:05"), dead_air=1.2),
-    live("c", ny("2026-03-30", "09:10"), dead_air=None, dropped="timed_out"),  # safe harbor
+    live("c", ny("2026-03-30", "09:10"), dead_air=None, dropped="timed_out", played=True),
     live("d", ny("2026-03-30", "09:15"), dead_air=None, dropped="abandoned"),  # hung up first
     rec("e", ny("2026-03-30", "09:20"), ended=ny("2026-03-30", "09:20") + 12.0),  # short ring
     rec("f", ny("2026-03-30", "21:30")),  # 21:30 in New York: outside
@@ -86,6 +95,8 @@ RECORDS = [
     rec("other", ny("2026-03-30", "12:00"), campaign="z"),  # another campaign
     # day 2, 2026-03-31
     live("i", ny("2026-03-31", "10:00"), dead_air=2.0),
+    # dropped, and the PBX never confirmed the message (the person hung up during it)
+    live("j", ny("2026-03-31", "11:00"), dead_air=None, dropped="timed_out"),
 ]
 
 
@@ -109,9 +120,16 @@ def test_days_and_the_rolling_window_by_hand() -> None:
     # 30 days ending 03-30 reach back to 03-01: the five of 03-10 (one dropped) and the day's 4.
     assert (d1["live_answers_30d"], d1["abandoned_30d"]) == (9, 3)
     assert d1["abandonment_rate_30d"] == 3 / 9
-    assert (d2["live_answers"], d2["abandoned"], d2["abandonment_rate"]) == (1, 0, 0.0)
-    assert (d2["live_answers_30d"], d2["abandoned_30d"]) == (10, 3)
-    assert d1["safe_harbor_played"] == 1  # c; d hung up before the message
+    assert (d2["live_answers"], d2["abandoned"], d2["abandonment_rate"]) == (2, 1, 0.5)
+    assert (d2["live_answers_30d"], d2["abandoned_30d"]) == (11, 4)
+    # Counted from the records the PBX confirmed: c (old1 is before the report); d hung up
+    # before the message began and j during it: both listed for the auditor.
+    assert (d1["safe_harbor_played"], d2["safe_harbor_played"]) == (1, 0)
+    assert (d1["abandoned_without_message"], d2["abandoned_without_message"]) == (1, 1)
+    r = report()
+    missing = [(a["call_id"], a["outcome"]) for a in r["abandoned_without_message"]]
+    assert missing == [("d", "abandoned"), ("j", "timed_out")]
+    assert (r["totals"]["safe_harbor_played"], r["totals"]["abandoned_without_message"]) == (1, 2)
     assert (d1["dnc_blocked"], d2["dnc_blocked"]) == (0, 2)
     # unanswered: e (12 s), f and g (30 s); the busy h is not unanswered
     assert (d1["unanswered"], d1["ring_min_seconds"], d1["short_rings"]) == (3, 12.0, 1)
@@ -125,7 +143,7 @@ def test_calls_outside_the_called_partys_hours_name_the_zone() -> None:
     assert got == {"f": "America/New_York", "g": "America/Los_Angeles"}
     assert r["totals"]["outside_hours"] == 2 and r["days"][0]["outside_hours"] == 2
     assert [s["call_id"] for s in r["short_rings"]] == ["e"]
-    assert r["totals"]["worst_abandonment_rate_30d"] == 3 / 9
+    assert r["totals"]["worst_abandonment_rate_30d"] == 4 / 11  # 03-31: j joins the window
 
 
 def test_csv_cells_stay_text_and_json_is_strict() -> None:
@@ -137,8 +155,11 @@ def test_csv_cells_stay_text_and_json_is_strict() -> None:
     assert "'=HYPERLINK(1)" in {x["call_id"] for x in outside}
     day = next(x for x in rows if x["record"] == "day")
     assert (day["date"], day["live_answers"], day["abandonment_rate"]) == ("2026-03-30", "4", "0.5")
-    assert json.loads(render("json", r))["totals"]["live_answers"] == 5
+    assert json.loads(render("json", r))["totals"]["live_answers"] == 6
     assert "outside hours: =HYPERLINK(1)" in render("table", r)
+    gaps = [(x["call_id"], x["outcome"]) for x in rows if x["record"] == "no_safe_harbor"]
+    assert gaps == [("d", "abandoned"), ("j", "timed_out")]
+    assert "abandoned, no safe-harbor message: j +12125550100" in render("table", r)
 
 
 # --- a simulated scenario, against its own files -----------------------------------------------

@@ -190,8 +190,9 @@ class Campaign(Strict):
     dispositions: list[CampaignDisposition] = Field(default_factory=_default_dispositions)
     dnc_files: list[str] = Field(default_factory=list)  # registry files, relative to the config
     uk_72h_rule: bool = False  # Ofcom: no redial within 72 h of an abandoned call
-    # US debt collection (Regulation F): at most `calls` attempts per lead in `days` days, none
-    # for `days` days after a conversation; {calls: 7, days: 7} is the rule's presumption.
+    # US debt collection (Regulation F): at most `calls` attempts per account (every lead of
+    # it; `per: lead` counts each lead alone) in `days` days, none for `days` days after a
+    # conversation on any of them; {calls: 7, days: 7} is the rule's presumption.
     frequency_cap: FrequencyCap | None = None
     retries: Retries = Retries()
     # Preview mode: dial by itself this long after showing a lead (none: wait for the agent).

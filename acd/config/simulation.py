@@ -107,6 +107,7 @@ class OutboundChange(Strict):
     ring_to_answer: Distribution | None = None
     busy_after_seconds: PositiveSeconds | None = None
     talk_time: Distribution | None = None  # for live answers connected to an agent from `at`
+    message_hangup_probability: Ratio | None = None  # for safe-harbor messages played from `at`
 
     @field_validator("at")
     @classmethod
@@ -136,6 +137,9 @@ class SimOutbound(Strict):
     ring_to_answer: Distribution = Distribution(distribution="lognormal", mean=12, sd=6)
     busy_after_seconds: PositiveSeconds = 3.0
     talk_time: Distribution = Distribution(distribution="lognormal", mean=90, sd=72)
+    # A dropped live answer hears the safe-harbor message; this share of them hang up before
+    # its end (at a uniform point of it), and the PBX then confirms no message.
+    message_hangup_probability: Ratio = 0.0
     # The day's changes, in time order; each day starts again from the fields above.
     changes: Annotated[list[OutboundChange], Field(max_length=1440)] = []
 

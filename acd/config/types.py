@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -55,10 +55,14 @@ class Strict(BaseModel):
 
 class FrequencyCap(Strict):
     """US debt collection (CFPB Regulation F, 12 CFR 1006.14(b)): at most ``calls`` attempts to
-    a lead in any ``days`` consecutive days, and none for ``days`` days after a conversation."""
+    an account (or a lead) in any ``days`` consecutive days, and none for ``days`` days after a
+    conversation."""
 
     calls: Annotated[int, Field(ge=1, le=1000)] = 7  # attempts allowed in any `days` x 24 h
     days: Annotated[int, Field(ge=1, le=365)] = 7  # the window, and the wait after a conversation
+    # Whose attempts count: every lead of the lead's account (the lead file's account column,
+    # else its number), as the rule counts calls to a person about a debt; or the lead alone.
+    per: Literal["account", "lead"] = "account"
 
 
 class FieldProblem(ValueError):

@@ -150,6 +150,7 @@ class Engine(
             ev.ResumeCall: self._on_resume,
             ev.TrunkState: self._on_trunk_state,
             ev.OutboundPickedUp: self._for_the_dialer,
+            ev.MessagePlayed: self._for_the_dialer,
             ev.OutboundAnswered: self._on_outbound,
             ev.OutboundFailed: self._on_outbound,
             ev.CallbackRequested: self._on_callback_requested,
@@ -172,8 +173,9 @@ class Engine(
         }
         self.timers.set(("ivl", 0), 0.0)
 
-    def _for_the_dialer(self, e: ev.OutboundPickedUp, now: float) -> None:
-        """Nothing to do for the ACD alone: a dial's pick-up is the dialer's (its AMD)."""
+    def _for_the_dialer(self, e: ev.OutboundPickedUp | ev.MessagePlayed, now: float) -> None:
+        """Nothing to do for the ACD alone: a dial's pick-up (its AMD) and the end of a
+        safe-harbor message are the dialer's."""
 
     def _on_trunk_state(self, e: ev.TrunkState, now: float) -> None:
         # Up means the adapter has resynchronised: calls of the crash it did not take over are

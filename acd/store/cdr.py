@@ -48,6 +48,7 @@ FIELDS: tuple[str, ...] = (
     "lead_id",
     "amd_verdict_at",
     "connected_to_agent_at",
+    "safe_harbor_played_at",
     "callback_of",
     "callback_requested_at",
     "callback_attempts",
@@ -61,6 +62,7 @@ TIMESTAMPS = frozenset(
         "dialed",
         "amd_verdict_at",
         "connected_to_agent_at",
+        "safe_harbor_played_at",
         "callback_requested_at",
     }
 )

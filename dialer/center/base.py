@@ -33,7 +33,8 @@ class CenterBase:
     dnc: Any
     day_end: float | None
     lead_epoch: float  # Unix time of engine time 0 (lead books, callbacks)
-    # Timer keys: ("pace", campaign), ("preview", agent id: the auto-dial time-out)
+    # Timer keys: ("pace", campaign), ("preview", agent id: the auto-dial time-out),
+    # ("harbor", call id: a held record goes out unconfirmed)
     timers: Timers
     skipped_dnc: int
     stop_dialing: bool  # the daemon is shutting down (not a campaign pause, not persisted)
@@ -56,3 +57,7 @@ class CenterBase:
     _cdr_info: dict[str, tuple[str, str, float, float]]  # + when the called party answered
     _picked_up: dict[str, float]  # outbound call -> when the called party answered (PBX)
     _live_answer: dict[str, float]  # routed live answer -> its answer time, until an agent
+    # Safe harbor (dialer.center.harbor): calls hung up with the message, until their record;
+    # then their records, until the PBX says the message ended.
+    _harbor_due: set[str]
+    _harbor_held: dict[str, CallDetail]

@@ -103,6 +103,8 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         self._cdr_info: dict[str, tuple[str, str, float, float]] = {}
         self._picked_up: dict[str, float] = {}
         self._live_answer: dict[str, float] = {}
+        self._harbor_due: set[str] = set()
+        self._harbor_held: dict[str, CallDetail] = {}
         self._index_campaigns()
         for rt in self.campaigns.values():
             self.timers.set(("pace", rt.name), 0.0)
@@ -143,6 +145,9 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             out = []
         elif isinstance(event, ev.OutboundAnswered | ev.OutboundFailed):
             out = self._outbound(event, now, touched)
+        elif isinstance(event, ev.MessagePlayed):
+            self._message_played(event, now)
+            out = []
         elif isinstance(event, ev.PreviewDial | ev.PreviewSkip):
             out = self._preview_action(event, now)
         else:
@@ -189,6 +194,9 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
             self._close_campaign_rows(now)
         while (key := self.timers.pop_due(now)) is not None:
             kind, ident = key  # type: ignore[misc]
+            if kind == "harbor":
+                self._harbor_timeout(ident)
+                continue
             if kind == "preview":  # the campaign's auto-dial time-out
                 prt = self._previewing.get(ident)
                 if prt is not None and not self.trunk_up:
@@ -225,7 +233,7 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         return a if b is None else min(a, b)
 
     def in_progress(self) -> bool:
-        if self.engine.in_progress():
+        if self.engine.in_progress() or self._harbor_held:
             return True
         return any(rt.inflight for rt in [*self.campaigns.values(), *self._draining.values()])
 
@@ -287,4 +295,4 @@ class Center(OutboundMixin, PreviewMixin, DialingMixin, ReconfigureMixin, ViewsM
         return self.engine.report(now, whole_run=whole_run)
 
     def flush_records(self, now: float) -> int:
-        return self.engine.flush_records(now)
+        return self.engine.flush_records(now) + self.flush_harbor()

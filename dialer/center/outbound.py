@@ -13,10 +13,11 @@ from acd.errors import InvalidEvent, UnknownEntity
 from acd.records import INTERRUPTED, CallDetail, dial_record
 from acd.states import AgentState, Outcome
 from dialer.campaign import CampaignRuntime
-from dialer.center.base import BUSY, CenterBase
+from dialer.center.base import BUSY
+from dialer.center.harbor import HarborMixin
 
 
-class OutboundMixin(CenterBase):
+class OutboundMixin(HarborMixin):
     # --- outbound ---------------------------------------------------------------------------
     def _outbound(
         self, event: ev.OutboundAnswered | ev.OutboundFailed, now: float, touched: set[str]
@@ -77,7 +78,10 @@ class OutboundMixin(CenterBase):
         if rt is None:
             return [HangUp(call.id, reason)]
         # A live answer no agent took: safe harbor (the seller's name and a number to call
-        # back), then hang up; the record counts it as abandoned.
+        # back), then hang up; the record counts it as abandoned, and waits for the PBX to say
+        # the message played (dialer.center.harbor).
+        if rt.cfg.safe_harbor_message and self._cdr_sink is not None:
+            self._harbor_due.add(call.id)
         return [PlayMessage(call.id, rt.cfg.safe_harbor_message), HangUp(call.id, "abandoned")]
 
     def _after(self, out: list[Command], now: float, touched: set[str]) -> list[Command]:
@@ -164,12 +168,16 @@ class OutboundMixin(CenterBase):
         info = self._cdr_info.pop(cdr.call_id, None)
         if info is not None:
             cdr = _with_campaign(cdr, info)
-        if self._cdr_sink is not None:
+        if self._cdr_sink is not None and not self._hold_for_harbor(cdr):
             self._cdr_sink(cdr)
 
     # --- calls in progress, as a persister keeps them (acd.live_calls) ----------------------
     def call_in_progress(self, call_id: str, now: float) -> CallDetail | None:
-        """The record a call would get if cut now (a dial still ringing too), or None."""
+        """The record a call would get if cut now (a dial still ringing too), or None; a
+        record held for its safe-harbor message is already final."""
+        held = self._harbor_held.get(call_id)
+        if held is not None:
+            return held
         for rt in self.campaigns.values():
             item = rt.inflight.get(call_id)
             if item is not None:

@@ -554,11 +554,44 @@ def test_message_then_hangup_lets_the_message_finish() -> None:
     played = chan("UserEvent", LEG, LEG_UID, 6, None, ("UserEvent", "AcdPlayed"), ("After", "hold"))
     out = f.on_event(played)
     assert names(out) == ["Hangup"] and out.actions[0].get("Channel") == LEG
+    assert out.events == [ev.MessagePlayed("o1")]  # it played to the end: the engine hears so
     assert not f.on_event(chan("Hangup", LEG, LEG_UID, 6))
-    # A message that is no sound file is not played.
+    # A message that is no sound file is not played, and the engine is told at once.
     g = flows(amd=False)
     g.on_event(originate_response(outbound(g), True, LEG, LEG_UID))
-    assert not g.on_command(PlayMessage("o1", "Hello, this is ACME; call us back"))
+    out = g.on_command(PlayMessage("o1", "Hello, this is ACME; call us back"))
+    assert out.events == [ev.MessagePlayed("o1", complete=False)] and not out.actions
+
+
+def played_event(after: str) -> Event:
+    return chan("UserEvent", LEG, LEG_UID, 6, None, ("UserEvent", "AcdPlayed"), ("After", after))
+
+
+def safe_harbor_dropped() -> CallFlows:
+    """A live answer dropped: the safe-harbor message, then our HangUp (ACD_AFTER_PLAY=hangup)."""
+    f = flows(amd=False, messages={"safe harbor": "custom/safe-harbor"})
+    f.on_event(originate_response(outbound(f), True, LEG, LEG_UID))
+    f.on_command(PlayMessage("o1", "safe harbor"))
+    f.on_command(HangUp("o1", "abandoned"))
+    return f
+
+
+def test_the_pbx_confirms_a_safe_harbor_message_played_to_its_end() -> None:
+    f = safe_harbor_dropped()
+    # [acd-play]: Playback() returned, UserEvent(AcdPlayed,After: hangup), then Hangup().
+    out = f.on_event(played_event("hangup"))
+    assert out.events == [ev.MessagePlayed("o1")] and not out.actions
+    assert not f.on_event(chan("Hangup", LEG, LEG_UID, 6, None, ("Cause", "16")))
+    assert not f.after_play and not f.played_for
+
+
+def test_a_called_party_who_hangs_up_during_the_message_gets_none() -> None:
+    f = safe_harbor_dropped()
+    # Playback() cut by the hang-up: the dialplan never reaches its UserEvent.
+    out = f.on_event(chan("Hangup", LEG, LEG_UID, 6, None, ("Cause", "16")))
+    assert out.events == [ev.MessagePlayed("o1", complete=False)] and not out.actions
+    assert not f.on_event(played_event("hangup"))  # nothing late turns it into a played one
+    assert not f.after_play and not f.played_for
 
 
 # --------------------------------------------------------------------------- action failures
@@ -812,3 +845,15 @@ def test_the_kits_amd_is_tuned_as_documented() -> None:
     # A person's verdict soon after the greeting; no verdict after 3 s; a silent line within 2 s.
     assert got["afterGreetingSilence"] <= 500 and got["totalAnalysisTime"] <= 3000
     assert got["initialSilence"] <= 2000
+
+
+def test_resync_after_a_lost_acdplayed() -> None:
+    """The link went down during a safe-harbor message: a caller found back in acd-hold heard
+    it out (confirmed, and hung up); one gone meanwhile may not have (no word)."""
+    f = safe_harbor_dropped()
+    out = f.resync([listed(LEG, LEG_UID, 6, None, context="acd-hold")], f.resync_mark())
+    assert out.events == [ev.MessagePlayed("o1")]
+    assert names(out) == ["Hangup"] and not f.played_for
+    g = safe_harbor_dropped()
+    assert not g.resync([], g.resync_mark())
+    assert not g.after_play and not g.played_for

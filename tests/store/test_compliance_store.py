@@ -62,7 +62,9 @@ def test_the_stored_report_has_the_hand_worked_figures(
         9,
         3,
     )
-    assert (d2["live_answers_30d"], d2["dnc_blocked"], d1["safe_harbor_played"]) == (10, 2, 1)
+    assert (d2["live_answers_30d"], d2["dnc_blocked"], d1["safe_harbor_played"]) == (11, 2, 1)
+    # The PBX's confirmation survives the store: d and j are listed without one.
+    assert [a["call_id"] for a in r["abandoned_without_message"]] == ["d", "j"]
     assert {o["call_id"]: o["zones"] for o in r["outside_hours"]} == {
         "f": "America/New_York",
         "g": "America/Los_Angeles",

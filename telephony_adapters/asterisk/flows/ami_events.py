@@ -98,7 +98,12 @@ class AmiEventsMixin(FeaturesMixin, SpyMixin):
             return Effects()  # a caller done with the survey (or who hung up on it)
         if len(self._ended) > 4096:
             del self._ended[next(iter(self._ended))]
-        if self.after_play.pop(uid, None) is not None or self.doomed.pop(uid, None) is not None:
+        if self.after_play.pop(uid, None) is not None:
+            # Gone before the message's end (its AcdPlayed would have come first): not heard.
+            call_id = self.played_for.pop(uid, None)
+            cut = [] if call_id is None else [ev.MessagePlayed(call_id, complete=False)]
+            return Effects(events=cut)
+        if self.doomed.pop(uid, None) is not None:
             return Effects()
         leg = self.legs.pop(uid, None)
         if leg is None:
@@ -237,19 +242,27 @@ class AmiEventsMixin(FeaturesMixin, SpyMixin):
             leg.vars[V_AMD] = msg.get("AmdStatus") or leg.vars.get(V_AMD, "")
             return self._progress(leg)
         if kind == "acdplayed":
-            channel = self.after_play.get(uid)
-            if channel is not None and (msg.get("After") or "").lower() != "hangup":
-                # The message ended before our ACD_AFTER_PLAY=hangup reached the channel.
-                del self.after_play[uid]
-                self.doomed[uid] = channel
-                return Effects(
-                    actions=[self._action("Hangup", [("Channel", channel), ("Cause", 16)])]
-                )
-            leg = self.legs.get(uid)
-            call = self.calls.get(leg.call_id) if leg else None
-            if call is not None:
-                call.playing = False
+            return self._on_played(uid, msg)
         return Effects()
+
+    def _on_played(self, uid: str, msg: Event) -> Effects:
+        """[acd-play] or [acd-announce] finished a message: the dialplan reaches its UserEvent
+        only once Playback() returned, so it was heard to the end. For a call we hung up after
+        the message (safe harbor), the engine hears that it played."""
+        call_id = self.played_for.pop(uid, None)
+        out = Effects(events=[] if call_id is None else [ev.MessagePlayed(call_id)])
+        channel = self.after_play.get(uid)
+        if channel is not None and (msg.get("After") or "").lower() != "hangup":
+            # The message ended before our ACD_AFTER_PLAY=hangup reached the channel.
+            del self.after_play[uid]
+            self.doomed[uid] = channel
+            out.actions.append(self._action("Hangup", [("Channel", channel), ("Cause", 16)]))
+            return out
+        leg = self.legs.get(uid)
+        call = self.calls.get(leg.call_id) if leg else None
+        if call is not None:
+            call.playing = False
+        return out
 
     def _on_callback(self, uid: str, number: str) -> Effects:
         """A waiting caller confirmed a callback in [acd-callback]; its leg ends next (the

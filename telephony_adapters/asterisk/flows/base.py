@@ -31,6 +31,7 @@ class FlowsBase:
     originated: set[str]  # outbound call ids: never originated twice
     doomed: dict[str, str]  # Uniqueid -> channel of legs we have hung up
     after_play: dict[str, str]  # Uniqueid -> channel: hang up after the message
+    played_for: dict[str, str]  # Uniqueid in after_play -> its call: AcdPlayed says it ended
     surveys: dict[str, int]  # queue -> its survey's scale
     callbacks: frozenset[str]  # queues that take callbacks (virtual hold)
     surveyed: dict[str, tuple[str, int]]  # a caller in the survey: Uniqueid -> (call, scale)

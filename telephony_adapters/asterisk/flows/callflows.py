@@ -46,6 +46,7 @@ class CallFlows(AmiEventsMixin, CommandsMixin, FeedbackMixin, ResyncMixin):
         self.originated: set[str] = set()
         self.doomed: dict[str, str] = {}
         self.after_play: dict[str, str] = {}
+        self.played_for: dict[str, str] = {}
         self.paused_by_us: set[str] = set()
         self._ended: dict[str, None] = {}
         self.failed_dials: dict[str, None] = {}

@@ -98,6 +98,7 @@ class CommandsMixin(SpyMixin):
             # Let the message finish: the play context hangs up after it.
             self.legs.pop(caller.uniqueid, None)
             self.after_play[caller.uniqueid] = caller.channel
+            self.played_for[caller.uniqueid] = call.call_id
             out.actions.append(self._setvar(caller.channel, V_AFTER_PLAY, "hangup"))
         elif caller is not None:
             out.add(self._hangup_leg(caller))
@@ -178,17 +179,19 @@ class CommandsMixin(SpyMixin):
         caller = self.legs.get(call.caller) if call and call.caller else None
         if call is None or caller is None:
             return Effects()
+        # Not played: said at once, so a record waiting for the message's end need not wait.
+        unplayed = Effects(events=[ev.MessagePlayed(call.call_id, complete=False)])
         if call.phase is Phase.CONNECTED:
             log.warning(
                 "message for call %s, which is talking to an agent: not played", call.call_id
             )
-            return Effects()
+            return unplayed
         sound = self.settings.messages.get(cmd.message, cmd.message)
         if not is_sound_name(sound):
             log.warning(
                 "message %r has no sound file (adapter.asterisk.messages): not played", cmd.message
             )
-            return Effects()
+            return unplayed
         call.playing = True
         return Effects(
             actions=[

@@ -71,8 +71,12 @@ class ResyncMixin(ProgressMixin):
             where = present.get(uid)
             if where is None:
                 del self.after_play[uid]
+                self.played_for.pop(uid, None)  # gone: whether it heard the end is unknown
             elif where.get("Context") == self.settings.contexts.hold:  # message over, on hold
                 del self.after_play[uid]
+                call_id = self.played_for.pop(uid, None)
+                if call_id is not None:  # it heard the message out; the AcdPlayed was lost
+                    out.events.append(ev.MessagePlayed(call_id))
                 self.doomed[uid] = channel
                 out.actions.append(self._action("Hangup", [("Channel", channel), ("Cause", 16)]))
         for uid, item in present.items():
