@@ -27,7 +27,7 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import erfcx, ndtr
 
 
 class TrackedRate:
@@ -184,11 +184,77 @@ def _step_sum(s: float, win: list[float], x: float) -> tuple[float, list[float]]
     return s, [win[0] + 1.0, win[1] + x]
 
 
+class OpenCalls:
+    """The calls still talking, as arrays in the order they connected (what the fit sums over,
+    in that order), kept up to date call by call: a decision must not rebuild them."""
+
+    __slots__ = ("_at", "_keys", "_num")
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+        self._at = np.empty(64)  # connected at, by position
+        self._num = np.empty(64)  # start number, by position
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def put(self, key: str, at: float, num: int, known: bool) -> None:
+        """Open ``key``; a key already open keeps its place (as in a dict) with the new values."""
+        i = self._keys.index(key) if known else len(self._keys)
+        if not known:
+            if i == len(self._at):
+                self._at = np.concatenate((self._at, np.empty(i)))
+                self._num = np.concatenate((self._num, np.empty(i)))
+            self._keys.append(key)
+        self._at[i], self._num[i] = at, num
+
+    def remove(self, key: str) -> None:
+        i = self._keys.index(key)
+        del self._keys[i]
+        m = len(self._keys)
+        self._at[i:m] = self._at[i + 1 : m + 1]
+        self._num[i:m] = self._num[i + 1 : m + 1]
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(connected at, start number) of each open call, views valid until the next change."""
+        m = len(self._keys)
+        return self._at[:m], self._num[:m]
+
+
+_SQRT2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+# Past this many sigmas, P(longer than so far) is under 1e-300, where the fit has always
+# clamped it (and the Mills ratio with it): such a step is taken as it always was.
+_MILLS_EXACT = 37.0
+
+
+def _conditional_sums_clamped(
+    a: np.ndarray, mu: float, sigma: float, w: np.ndarray
+) -> tuple[float, float]:
+    """The E-step's weighted sums of E[log] and E[log^2] with the tail clamped at 1e-300."""
+    tail = np.maximum(ndtr(-a), 1e-300)
+    mills = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi) / tail
+    ex = mu + sigma * mills
+    ex2 = sigma * sigma * (1.0 + a * mills - mills * mills) + ex * ex
+    return float((w * ex).sum()), float((w * ex2).sum())
+
+
 class CensoredLogNormal:
     """Talk time: a lognormal over the last ``memory`` connected calls, the ones still in
     progress counted as right-censored (see the module docstring)."""
 
-    __slots__ = ("_fit", "_fit_at", "lam", "open", "refit", "s0", "s1", "s2", "starts")
+    __slots__ = (
+        "_calls",
+        "_fit",
+        "_fit_at",
+        "lam",
+        "open",
+        "refit",
+        "s0",
+        "s1",
+        "s2",
+        "starts",
+    )
 
     def __init__(
         self, mean: float, cv: float, weight: float = 20.0, *, memory: float = 200.0
@@ -198,6 +264,7 @@ class CensoredLogNormal:
         self.s0, self.s1, self.s2 = weight, weight * m1, weight * m2  # completed calls (+ prior)
         self.starts = 0
         self.open: dict[str, tuple[float, int]] = {}  # key -> (connected at, start number)
+        self._calls = OpenCalls()  # the same, as arrays for the fit
         self.refit = 1.0  # seconds a fit is reused for (decisions come many times a second)
         self._fit: Frozen | None = None
         self._fit_at = -math.inf
@@ -208,11 +275,14 @@ class CensoredLogNormal:
         self.s0 *= lam
         self.s1 *= lam
         self.s2 *= lam
+        self._calls.put(key, now, self.starts, key in self.open)
         self.open[key] = (now, self.starts)
         self._fit = None
 
     def ended(self, key: str, seconds: float) -> None:
         item = self.open.pop(key, None)
+        if item is not None:
+            self._calls.remove(key)
         w = self.lam ** (self.starts - item[1]) if item is not None else 1.0
         x = math.log(max(seconds, 0.05))
         self.s0 += w
@@ -231,20 +301,34 @@ class CensoredLogNormal:
             return self._fit
         fit = self.completed()
         if self.open:
-            vals = np.array(list(self.open.values()))
-            log_e = np.log(np.maximum(now - vals[:, 0], 0.05))
-            w = self.lam ** (self.starts - vals[:, 1])
-            total = self.s0 + w.sum()
+            at, num = self._calls.arrays()
+            log_e = np.log(np.maximum(now - at, 0.05))
+            w = self.lam ** (self.starts - num)
+            w_sum = float(w.sum())
+            total = self.s0 + w_sum
+            log_max = float(log_e.max())
             mu, sigma = fit.mu, fit.sigma
             for _ in range(steps):
-                # Expected log and log squared of each open call, given it has lasted so far.
-                a = (log_e - mu) / sigma
-                tail = np.maximum(ndtr(-a), 1e-300)
-                mills = np.exp(-0.5 * a * a) / math.sqrt(2 * math.pi) / tail
-                ex = mu + sigma * mills
-                ex2 = sigma * sigma * (1.0 + a * mills - mills * mills) + ex * ex
-                mu = (self.s1 + (w * ex).sum()) / total
-                m2 = (self.s2 + (w * ex2).sum()) / total
+                # E-step: each open call's expected log and log squared, given it has lasted
+                # so far; M-step: their weighted means with the completed calls' sums.
+                if (log_max - mu) / sigma > _MILLS_EXACT:
+                    a = (log_e - mu) / sigma
+                    s_ex, s_ex2 = _conditional_sums_clamped(a, mu, sigma, w)
+                else:
+                    # With b = a / sqrt 2, a = (log - mu) / sigma, the inverse Mills ratio
+                    # phi(a) / (1 - Phi(a)) is sqrt(2 / pi) / erfcx(b); E[log] = mu + sigma m and
+                    # E[log^2] = sigma^2 (1 + a m) + mu^2 + 2 mu sigma m (the m^2 terms cancel).
+                    b = log_e - mu
+                    b *= 1.0 / (sigma * _SQRT2)
+                    mills = erfcx(b)
+                    np.divide(_SQRT_2_OVER_PI, mills, out=mills)
+                    s_m = float(w @ mills)
+                    mills *= b
+                    s_am = _SQRT2 * float(w @ mills)
+                    s_ex = mu * w_sum + sigma * s_m
+                    s_ex2 = (sigma * sigma + mu * mu) * w_sum
+                    s_ex2 += sigma * (sigma * s_am + 2 * mu * s_m)
+                mu, m2 = (self.s1 + s_ex) / total, (self.s2 + s_ex2) / total
                 sigma = math.sqrt(max(m2 - mu * mu, 1e-6))
             fit = Frozen(float(mu), float(sigma))
         self._fit, self._fit_at = fit, now

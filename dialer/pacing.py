@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-from scipy.special import ndtr
 
 from dialer.estimators import Estimates
+from dialer.pacemodel import HORIZONS, AbandonModel
 
-_TALK_GRID = np.arange(0.0, 36.0, 2.0)  # when a talk may end, within the longest horizon
 CAP = 0.03  # the legal ceiling on abandonment (FTC TSR, 30 days; Ofcom, 24 hours)
-HORIZONS = np.array([0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 22.0, 26.0, 32.0])
+__all__ = ["CAP", "HORIZONS", "Pacer", "PacingInput", "Power", "Predictive", "Progressive"]
 
 
 @dataclass
@@ -127,6 +126,7 @@ class Predictive:
         self.drops_predicted = 3.0
         self._seen_at = -1.0
         self._day_drops = 0
+        self._model = AbandonModel()  # and what it keeps between decisions
 
     def calibration(self) -> float:
         """Drops per drop predicted, lately (1 with no evidence), kept within [0.25, 4]."""
@@ -186,22 +186,28 @@ class Predictive:
         ph = inp.est.p_human.value
         cal = self.calibration()
         budget = self.budget(inp)
+        sums = self._model.sums(inp)
         # The first batch size over budget is nearly always small: look among the first few
-        # (the probabilities of a size do not depend on how many are looked at), then all.
-        for top in (min(n_max, floor + 48), n_max):
-            n = np.arange(top + 1)
-            p = self.abandon_probability(inp, n)  # p[k]: for each of k calls placed now
-            # Expected abandons of a batch of k (the model's, corrected by how it has fared)
+        # sizes, then among ever more (a size's probability does not depend on which others
+        # are looked at). Each range starts at the last size of the one before.
+        lo, top = 0, min(n_max, floor + 48)
+        while True:
+            n = np.arange(lo, top + 1)
+            p = np.zeros(len(n)) if sums is None else sums.p(n)  # for each of n calls now
+            # Expected abandons of a batch of n (the model's, corrected by how it has fared)
             # against what the budget allows for its live answers, plus the credit left.
             expected = n * ph * p * cal
             allowed = n * ph * budget + self.credit
             bad = np.flatnonzero(~(expected <= allowed)[1:])
             if bad.size or top == n_max:
                 break
-        k = int(bad[0]) if bad.size else int(n_max)
-        k = max(floor, k)
-        self.credit = min(self.credit_cap, max(0.0, allowed[k] - expected[k]))
-        self.drops_predicted += float(n[k] * ph * p[k])
+            lo, top = top, min(n_max, top + 2 * (top - lo))
+        i = int(bad[0]) if bad.size else len(n) - 1  # n[i]: the largest size within budget
+        if n[i] < floor:
+            i = floor  # only in the first range, where n[i] == i
+        k = int(n[i])
+        self.credit = min(self.credit_cap, max(0.0, allowed[i] - expected[i]))
+        self.drops_predicted += float(n[i] * ph * p[i])
         return k
 
     def state(self) -> dict[str, Any]:
@@ -220,26 +226,6 @@ class Predictive:
         self._seen_at = -1.0  # engine time may restart: no decay until the next look
         self._day_drops = int(saved.get("day_drops", 0))
 
-    @staticmethod
-    def p_free(inp: PacingInput, within: np.ndarray) -> np.ndarray:
-        """For each busy agent and each horizon: the probability it is free by then. In
-        wrap-up: the rest of its wrap-up; talking: the rest of its talk plus a wrap-up (summed
-        on a 2-second grid of when the talk ends)."""
-        est = inp.est
-        talking = inp.busy_elapsed if inp.talk_elapsed is None else inp.talk_elapsed
-        wrapping = np.zeros(0) if inp.wrap_elapsed is None else inp.wrap_elapsed
-        wrap = est.wrap.frozen()
-        out = [wrap.p_done_within(wrapping, within)]
-        if len(talking):
-            talk = est.talk_fit(inp.now)
-            u = _TALK_GRID
-            done = talk.p_done_within(talking, u)  # talk over by each grid point
-            d_end = np.diff(done, axis=1)  # talk ends in (u_j, u_j+1]
-            mid = 0.5 * (u[1:] + u[:-1])
-            w_cdf = wrap.cdf(within[None, :] - mid[:, None])  # wrap-up over in the time left
-            out.append(d_end @ w_cdf)
-        return np.concatenate(out, axis=0) if len(out) > 1 else out[0]
-
     def abandon_probability(self, inp: PacingInput, n: np.ndarray) -> np.ndarray:
         """For each batch size n: the probability that one of n calls dialed now, if a person
         answers it, finds no agent free within the connect window.
@@ -247,45 +233,7 @@ class Predictive:
         A person answering at time t is abandoned when the live answers ahead of it by t (those
         waiting now, from calls in flight, from the other new calls) are at least the agents
         free by t plus the connect window. Both counts are sums of independent Bernoullis,
-        taken as normal; t runs over the ring-time distribution of live answers.
+        taken as normal; t runs over the ring-time distribution of live answers
+        (``dialer.pacemodel``).
         """
-        est = inp.est
-        h = HORIZONS
-        ring = est.ring.frozen()
-        # When a live answer comes: the share of answers in each horizon bin.
-        ring_cdf = ring.cdf(h)
-        w = np.diff(ring_cdf, prepend=0.0)
-        if w.sum() <= 0:
-            return np.zeros(len(n))
-        w = w / w.sum()
-        # Agents free by each answer time plus the connect window.
-        p_free = self.p_free(inp, h + inp.connect_within)
-        mu_f = inp.ready + p_free.sum(axis=0)
-        var_f = (p_free * (1 - p_free)).sum(axis=0)
-        # Live answers by each horizon from the calls in flight.
-        ph, pm, pna = est.p_human.value, est.p_machine.value, est.p_no_answer.value
-        r = inp.inflight_elapsed
-        f_r = ring.cdf(r)
-        unresolved = np.maximum((ph + pm) * (1 - f_r) + pna * (r < inp.ring_timeout), 1e-9)
-        q = ph * (ring.cdf(r[:, None] + h[None, :]) - f_r[:, None]) / unresolved[:, None]
-        q = np.clip(q, 0.0, 1.0)
-        mu_a = inp.waiting + q.sum(axis=0)
-        var_a = (q * (1 - q)).sum(axis=0)
-        # Calls the pacer will place in the next seconds answer too, some before ours: at the
-        # recent dial rate, lam * ph * integral_0^h F(u) du of them by h (Poisson).
-        if inp.dial_rate > 0:
-            grid = np.linspace(0.0, h[-1], 65)
-            f_grid = ring.cdf(grid)
-            integral = np.concatenate(
-                ([0.0], np.cumsum(np.diff(grid) * 0.5 * (f_grid[1:] + f_grid[:-1])))
-            )
-            future = inp.dial_rate * ph * np.interp(h, grid, integral)
-            mu_a = mu_a + future
-            var_a = var_a + future
-        # The other new calls answered by each horizon.
-        q0 = ph * ring_cdf
-        others = np.maximum(n[:, None] - 1, 0)
-        mu = mu_a[None, :] + others * q0[None, :] - mu_f[None, :]
-        sd = np.sqrt(var_a[None, :] + others * (q0 * (1 - q0))[None, :] + var_f[None, :] + 0.25)
-        p_none = ndtr((mu + 0.5) / sd)  # P(answers ahead >= agents free), continuity-corrected
-        return (p_none * w[None, :]).sum(axis=1)
+        return self._model.abandon_probability(inp, n)
