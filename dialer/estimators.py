@@ -322,9 +322,9 @@ class CensoredLogNormal:
                     b *= 1.0 / (sigma * _SQRT2)
                     mills = erfcx(b)
                     np.divide(_SQRT_2_OVER_PI, mills, out=mills)
-                    s_m = float(w @ mills)
+                    s_m = float(w.dot(mills))
                     mills *= b
-                    s_am = _SQRT2 * float(w @ mills)
+                    s_am = _SQRT2 * float(w.dot(mills))
                     s_ex = mu * w_sum + sigma * s_m
                     s_ex2 = (sigma * sigma + mu * mu) * w_sum
                     s_ex2 += sigma * (sigma * s_am + 2 * mu * s_m)

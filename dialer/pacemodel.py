@@ -1,18 +1,20 @@
 """The predictive pacer's model: for each batch size, the probability that a live answer of a
 call placed now finds no agent free within the connect window (see ``dialer.pacing``).
 
-A decision comes about twice a second at 100 agents, so the model is computed with what does not
-move between decisions kept aside:
+A decision comes about twice a second at 100 agents and must stay cheap, so:
 
 - what depends only on a fit (when live answers come, the wrap-up curve on the talk-end grid)
   is kept until that fit moves (the ring-time fit stays put over about three decisions in
   four, the wrap-up fit over one in two);
-- what does not depend on the batch size (agents free, answers ahead) is summed once per
-  decision, not once per range of sizes looked at;
-- the arrays are worked in place, one ufunc at a time, in the order of the formulas: at a few
-  hundred elements a numpy call's overhead, not its arithmetic, is the cost, and the same
-  operations in the same order give the same bits, so the same decisions
-  (tests/dialer/test_pacing_decisions.py).
+- every busy agent and every call in flight is a row of one array, so that each step of the
+  model is one numpy call for all of them: at a few hundred elements a call's overhead, not
+  its arithmetic, is the cost;
+- what does not depend on the batch size is summed once per decision, and linear steps
+  (differences, integrals, sums over rows) are products with matrices made once.
+
+The model is the one described in ``dialer.pacing``; the same formulas in another order, so its
+figures move in the last bits only, and the pacer's decisions not at all on the recorded
+campaigns (tests/dialer/test_pacing_decisions.py).
 """
 
 from __future__ import annotations
@@ -30,58 +32,57 @@ if TYPE_CHECKING:
 # When a live answer may come, from a call placed now (seconds; the first is now).
 HORIZONS = np.array([0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0, 18.0, 22.0, 26.0, 32.0])
 TALK_GRID = np.arange(0.0, 36.0, 2.0)  # when a talk may end, within the longest horizon
+_NH, _NU = len(HORIZONS), len(TALK_GRID)
 _MID = 0.5 * (TALK_GRID[1:] + TALK_GRID[:-1])  # the middle of each talk-end step
-# The answers of calls still to be placed are integrated on this grid (HORIZONS lie on it).
-_GRID = np.linspace(0.0, HORIZONS[-1], 65)
-_HALF_STEP = np.diff(_GRID) * 0.5
 # Adding a horizon of 0 leaves an elapsed time as it is: the first column of "elapsed + h" is
 # the elapsed time itself, so one CDF call serves both.
-assert HORIZONS[0] == 0.0 and TALK_GRID[0] == 0.0
+assert HORIZONS[0] == 0.0 and TALK_GRID[0] == 0.0 and _NU > _NH
 
 
-def _clip01(x: np.ndarray) -> None:
-    np.maximum(x, 0.0, out=x)
-    np.minimum(x, 1.0, out=x)
+def _ring_matrix() -> tuple[np.ndarray, np.ndarray]:
+    """The ring-time CDF is taken on a fine grid (HORIZONS lie on it); one product with this
+    matrix gives the CDF at each horizon, its increase over each horizon bin, and its
+    integral from 0 to each horizon (trapezoids: the live answers of calls still to come)."""
+    grid = np.linspace(0.0, HORIZONS[-1], 65)
+    at = np.searchsorted(grid, HORIZONS)
+    assert np.array_equal(grid[at], HORIZONS)
+    m = np.zeros((3 * _NH, len(grid)))
+    m[np.arange(_NH), at] = 1.0
+    m[_NH + np.arange(_NH), at] = 1.0
+    m[_NH + np.arange(1, _NH), at[:-1]] -= 1.0
+    half = 0.5 * np.diff(grid)
+    for k, i in enumerate(at):
+        m[2 * _NH + k, :i] += half[:i]
+        m[2 * _NH + k, 1 : i + 1] += half[:i]
+    return grid, m
+
+
+_GRID, _RING_MATRIX = _ring_matrix()
+_RING_OFFSETS = np.concatenate((HORIZONS, [HORIZONS[-1]] * (_NU - _NH)))
 
 
 class Sums:
-    """One decision's sums that do not depend on the batch size: per horizon, the mean and
-    variance of the live answers ahead (``mu_a``, ``var_a``) and of the agents free (``mu_f``,
-    ``var_f``), the chance that one other new call has answered (``q0``) and the share of
-    answers in each horizon bin (``w``)."""
+    """One decision's sums that do not depend on the batch size, per horizon: ``base``, the
+    mean (continuity-corrected) and variance of answers ahead less agents free, with no other
+    new call; ``per_call``, what each other new call adds to both; ``w``, the share of live
+    answers in each horizon bin."""
 
-    __slots__ = ("mu_a", "mu_f", "q0", "qq", "var_a", "var_f", "w")
+    __slots__ = ("base", "per_call", "w")
 
-    def __init__(
-        self,
-        mu_a: np.ndarray,
-        var_a: np.ndarray,
-        mu_f: np.ndarray,
-        var_f: np.ndarray,
-        q0: np.ndarray,
-        w: np.ndarray,
-    ) -> None:
-        self.mu_a, self.var_a, self.mu_f, self.var_f, self.w = mu_a, var_a, mu_f, var_f, w
-        self.q0 = q0
-        self.qq = q0 * (1 - q0)
+    def __init__(self, base: np.ndarray, per_call: np.ndarray, w: np.ndarray) -> None:
+        self.base, self.per_call, self.w = base, per_call, w
 
     def p(self, n: np.ndarray) -> np.ndarray:
-        """For each batch size in ``n``: the probability a live answer is abandoned. The
-        answers ahead, less the agents free, are taken as normal (continuity-corrected)."""
-        others = np.maximum(n - 1, 0)[:, None]  # the other new calls
-        x = others * self.q0
-        x += self.mu_a
-        x -= self.mu_f  # mean of answers ahead less agents free
-        x += 0.5
-        v = others * self.qq
-        v += self.var_a
-        v += self.var_f
-        v += 0.25
-        np.sqrt(v, out=v)
-        x /= v
-        ndtr(x, out=x)  # P(answers ahead >= agents free)
-        x *= self.w
-        return x.sum(axis=1)  # type: ignore[no-any-return]
+        """For each batch size in ``n``: the probability a live answer is abandoned, the
+        answers ahead less the agents free taken as normal."""
+        others = np.maximum(n - 1, 0)  # the other new calls
+        y = others[:, None, None] * self.per_call
+        y += self.base
+        mean, var = y[:, 0], y[:, 1]
+        np.sqrt(var, out=var)
+        mean /= var
+        ndtr(mean, out=mean)  # P(answers ahead >= agents free) at each horizon
+        return mean @ self.w  # type: ignore[no-any-return]
 
 
 class AbandonModel:
@@ -89,12 +90,14 @@ class AbandonModel:
 
     def __init__(self) -> None:
         self._ring_key: tuple[float, float] | None = None
-        self._ring_cdf = np.zeros(len(HORIZONS))
+        self._ring_cdf2 = np.zeros((2, _NH))  # the CDF at each horizon, twice
         self._w: np.ndarray | None = None
-        self._future = np.zeros(len(HORIZONS))
+        self._future = np.zeros(_NH)
         self._wrap_key: tuple[float, float, float] | None = None
-        self._within = HORIZONS.copy()
-        self._w_cdf = np.zeros((len(_MID), len(HORIZONS)))
+        self._wrap_within = -1.0
+        self._offsets = np.zeros((_NU, 3))
+        self._left = np.zeros((_NU - 1, _NH))
+        self._talk_to_free = np.zeros((_NH, _NU))
 
     def _ring(self, ring: Frozen) -> None:
         """When live answers come (the ring-time fit): the CDF at each horizon, the share of
@@ -102,32 +105,46 @@ class AbandonModel:
         key = (ring.mu, ring.sigma)
         if key == self._ring_key:
             return
-        self._ring_cdf = ring_cdf = ring.cdf(HORIZONS)
-        w = np.diff(ring_cdf, prepend=0.0)
-        self._w = w / w.sum() if w.sum() > 0 else None
-        f_grid = ring.cdf(_GRID)
-        integral = np.concatenate(([0.0], np.cumsum(_HALF_STEP * (f_grid[1:] + f_grid[:-1]))))
-        self._future = np.interp(HORIZONS, _GRID, integral)
+        y = _RING_MATRIX @ ring.cdf(_GRID)
+        self._ring_cdf2 = np.vstack((y[:_NH], y[:_NH]))
+        w, self._future = y[_NH : 2 * _NH], y[2 * _NH :]
+        total = w.sum()
+        self._w = w / total if total > 0 else None
         self._ring_key = key
 
     def _wrap(self, wrap: Frozen, connect_within: float) -> None:
-        """The wrap-up fit at each horizon plus the connect window, less each talk-end step."""
+        """From a talking agent's chances of having ended its talk by each grid point to its
+        chance of being free by each horizon plus the connect window: a talk ending in grid
+        step j (taken at its middle) is followed by a wrap-up, over within the time left."""
         key = (wrap.mu, wrap.sigma, connect_within)
         if key == self._wrap_key:
             return
-        self._within = within = HORIZONS + connect_within
-        self._w_cdf = wrap.cdf(within[None, :] - _MID[:, None])
+        if connect_within != self._wrap_within:
+            within = HORIZONS + connect_within
+            wrap_offsets = np.concatenate(([0.0], within, [within[-1]] * (_NU - _NH - 1)))
+            # Each column's offsets: in wrap-up, talking, in flight.
+            self._offsets = np.stack((wrap_offsets, TALK_GRID, _RING_OFFSETS), axis=1)
+            self._left = within[None, :] - _MID[:, None]  # (steps, horizons)
+            self._wrap_within = connect_within
+        w_cdf = wrap.cdf(self._left)
+        # Done by u_j+1 less done by u_j, times w_cdf[j], summed over j: done by u_k times
+        # (w_cdf[k - 1] - w_cdf[k]), one product per decision instead of a difference too.
+        m = self._talk_to_free  # (horizons, grid points)
+        np.negative(w_cdf[0], out=m[:, 0])
+        np.subtract(w_cdf[:-1], w_cdf[1:], out=m[:, 1:-1].T)
+        m[:, -1] = w_cdf[-1]
         self._wrap_key = key
 
     def sums(self, inp: PacingInput) -> Sums | None:
         """The decision's sums (None when the ring-time fit puts no answer within the
         horizons).
 
-        Every busy agent and every call in flight is a row of one array, so that each step
-        (the CDF of its fit, the chance of being done given not done so far, the clip) is one
-        numpy call for all of them: in wrap-up, its wrap-up so far, then plus each horizon and
-        the connect window; talking, its talk so far plus each step of the talk-end grid; in
-        flight, its ring time so far plus each horizon. Column 0 is the time so far.
+        One row per busy agent and call in flight: its time so far (column 0) plus offsets.
+        In wrap-up: its wrap-up so far, then plus each horizon and the connect window;
+        talking: its talk so far plus each point of the talk-end grid; in flight: its ring
+        time so far plus each horizon (a short row is padded with its last offset). Each row
+        goes through its fit's CDF, then becomes the chance of being done by then given not
+        done so far.
         """
         est = inp.est
         ring = est.ring.frozen()
@@ -141,57 +158,64 @@ class AbandonModel:
         wrapping = np.zeros(0) if inp.wrap_elapsed is None else inp.wrap_elapsed
         r = inp.inflight_elapsed
         nw, nt, nr = len(wrapping), len(talking), len(r)
-        nb = nw + nt  # the busy agents' rows
-        talk = est.talk_fit(inp.now) if nt else wrap
-        nh = len(HORIZONS)
-        x = np.empty((nb + nr, len(TALK_GRID)))
-        x[:nw, 0] = wrapping
-        np.add(wrapping[:, None], self._within, out=x[:nw, 1 : nh + 1])
-        x[:nw, nh + 1 :] = 1.0
-        np.add(talking[:, None], TALK_GRID, out=x[nw:nb])
-        np.add(r[:, None], HORIZONS, out=x[nb:, :nh])
-        x[nb:, nh:] = 1.0
-        # Each row's fit: x -> F(x), as Frozen.cdf computes it.
+        nb = nw + nt  # the busy agents' columns
         counts = (nw, nt, nr)
+        # One column per agent or call, one row per offset: the long axis is the inner one,
+        # so that broadcasting a column's value down it costs one pass, not one per column.
+        x = np.repeat(self._offsets, counts, axis=1)
+        x += np.concatenate((wrapping, talking, r))
         np.maximum(x, 1e-12, out=x)
         np.log(x, out=x)
-        x -= np.repeat((wrap.mu, talk.mu, ring.mu), counts)[:, None]
-        x /= np.repeat((wrap.sigma, talk.sigma, ring.sigma), counts)[:, None]
-        ndtr(x, out=x)
-        f0 = x[:, :1].copy()  # F(so far)
+        talk = est.talk_fit(inp.now) if nt else wrap
+        fits = np.repeat(
+            ((wrap.mu, talk.mu, ring.mu), (wrap.sigma, talk.sigma, ring.sigma)), counts, axis=1
+        )
+        x -= fits[0]
+        x /= fits[1]
+        ndtr(x, out=x)  # each column's fit's CDF at each of its times
+        f0 = x[0].copy()  # F(so far)
         x -= f0
-        # Busy: P(done by e + u | not by e). In flight: P(live answer by r + h | unresolved).
-        x[:nb] /= np.maximum(1.0 - f0[:nb], 1e-12)
+        # Busy: P(done by e + u | not by e). In flight: P(live answer by r + h | unresolved),
+        # that is ph (F(r + h) - F(r)) / unresolved. Both lie in [0, 1] (within rounding).
+        den = 1.0 - f0
+        np.maximum(den[:nb], 1e-12, out=den[:nb])
         ph, pm, pna = est.p_human.value, est.p_machine.value, est.p_no_answer.value
-        f_r = f0[nb:, 0]
-        unresolved = np.maximum((ph + pm) * (1 - f_r) + pna * (r < inp.ring_timeout), 1e-9)
-        q = x[nb:, :nh]
-        q *= ph
-        q /= unresolved[:, None]
-        np.maximum(x, 0.0, out=x)
-        np.minimum(x, 1.0, out=x)
-        # Agents free by each answer time plus the connect window: in wrap-up, at the rest of
-        # it; talking, at the rest of the talk (ending in each grid step) plus a wrap-up.
-        p_free = np.empty((nb, nh))
-        p_free[:nw] = x[:nw, 1 : nh + 1]
-        d_end = x[nw:nb, 1:] - x[nw:nb, :-1]
-        np.matmul(d_end, self._w_cdf, out=p_free[nw:])
-        mu_f = inp.ready + p_free.sum(axis=0)
-        c = 1 - p_free
-        c *= p_free
-        var_f = c.sum(axis=0)
-        # Live answers by each horizon from the calls in flight.
-        mu_a = inp.waiting + q.sum(axis=0)
-        c = 1 - q
-        c *= q
-        var_a = c.sum(axis=0)
+        unresolved = den[nb:]
+        unresolved *= ph + pm
+        if nr and r.max() < inp.ring_timeout:  # no call has rung out yet: the usual case
+            unresolved += pna
+        else:
+            unresolved += pna * (r < inp.ring_timeout)
+        np.maximum(unresolved, 1e-9, out=unresolved)
+        if ph > 0:
+            unresolved /= ph
+            x /= den
+        else:
+            x /= den
+            x[:, nb:] = 0.0
+        # Each column's chance p by each horizon (agents: free; calls: answered live). In
+        # wrap-up: free at the end of it; talking, at the end of the talk plus a wrap-up.
+        per_col = np.empty((2, _NH, nb + nr))
+        p, var = per_col
+        p[:, :nw] = x[1 : _NH + 1, :nw]
+        np.matmul(self._talk_to_free, x[:, nw:nb], out=p[:, nw:nb])
+        p[:, nb:] = x[:_NH, nb:]
+        np.subtract(1.0, p, out=var)
+        var *= p
+        # Answers ahead less agents free: the calls' p less the agents', and the variances of
+        # both, summed over the columns in one product.
+        signs = np.ones((2, nb + nr, 1))
+        signs[0, :nb] = -1.0
+        base = (per_col @ signs).reshape(2, _NH)
         # Calls the pacer will place in the next seconds answer too, some before ours: at the
         # recent dial rate, lam * ph * integral_0^h F(u) du of them by h (Poisson).
         if inp.dial_rate > 0:
-            future = inp.dial_rate * ph * self._future
-            mu_a = mu_a + future
-            var_a = var_a + future
-        return Sums(mu_a, var_a, mu_f, var_f, ph * self._ring_cdf, w)
+            base += (inp.dial_rate * ph) * self._future
+        base[0] += inp.waiting - inp.ready + 0.5  # (a continuity correction)
+        base[1] += 0.25
+        per_call = ph * self._ring_cdf2  # one other new call answered by each horizon
+        per_call[1] *= 1.0 - per_call[0]
+        return Sums(base, per_call, w)
 
     def abandon_probability(self, inp: PacingInput, n: np.ndarray) -> np.ndarray:
         sums = self.sums(inp)

@@ -187,27 +187,32 @@ class Predictive:
         cal = self.calibration()
         budget = self.budget(inp)
         sums = self._model.sums(inp)
-        # The first batch size over budget is nearly always small: look among the first few
-        # sizes, then among ever more (a size's probability does not depend on which others
-        # are looked at). Each range starts at the last size of the one before.
-        lo, top = 0, min(n_max, floor + 48)
+        credit = self.credit
+        # The first batch size over budget is nearly always within a few of the floor: look
+        # there first, then in ranges three times as long (a size's probability does not
+        # depend on which others are looked at); each range starts at the last size of the
+        # one before, and the sizes are walked in plain Python (a dozen numbers).
+        lo, top = 0, min(n_max, floor + 8)
         while True:
-            n = np.arange(lo, top + 1)
-            p = np.zeros(len(n)) if sums is None else sums.p(n)  # for each of n calls now
+            ps = [0.0] * (top - lo + 1) if sums is None else sums.p(np.arange(lo, top + 1)).tolist()
             # Expected abandons of a batch of n (the model's, corrected by how it has fared)
             # against what the budget allows for its live answers, plus the credit left.
-            expected = n * ph * p * cal
-            allowed = n * ph * budget + self.credit
-            bad = np.flatnonzero(~(expected <= allowed)[1:])
-            if bad.size or top == n_max:
+            k = next(
+                (
+                    n - 1
+                    for n in range(lo + 1, top + 1)
+                    if not n * ph * ps[n - lo] * cal <= n * ph * budget + credit
+                ),
+                None,
+            )
+            if k is not None or top == n_max:
                 break
             lo, top = top, min(n_max, top + 2 * (top - lo))
-        i = int(bad[0]) if bad.size else len(n) - 1  # n[i]: the largest size within budget
-        if n[i] < floor:
-            i = floor  # only in the first range, where n[i] == i
-        k = int(n[i])
-        self.credit = min(self.credit_cap, max(0.0, allowed[i] - expected[i]))
-        self.drops_predicted += float(n[i] * ph * p[i])
+        k = n_max if k is None else max(floor, k)  # below the floor: only in the first range
+        answers, p_k = k * ph, ps[k - lo]
+        expected, allowed = answers * p_k * cal, answers * budget + credit
+        self.credit = min(self.credit_cap, max(0.0, allowed - expected))
+        self.drops_predicted += answers * p_k
         return k
 
     def state(self) -> dict[str, Any]:
