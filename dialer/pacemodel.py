@@ -72,15 +72,17 @@ class Sums:
     def __init__(self, base: np.ndarray, per_call: np.ndarray, w: np.ndarray) -> None:
         self.base, self.per_call, self.w = base, per_call, w
 
-    def p(self, n: np.ndarray) -> np.ndarray:
-        """For each batch size in ``n``: the probability a live answer is abandoned, the
-        answers ahead less the agents free taken as normal."""
-        others = np.maximum(n - 1, 0)  # the other new calls
-        y = others[:, None, None] * self.per_call
-        y += self.base
-        mean, var = y[:, 0], y[:, 1]
-        np.sqrt(var, out=var)
-        mean /= var
+    def p(self, lo: int, top: int) -> np.ndarray:
+        """For each batch size from ``lo`` to ``top``: the probability a live answer is
+        abandoned, the answers ahead less the agents free taken as normal."""
+        others = np.arange(lo - 1.0, top)  # the other new calls: n - 1, none for n = 0
+        if lo == 0:
+            others[0] = 0.0
+        y = self.per_call[:, None, :] * others[:, None]  # (mean, variance) x size x horizon
+        y += self.base[:, None, :]
+        mean, sd = y
+        np.sqrt(sd, out=sd)
+        mean /= sd
         ndtr(mean, out=mean)  # P(answers ahead >= agents free) at each horizon
         return mean @ self.w  # type: ignore[no-any-return]
 
@@ -217,6 +219,7 @@ class AbandonModel:
         per_call[1] *= 1.0 - per_call[0]
         return Sums(base, per_call, w)
 
-    def abandon_probability(self, inp: PacingInput, n: np.ndarray) -> np.ndarray:
+    def abandon_probability(self, inp: PacingInput, top: int) -> np.ndarray:
+        """The probability for each batch size from 0 to ``top``."""
         sums = self.sums(inp)
-        return np.zeros(len(n)) if sums is None else sums.p(n)
+        return np.zeros(top + 1) if sums is None else sums.p(0, top)

@@ -194,7 +194,7 @@ class Predictive:
         # one before, and the sizes are walked in plain Python (a dozen numbers).
         lo, top = 0, min(n_max, floor + 8)
         while True:
-            ps = [0.0] * (top - lo + 1) if sums is None else sums.p(np.arange(lo, top + 1)).tolist()
+            ps = [0.0] * (top - lo + 1) if sums is None else sums.p(lo, top).tolist()
             # Expected abandons of a batch of n (the model's, corrected by how it has fared)
             # against what the budget allows for its live answers, plus the credit left.
             k = next(
@@ -241,4 +241,7 @@ class Predictive:
         taken as normal; t runs over the ring-time distribution of live answers
         (``dialer.pacemodel``).
         """
-        return self._model.abandon_probability(inp, n)
+        if len(n) == 0:
+            return np.zeros(0)
+        top = int(np.max(n))
+        return self._model.abandon_probability(inp, top)[np.asarray(n, dtype=int)]
