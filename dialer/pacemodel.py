@@ -98,7 +98,8 @@ class AbandonModel:
         self._wrap_key: tuple[float, float, float] | None = None
         self._wrap_within = -1.0
         self._offsets = np.zeros((_NU, 3))
-        self._left = np.zeros((_NU - 1, _NH))
+        self._left = np.zeros(1)
+        self._left_at = np.zeros((_NU - 1, _NH), dtype=np.intp)
         self._talk_to_free = np.zeros((_NH, _NU))
 
     def _ring(self, ring: Frozen) -> None:
@@ -126,9 +127,12 @@ class AbandonModel:
             wrap_offsets = np.concatenate(([0.0], within, [within[-1]] * (_NU - _NH - 1)))
             # Each column's offsets: in wrap-up, talking, in flight.
             self._offsets = np.stack((wrap_offsets, TALK_GRID, _RING_OFFSETS), axis=1)
-            self._left = within[None, :] - _MID[:, None]  # (steps, horizons)
+            # The time left for a wrap-up after each talk-end step, by horizon: on a 1 s
+            # lattice, so a few dozen distinct values among the 204.
+            left = within[None, :] - _MID[:, None]  # (steps, horizons)
+            self._left, self._left_at = np.unique(left, return_inverse=True)
             self._wrap_within = connect_within
-        w_cdf = wrap.cdf(self._left)
+        w_cdf = wrap.cdf(self._left)[self._left_at]
         # Done by u_j+1 less done by u_j, times w_cdf[j], summed over j: done by u_k times
         # (w_cdf[k - 1] - w_cdf[k]), one product per decision instead of a difference too.
         m = self._talk_to_free  # (horizons, grid points)
