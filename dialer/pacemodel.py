@@ -6,15 +6,15 @@ A decision comes about twice a second at 100 agents and must stay cheap, so:
 - what depends only on a fit (when live answers come, the wrap-up curve on the talk-end grid)
   is kept until that fit moves (the ring-time fit stays put over about three decisions in
   four, the wrap-up fit over one in two);
-- every busy agent and every call in flight is a row of one array, so that each step of the
-  model is one numpy call for all of them: at a few hundred elements a call's overhead, not
-  its arithmetic, is the cost;
+- every busy agent and every call in flight is a column of one array, so that each step of
+  the model is one numpy call for all of them: at a few hundred elements a call's overhead,
+  not its arithmetic, is much of the cost;
 - what does not depend on the batch size is summed once per decision, and linear steps
-  (differences, integrals, sums over rows) are products with matrices made once.
+  (differences, integrals, sums over columns) are products with matrices made once.
 
-The model is the one described in ``dialer.pacing``; the same formulas in another order, so its
-figures move in the last bits only, and the pacer's decisions not at all on the recorded
-campaigns (tests/dialer/test_pacing_decisions.py).
+The model is the one described in ``dialer.pacing``, its formulas in another order: its
+probabilities move in the last bits only (1e-14 against the model computed as written), and
+the pacer's decisions not at all on the recorded campaigns (tests/dialer/test_pacing_decisions.py).
 """
 
 from __future__ import annotations
@@ -145,12 +145,12 @@ class AbandonModel:
         """The decision's sums (None when the ring-time fit puts no answer within the
         horizons).
 
-        One row per busy agent and call in flight: its time so far (column 0) plus offsets.
+        One column per busy agent and call in flight: its time so far (row 0) plus offsets.
         In wrap-up: its wrap-up so far, then plus each horizon and the connect window;
         talking: its talk so far plus each point of the talk-end grid; in flight: its ring
-        time so far plus each horizon (a short row is padded with its last offset). Each row
-        goes through its fit's CDF, then becomes the chance of being done by then given not
-        done so far.
+        time so far plus each horizon (a short column is padded with its last offset). Each
+        column goes through its fit's CDF, then becomes the chance of being done by then
+        given not done so far.
         """
         est = inp.est
         ring = est.ring.frozen()
