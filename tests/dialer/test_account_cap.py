@@ -38,6 +38,7 @@ from dialer.retries import (
     RetryRule,
 )
 from telephony_adapters.simulated import SimulatedTrunk
+from tests.dialer.test_frequency_cap import CONFIG  # the same one-campaign center
 
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
 T0 = 1_767_268_800.0  # 2026-01-01 12:00 UTC
@@ -257,15 +258,6 @@ def test_per_is_account_by_default_and_checked() -> None:
     assert FrequencyCap().per == "account"
     with pytest.raises(InvalidRetryPolicy):
         FrequencyCap(7, 7, "person")
-
-
-CONFIG = """queues: [{name: q}]
-agents: [{id: a}]
-campaigns:
-  - name: c
-    mode: progressive
-    leads: leads.csv
-"""
 
 
 def test_the_config_takes_per_and_a_bad_value_names_its_line() -> None:
