@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from acd.commands import Announce, HangUp
-from tests.asterisk.test_flows import (
+from tests.asterisk.flowkit import (
     A1_LEG,
     A1_UID,
     CALLER,

@@ -15,7 +15,7 @@ from acd import events as ev
 from acd.commands import OfferCall
 from telephony_adapters.ami import AmiCodec, Event
 from telephony_adapters.asterisk import AsteriskSettings, CallFlows, Effects
-from tests.asterisk.test_flows import agent_tags, chan
+from tests.asterisk.flowkit import agent_tags, chan
 
 ROOT = Path(__file__).resolve().parents[2]
 CAPTURE = ROOT / "tests" / "data" / "ami" / "asterisk-20.20.1-survey-dtmf.txt"
