@@ -405,8 +405,10 @@ Event = (
     | SetDisposition
     | AgentPause
     | SetAgentSkills
+    | OutboundPickedUp
     | OutboundAnswered
     | OutboundFailed
+    | TrunkState
     | HangUpCall
     | MessagePlayed
     | TransferCall
