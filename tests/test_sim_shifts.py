@@ -147,7 +147,11 @@ def test_shift_day_agrees_with_the_shifts(marks: list[int], tod: int) -> None:
     day = ShiftDay([Shift(start=hm[i], end=hm[i + 1]) for i in range(0, len(hm), 2)])
     on = any(a <= tod < b for a, b in spans)
     assert day.on_shift(tod) == on
-    # The next edge is the first later second where presence differs.
+    # The next edge is the first later second where presence differs; on all day, there is
+    # none, and the agent is looked at again at midnight.
     nxt = tod + day.next_edge(tod)
+    if spans == [(0, 86400)]:
+        assert on and nxt == 86400
+        return
     assert day.on_shift(nxt % 86400) != on
     assert all(day.on_shift(s % 86400) == on for s in range(tod, int(nxt), 900)[1:])
