@@ -14,11 +14,11 @@ from acd.history import QueueHistory
 from acd.records import Leg
 from acd.states import AgentState, CallState
 from acd.stats import AgentStats, QueueStats
+from routing.members import Member, Waiter
+from routing.pools import Pool
 
 if TYPE_CHECKING:
     from acd.reporting.book import IntervalBook
-from routing.members import Member, Waiter
-from routing.pools import Pool
 
 _NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
 

@@ -372,35 +372,6 @@ class AgentStats:
             for k, v in other.paused_by.items():
                 by[k] = by.get(k, 0.0) + v
 
-    def plus(self, other: AgentStats) -> AgentStats:
-        """A new sum of the two (a day's view: its base and an open row; cheaper than absorb)."""
-        st = AgentStats.__new__(AgentStats)
-        st.key = None
-        st.folded = False
-        st.answered = self.answered + other.answered
-        st.missed = self.missed + other.missed
-        st.talk_seconds = self.talk_seconds + other.talk_seconds
-        st.hold_seconds = self.hold_seconds + other.hold_seconds
-        st.wrap_seconds = self.wrap_seconds + other.wrap_seconds
-        o = other.time_in
-        st.time_in = {k: v + o[k] for k, v in self.time_in.items()}
-        if other.paused_by:
-            by = dict(self.paused_by)
-            for k, v in other.paused_by.items():
-                by[k] = by.get(k, 0.0) + v
-            st.paused_by = by
-        else:
-            st.paused_by = dict(self.paused_by)
-        st.first_contacts = self.first_contacts + other.first_contacts
-        st.fcr_failed = self.fcr_failed + other.fcr_failed
-        st.surveys = self.surveys + other.surveys
-        st.csat_responses = self.csat_responses + other.csat_responses
-        st.csat_top2 = self.csat_top2 + other.csat_top2
-        st.csat_points = self.csat_points + other.csat_points
-        st.quality_count = self.quality_count + other.quality_count
-        st.quality_points = self.quality_points + other.quality_points
-        return st
-
     def kpis(self) -> dict[str, Any]:
         t = self.time_in
         busy = t["on_call"] + t["wrap_up"]

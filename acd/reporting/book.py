@@ -172,21 +172,19 @@ class IntervalBook:
     def queue_view(self, q: QueueRt, base: QueueStats | None, day: str) -> QueueStats:
         """Queue ``q``'s figures of business date ``day``: ``base`` and its open rows (``base``
         itself when it has none: read it, do not change it)."""
-        rows = [r for r in self.open.get(("queue", q.name), ()) if self.day_of(r.key[1]) == day]
-        if not rows and base is not None:
-            return base
-        st = QueueStats(q.cfg)
-        for r in (base, *rows) if base is not None else rows:
-            st.absorb(r)
-        return st
+        return self._view(("queue", q.name), base, day, lambda: QueueStats(q.cfg))
 
     def agent_view(self, agent_id: str, base: AgentStats | None, day: str) -> AgentStats:
-        """An agent's figures of business date ``day``: ``base`` and its open rows (``base``
-        itself when it has none: read it, do not change it)."""
-        st = base if base is not None else AgentStats()
-        for r in self.open.get(("agent", agent_id), ()):
-            if self.day_of(r.key[1]) == day:
-                st = st.plus(r)
+        """An agent's figures of business date ``day``, as :meth:`queue_view`."""
+        return self._view(("agent", agent_id), base, day, AgentStats)
+
+    def _view(self, owner: tuple[str, str], base: Any, day: str, fresh: Callable[[], Any]) -> Any:
+        rows = [r for r in self.open.get(owner, ()) if self.day_of(r.key[1]) == day]
+        if not rows and base is not None:
+            return base
+        st = fresh()
+        for r in (base, *rows) if base is not None else rows:
+            st.absorb(r)
         return st
 
     def agent_day(self, day: str, agent_id: str) -> AgentStats:
