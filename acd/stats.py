@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from acd.states import AgentState
@@ -302,13 +304,18 @@ def _callbacks(st: QueueStats) -> dict[str, Any]:
     }
 
 
-_NO_TIME = {s.value: 0.0 for s in AgentState}
+STATES = tuple(s.value for s in AgentState)
+# No pause yet: one shared read-only mapping, not a dict per row (rows are many: an agent's per
+# interval, and fewer containers to allocate means fewer collections of the young heap).
+_NO_PAUSE: Mapping[str, float] = MappingProxyType({})
 
 
 class AgentStats:
     """An agent's figures over a day or an interval. Calls (answered, missed, talk, hold, wrap)
     count where the call entered its queue; time in each state where it was spent."""
 
+    # Time in each state is a slot named for the state's value (``add_time``), not a dict per
+    # row: an agent has a row per interval, and fewer containers mean fewer collections.
     __slots__ = (
         "answered",
         "csat_points",
@@ -318,27 +325,30 @@ class AgentStats:
         "first_contacts",
         "folded",
         "hold_seconds",
-        "key",
+        "_name",
+        "_start",
         "missed",
         "paused_by",
         "quality_count",
         "quality_points",
         "surveys",
         "talk_seconds",
-        "time_in",
         "wrap_seconds",
+        *STATES,
     )
 
     def __init__(self) -> None:
-        self.key: tuple[str, float, str] | None = None  # an interval row's (kind, start, name)
+        self._start = 0.0  # an interval row's start and agent (the key: one tuple fewer a row)
+        self._name: str | None = None
         self.folded = False  # a row in its day's base already (acd.reporting.book)
         self.answered = 0
         self.missed = 0
         self.talk_seconds = 0.0  # hold excluded
         self.hold_seconds = 0.0
         self.wrap_seconds = 0.0
-        self.time_in = dict(_NO_TIME)  # keyed by state value: cheap to hash
-        self.paused_by: dict[str, float] = {}  # paused seconds by reason code
+        for st in STATES:
+            setattr(self, st, 0.0)
+        self.paused_by: Mapping[str, float] = _NO_PAUSE  # paused seconds by reason code
         self.first_contacts = 0  # as the queue's (acd/reporting/fcr.py)
         self.fcr_failed = 0
         self.surveys = 0  # CSAT as the queue's
@@ -364,16 +374,42 @@ class AgentStats:
         self.csat_points += other.csat_points
         self.quality_count += other.quality_count
         self.quality_points += other.quality_points
-        t = self.time_in
-        for k, v in other.time_in.items():
-            t[k] += v
-        if other.paused_by:
-            by = self.paused_by
-            for k, v in other.paused_by.items():
-                by[k] = by.get(k, 0.0) + v
+        for st in STATES:
+            setattr(self, st, getattr(self, st) + getattr(other, st))
+        for k, v in other.paused_by.items():
+            self.add_paused(k, v)
 
-    def kpis(self) -> dict[str, Any]:
+    @property
+    def key(self) -> tuple[str, float, str] | None:
+        """An interval row's (kind, start, agent id); None for a day's figures."""
+        return None if self._name is None else ("agent", self._start, self._name)
+
+    @key.setter
+    def key(self, key: tuple[str, float, str] | None) -> None:
+        if key is None:
+            self._name = None
+        else:
+            _, self._start, self._name = key
+
+    @property
+    def time_in(self) -> dict[str, float]:
+        """Seconds in each state, by state value (a copy: add with :meth:`add_time`)."""
+        return {st: getattr(self, st) for st in STATES}
+
+    def add_time(self, state: str, seconds: float) -> None:
+        setattr(self, state, getattr(self, state) + seconds)
+
+    def add_paused(self, reason: str, seconds: float) -> None:
+        by = self.paused_by
+        if not isinstance(by, dict):
+            by = self.paused_by = {}
+        by[reason] = by.get(reason, 0.0) + seconds
+
+    def kpis(self, state: str = "", open_seconds: float = 0.0) -> dict[str, Any]:
+        """The figures; ``open_seconds`` more in ``state`` (the state interval still open)."""
         t = self.time_in
+        if state:
+            t[state] += open_seconds
         busy = t["on_call"] + t["wrap_up"]
         available = busy + t["ready"] + t["ringing"]
         logged_in = sum(v for k, v in t.items() if k != "logged_out")
@@ -406,7 +442,7 @@ class AgentStats:
             "talk_seconds": self.talk_seconds,
             "hold_seconds": self.hold_seconds,
             "wrap_seconds": self.wrap_seconds,
-            "time_in": dict(self.time_in),
+            "time_in": self.time_in,
             "paused_by": dict(self.paused_by),
             **{k: getattr(self, k) for k in _AGENT_SCORES},
         }
@@ -420,8 +456,8 @@ class AgentStats:
         for k in _AGENT_SCORES:
             setattr(self, k, type(getattr(self, k))(data.get(k, 0)))
         for k, v in (data.get("time_in") or {}).items():
-            if k in self.time_in:
-                self.time_in[k] = float(v)
+            if k in STATES:
+                setattr(self, k, float(v))
         self.paused_by = {str(k): float(v) for k, v in (data.get("paused_by") or {}).items()}
 
 

@@ -45,11 +45,11 @@ class AgentsMixin(EngineBase):
             a.acct = now
             row = a.row
             if row is not None and a.row_lo <= t and now <= a.row_hi and st != "paused":
-                row.time_in[st] += now - t
+                setattr(row, st, getattr(row, st) + now - t)
             elif self.intervals or st == "paused":
                 self._account_rest(a, t, now, st)
             else:
-                a.base.time_in[st] += now - t
+                a.base.add_time(st, now - t)
         if old is A.READY and new is not A.READY:
             self.router.set_unready(a)
         if old is A.LOGGED_OUT:
@@ -83,9 +83,9 @@ class AgentsMixin(EngineBase):
         paused = st == "paused"
         if st == "logged_out" or not self.intervals:
             base = a.base
-            base.time_in[st] += until - t
+            base.add_time(st, until - t)
             if paused:
-                base.paused_by[a.pause_reason] = base.paused_by.get(a.pause_reason, 0.0) + until - t
+                base.add_paused(a.pause_reason, until - t)
             return
         book = self.book
         cal = book.cal
@@ -96,9 +96,9 @@ class AgentsMixin(EngineBase):
             if a.row_lo != lo or a.row is None:
                 a.row, a.row_lo, a.row_hi = book.agent_row(lo, a.id), lo, lo + cal.length
             row = a.row
-            row.time_in[st] += end - t
+            row.add_time(st, end - t)
             if paused:
-                row.paused_by[a.pause_reason] = row.paused_by.get(a.pause_reason, 0.0) + end - t
+                row.add_paused(a.pause_reason, end - t)
             t = end
 
     def _interval_tick(self, _: object, now: float) -> None:

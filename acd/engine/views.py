@@ -123,12 +123,7 @@ class ViewsMixin(EngineBase):
         agents = {}
         for a in self.agents.values():
             # Close the open state interval without changing the agent.
-            ast = astats[a.id]
-            t = ast.time_in
-            open_part = max(0.0, now - a.acct)
-            t[a.state.value] += open_part
-            agents[a.id] = ast.kpis()
-            t[a.state.value] -= open_part
+            agents[a.id] = astats[a.id].kpis(a.state.value, max(0.0, now - a.acct))
         return {"queues": queues, "agents": agents}
 
     def _notice_call(
