@@ -183,6 +183,7 @@ class CallbackRt:
         "attempts",
         "connected",
         "dial_id",
+        "for_agent",
         "number",
         "origin",
         "parked",
@@ -196,7 +197,10 @@ class CallbackRt:
         self.attempts = 0
         self.dial_id = ""
         self.agent: AgentRt | None = None
-        self.parked = ""  # why: "hours", "retry", "trunk" ("" in the pools)
+        self.parked = ""  # why: "hours", "retry", "trunk", "agent" ("" in the pools)
+        # Booked "to me": only this agent places it while logged in (parked "agent" until it
+        # is free); None, or once that agent has logged out: any eligible agent.
+        self.for_agent: str | None = None
         self.connected = False  # reached the caller: an ordinary connected call from then on
 
 

@@ -56,6 +56,8 @@ class AgentsMixin(EngineBase):
             self.router.set_logged_in(a, True)
         elif new is A.LOGGED_OUT:
             self.router.set_logged_in(a, False)
+            if self._cb_mine and a.id in self._cb_mine:
+                self._personal_gone(a, now)  # type: ignore[attr-defined]
         a.state = new
         a.since = now
         if self.dirty_agents is not None:
@@ -222,6 +224,8 @@ class AgentsMixin(EngineBase):
     def _route_agent(self, a: AgentRt, now: float) -> None:
         if a.state is not A.READY:
             return
+        if self._cb_mine and a.id in self._cb_mine and self._personal_next(a, now):  # type: ignore[attr-defined]
+            return  # a callback booked "to me" first: the agent's own promise, at its time
         c = self.router.pick_call(a)
         if c is None:
             return
@@ -301,7 +305,7 @@ class AgentsMixin(EngineBase):
         else:
             raise IllegalTransition("agent", a.id, a.state.value, "disposition")
         if e.callback_at is not None:  # an inbound caller's "call me back at 3 pm" (checked first)
-            self._book_from_code(a, call_id, queue, e.callback_at, now)  # type: ignore[attr-defined]
+            self._book_from_code(a, call_id, queue, e.callback_at, now, e.callback_agent)  # type: ignore[attr-defined]
         self.dispositions[call_id] = e.disposition
         if len(self.dispositions) > 10_000:  # until a record store takes them: keep it bounded
             del self.dispositions[next(iter(self.dispositions))]

@@ -109,3 +109,4 @@ class EngineBase:
     _said: dict[str, tuple[int | None, int | None]]  # last announcement per call (announce)
     _ewt: tuple[float, int, Any] | None  # (now, events handled, Estimator): acd.engine.ewt
     _cb_offered: set[str]  # calls offered a callback, once each (acd.engine.callbacks)
+    _cb_mine: dict[str, list[str]]  # agent -> callbacks booked "to me" parked for it

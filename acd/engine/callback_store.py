@@ -17,15 +17,22 @@ from acd.entities import CallbackRt, CallRt
 
 
 class CallbackStoreMixin(EngineBase):
-    _cb_booked: dict[str, tuple[str, str, float]]
+    _cb_booked: dict[str, tuple[str, str, float, str | None]]
 
     def callback_state(self, call_id: str) -> dict[str, Any] | None:
         """What a store keeps of the pending callback ``call_id`` (its caller's call id), or
         None when there is none any more (connected, closed, or dropped)."""
         booked = self._cb_booked.get(call_id)
         if booked is not None:
-            queue, number, at = booked
-            return {"id": call_id, "booked": True, "queue": queue, "number": number, "at": at}
+            queue, number, at, for_agent = booked
+            return {
+                "id": call_id,
+                "booked": True,
+                "queue": queue,
+                "number": number,
+                "at": at,
+                "for_agent": for_agent,
+            }
         c = self.calls.get(call_id)
         cb = c.callback if c is not None else None
         if c is None or cb is None or cb.connected or not c.present:
@@ -42,6 +49,7 @@ class CallbackStoreMixin(EngineBase):
             "entered": c.entered,
             "requested": cb.requested,
             "attempts": cb.attempts,
+            "for_agent": cb.for_agent,
             "dialing": bool(cb.dial_id) and cb.agent is not None,
             "seq": c.seq,
             "date": c.day_key if c.tallies else None,
@@ -56,7 +64,9 @@ class CallbackStoreMixin(EngineBase):
             if q is None or q.closed or q.cfg.callback is None:
                 continue
             if e.get("booked"):
-                self.book_callback(str(e["id"]), q.name, str(e["number"]), float(e["at"]), now)  # type: ignore[attr-defined]
+                self.book_callback(  # type: ignore[attr-defined]
+                    str(e["id"]), q.name, str(e["number"]), float(e["at"]), now, _agent(e)
+                )
                 counts["callbacks_booked"] += 1
                 continue
             c = CallRt(
@@ -73,6 +83,7 @@ class CallbackStoreMixin(EngineBase):
                 c.attributes = {str(k): str(v) for k, v in e["attributes"].items()}
             cb = c.callback = CallbackRt(c.id, str(e["number"]), float(e["requested"]))
             cb.attempts = int(e.get("attempts", 0))
+            cb.for_agent = _agent(e)
             self._restore_tallies(c, e)
             self.calls[c.id] = c
             c.entered = float(e["entered"])
@@ -113,3 +124,9 @@ class CallbackStoreMixin(EngineBase):
         c.tallies = tallies
         c.row_lo = start
         c.day_key = str(day)
+
+
+def _agent(e: dict[str, Any]) -> str | None:
+    """The agent a saved callback was booked "to" (None: any; saved before there was one)."""
+    got = e.get("for_agent")
+    return str(got) if got else None

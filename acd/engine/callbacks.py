@@ -24,7 +24,7 @@ from acd import events as ev
 from acd.commands import Announce, HangUp, Originate
 from acd.config.callback import Window
 from acd.engine.announce import caller_language
-from acd.engine.base import MV, EngineBase
+from acd.engine.base import MV, A, EngineBase
 from acd.engine.ewt import estimator
 from acd.entities import AgentRt, CallbackRt, CallRt
 from acd.errors import IllegalTransition, InvalidEvent, UnknownEntity
@@ -40,7 +40,8 @@ class CallbacksMixin(EngineBase):
     callback_hours: CallbackHours | None
     trunk_up: bool
     _cb_dials: dict[str, str]  # attempt being dialed -> the call's id
-    _cb_booked: dict[str, tuple[str, str, float]]  # booked for later: id -> (queue, number, at)
+    # Booked for later: id -> (queue, number, at, the agent it was booked "to", or None).
+    _cb_booked: dict[str, tuple[str, str, float, str | None]]
     dirty_callbacks: set[str] | None  # callbacks changed since the persister last looked
 
     # --- requests -------------------------------------------------------------------------
@@ -96,10 +97,17 @@ class CallbacksMixin(EngineBase):
         self._book(e.call_id, queue, e.number or caller, e.at, now)
 
     def _book_from_code(
-        self, a: AgentRt, call_id: str, queue: str, at: datetime, now: float
+        self,
+        a: AgentRt,
+        call_id: str,
+        queue: str,
+        at: datetime,
+        now: float,
+        for_agent: str | None = None,
     ) -> None:
         """A disposition with ``callback_at`` on a call of a queue that takes callbacks (a
-        campaign's own are the dialer's): naive times are the center's wall clock."""
+        campaign's own are the dialer's): naive times are the center's wall clock;
+        ``for_agent``: booked "to me" (that agent places it while logged in)."""
         q = self.queues.get(queue)
         if q is None or queue.startswith("campaign:"):
             return  # a campaign's callback codes are the dialer's (its lead book)
@@ -108,9 +116,19 @@ class CallbacksMixin(EngineBase):
         cal = self.book.cal
         aware = at if at.tzinfo is not None else at.replace(tzinfo=cal.zone)
         caller = a.call.caller if a.call is not None else a.last_caller
-        self._book(call_id, queue, caller, aware.timestamp() - cal.epoch, now)
+        if for_agent is not None and for_agent not in self.agents:
+            raise UnknownEntity("agent", for_agent)
+        self._book(call_id, queue, caller, aware.timestamp() - cal.epoch, now, for_agent)
 
-    def _book(self, call_id: str, queue: str, number: str, at: float, now: float) -> None:
+    def _book(
+        self,
+        call_id: str,
+        queue: str,
+        number: str,
+        at: float,
+        now: float,
+        for_agent: str | None = None,
+    ) -> None:
         q = self.queues.get(queue)
         if q is None or q.closed or q.cfg.callback is None:
             raise InvalidEvent(f"queue {queue!r} takes no callbacks")
@@ -118,19 +136,27 @@ class CallbacksMixin(EngineBase):
             raise InvalidEvent(f"call {call_id!r} has no number to call back: give one")
         if at < now - 1.0:
             raise InvalidEvent("a callback is booked for a time to come")
-        self.book_callback(f"{call_id}.later", queue, number, max(at, now), now)
+        self.book_callback(f"{call_id}.later", queue, number, max(at, now), now, for_agent)
 
-    def book_callback(self, call_id: str, queue: str, number: str, at: float, now: float) -> None:
+    def book_callback(
+        self,
+        call_id: str,
+        queue: str,
+        number: str,
+        at: float,
+        now: float,
+        for_agent: str | None = None,
+    ) -> None:
         """A callback entering ``queue`` at ``at`` (a booked one, or one restored)."""
         if call_id in self.calls or ("cbjoin", call_id) in self.timers:
             raise InvalidEvent(f"callback {call_id!r} is already booked")
-        self._cb_booked[call_id] = (queue, number, at)
+        self._cb_booked[call_id] = (queue, number, at, for_agent)
         self.timers.set(("cbjoin", call_id), at)
         if self.dirty_callbacks is not None:
             self.dirty_callbacks.add(call_id)
 
     def _callback_join(self, call_id: str, now: float) -> None:
-        queue, number, _ = self._cb_booked.pop(call_id)
+        queue, number, _, for_agent = self._cb_booked.pop(call_id)
         q = self.queues.get(queue)
         if q is None or q.closed or q.cfg.callback is None:
             if self.dirty_callbacks is not None:
@@ -138,6 +164,7 @@ class CallbacksMixin(EngineBase):
             return
         c = CallRt(call_id, q, 0, number, {}, now, self._next_seq())  # type: ignore[attr-defined]
         c.callback = CallbackRt(call_id, number, now)
+        c.callback.for_agent = for_agent
         self.calls[c.id] = c
         self._enter_queue(c, q, now)  # type: ignore[attr-defined]
 
@@ -201,9 +228,54 @@ class CallbacksMixin(EngineBase):
                 return
             if change is not None:
                 self.timers.set(("cbpark", c.id), change)  # re-checked when the hours end
+        if cb.for_agent is not None and self._route_personal(c, cb.for_agent, now):
+            return
         cb.parked = ""
         self._cb_changed(c)
         self._route_call(c, now)  # type: ignore[attr-defined]
+
+    def _route_personal(self, c: CallRt, agent_id: str, now: float) -> bool:
+        """A callback booked "to me": placed by that agent now if it is ready, else parked for
+        it; False (any agent from now on) once it has logged out."""
+        a = self.agents.get(agent_id)
+        cb = c.callback
+        assert cb is not None
+        if a is None or a.state is A.LOGGED_OUT:
+            cb.for_agent = None
+            return False
+        if a.state is A.READY and a.pending is None and not self._cb_mine.get(agent_id):
+            self.router.dequeue(c)
+            self._place_callback(c, a, now)
+            return True
+        self._park(c, "agent", None)
+        mine = self._cb_mine.setdefault(agent_id, [])
+        if c.id not in mine:
+            mine.append(c.id)
+            mine.sort(key=lambda x: self.calls[x].seq)  # its place: earlier callbacks first
+        return True
+
+    def _personal_next(self, a: AgentRt, now: float) -> bool:
+        """The ready agent ``a`` places the first callback parked for it, if one is."""
+        mine = self._cb_mine.get(a.id)
+        while mine:
+            c = self.calls.get(mine.pop(0))
+            if not mine:
+                del self._cb_mine[a.id]
+            if c is None or c.callback is None or c.callback.parked != "agent":
+                continue  # closed, cancelled or routed another way since
+            c.callback.parked = ""
+            self._place_callback(c, a, now)
+            return True
+        return False
+
+    def _personal_gone(self, a: AgentRt, now: float) -> None:
+        """``a`` logs out: the callbacks parked for it go to any eligible agent, routed at a
+        timer due now (not inside the agent's move)."""
+        for call_id in self._cb_mine.pop(a.id, []):
+            c = self.calls.get(call_id)
+            if c is not None and c.callback is not None and c.callback.parked == "agent":
+                c.callback.for_agent = None
+                self.timers.set(("cbpark", c.id), now)
 
     def _park(self, c: CallRt, why: str, until: float | None) -> None:
         assert c.callback is not None
@@ -329,6 +401,9 @@ class CallbacksMixin(EngineBase):
         assert cb is not None
         c.queue.virtual -= 1
         self.timers.cancel(("cbpark", c.id))
+        mine = self._cb_mine.get(cb.for_agent) if cb.for_agent is not None else None
+        if mine and c.id in mine:
+            mine.remove(c.id)
         if self.dirty_callbacks is not None:
             self.dirty_callbacks.add(cb.origin)
 
@@ -354,10 +429,11 @@ class CallbacksMixin(EngineBase):
                     "state": "dialing" if c.state is CallState.RINGING else "waiting",
                     "parked": cb.parked or None,
                     "agent_id": cb.agent.id if cb.agent is not None else None,
+                    "for_agent": cb.for_agent,
                     "priority": c.priority,
                 }
             )
-        for call_id, (queue, number, at) in self._cb_booked.items():
+        for call_id, (queue, number, at, for_agent) in self._cb_booked.items():
             out.append(
                 {
                     "id": call_id,
@@ -369,6 +445,7 @@ class CallbacksMixin(EngineBase):
                     "state": "booked",
                     "parked": None,
                     "agent_id": None,
+                    "for_agent": for_agent,
                     "priority": 0,
                 }
             )

@@ -118,7 +118,8 @@ class Engine(
         self.trunk_up = True
         self._cb_dials: dict[str, str] = {}
         self._cb_offered: set[str] = set()
-        self._cb_booked: dict[str, tuple[str, str, float]] = {}
+        self._cb_booked: dict[str, tuple[str, str, float, str | None]] = {}
+        self._cb_mine: dict[str, list[str]] = {}  # agent -> callbacks parked for it, in order
         self.dirty_callbacks: set[str] | None = None
         self._idle_seq = 0
         self._out: list[Command] = []
