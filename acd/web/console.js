@@ -154,8 +154,10 @@
       li.setAttribute("data-callback", String(cb.id));
       li.setAttribute("data-state", String(cb.state));
       var wait = typeof cb.waiting_seconds === "number" ? Math.round(cb.waiting_seconds / 60) + " min" : (cb.due_at || "");
-      li.textContent = [cb.queue, masked(cb.number), cb.state + (cb.parked ? " (" + cb.parked + ")" : ""),
-        wait, "attempts " + cb.attempts].join(" \u00b7 ") + " ";
+      var parts = [cb.queue, masked(cb.number), cb.state + (cb.parked ? " (" + cb.parked + ")" : ""),
+        wait, "attempts " + cb.attempts];
+      if (cb.for_agent) parts.push("for " + cb.for_agent); // booked "to me" by that agent
+      li.textContent = parts.join(" \u00b7 ") + " ";
       if (cb.state !== "dialing") {
         var b = document.createElement("button");
         b.type = "button";
