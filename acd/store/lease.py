@@ -64,6 +64,9 @@ return 0
 """
 
 
+IDLE_TIMEOUT_MIN = 2  # Redis 'timeout' at or under this (seconds) closes the lease connection
+
+
 class Lease:
     def __init__(
         self,
@@ -118,9 +121,29 @@ class Lease:
             log.warning("lease: CLIENT SETNAME refused (%s): no crash detection", exc)
             await self.aclose()
             self.name = None
+            return
         except rc.UNAVAILABLE as exc:
             await self.aclose()
             raise self._unavailable(exc) from exc
+        await self._check_idle_timeout()
+
+    async def _check_idle_timeout(self) -> None:
+        """Warn once if Redis closes idle clients within 2 s (``timeout``): the lease connection
+        is used at most every second, so a standby could see a live leader's name vanish and
+        take over (fenced: safe, but a needless fail-over). CONFIG may be refused (an ACL, a
+        managed Redis): then nothing is said."""
+        try:
+            got = await self.client.config_get("timeout")
+            idle = int(next(iter(got.values()), 0)) if isinstance(got, dict) else 0
+        except (ResponseError, ValueError, TypeError, *rc.UNAVAILABLE):
+            return
+        if 0 < idle <= IDLE_TIMEOUT_MIN:
+            log.warning(
+                "lease: Redis closes idle clients after %d s (its 'timeout'): with crash "
+                "detection a standby may take over a live leader; set timeout 0 or above %d s",
+                idle,
+                IDLE_TIMEOUT_MIN,
+            )
 
     def _unavailable(self, exc: BaseException) -> StoreUnavailable:
         return StoreUnavailable(self.url, str(exc) or type(exc).__name__)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +89,21 @@ async def test_an_unreachable_server_is_store_unavailable_naming_the_url() -> No
     finally:
         await lease.aclose()
         await store.close()
+
+
+async def test_a_redis_that_closes_idle_clients_within_2_s_is_named_at_start(
+    tmp_path: Path, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis's ``timeout`` 1 would close the lease connection between renewals, so a standby
+    could see a live leader vanish: said once at start, where the default (0) says nothing."""
+    with RedisServer(tmp_path / "idle", extra=["--timeout", "1"]) as idle:
+        for url, warned in ((redis_server.url, False), (idle.url, True)):
+            caplog.clear()
+            lease = Lease(url, "idle:", "node-a", ttl=3.0)
+            try:
+                with caplog.at_level(logging.WARNING, logger="acd"):
+                    assert await lease.acquire() is not None
+            finally:
+                await lease.aclose()
+            said = [r.getMessage() for r in caplog.records if "closes idle clients" in r.message]
+            assert bool(said) is warned, (url, said)
