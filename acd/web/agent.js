@@ -21,11 +21,11 @@
 (function () {
   "use strict";
 
-  var DASH = "\u2013";
-  var BACKOFF_FIRST_MS = 1000;
-  var BACKOFF_MAX_MS = 30000;
-  var STALL_MS = 10000; // desk messages come once a second; silence this long means a dead link
-  var EPS = 1e-9;
+  var L = window.acdLive; // live.js: shared figures, DOM helpers, requests and the socket
+  var DASH = L.DASH, isNum = L.isNum, duration = L.duration;
+  var $ = L.$, setText = L.setText, text = L.text, show = L.show, percent = L.percent;
+  var setOptions = L.setOptions, setFacts = L.setFacts, when = L.when;
+  var request = L.request, errorOf = L.errorOf;
   var STATE_LABELS = {
     logged_out: "Logged out",
     ready: "Ready",
@@ -37,84 +37,8 @@
     dialing: "Dialing",
   };
 
-  // ---- formatting ------------------------------------------------------------------------
-  function isNum(x) {
-    return typeof x === "number" && isFinite(x);
-  }
-
-  function pad2(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
-
-  /** 73 -> "01:13"; 3725 -> "1:02:05"; null -> "–". */
-  function duration(seconds) {
-    if (!isNum(seconds)) return DASH;
-    var s = Math.max(0, Math.floor(seconds + EPS));
-    var h = Math.floor(s / 3600);
-    var m = Math.floor((s % 3600) / 60);
-    var rest = s % 60;
-    return h > 0 ? h + ":" + pad2(m) + ":" + pad2(rest) : pad2(m) + ":" + pad2(rest);
-  }
-
-  function percent(ratio) {
-    if (!isNum(ratio)) return DASH;
-    return Math.floor(ratio * 100 + EPS) + "%";
-  }
-
-  function text(x) {
-    return x === null || x === undefined || x === "" ? DASH : String(x);
-  }
-
   function stateLabel(s) {
     return STATE_LABELS[s] || String(s || DASH).replace(/_/g, " ");
-  }
-
-  // ---- DOM helpers -----------------------------------------------------------------------
-  function $(sel) {
-    return document.querySelector(sel);
-  }
-
-  function setText(node, t) {
-    if (node.textContent !== t) node.textContent = t;
-  }
-
-  function show(node, on) {
-    if (node.hidden === on) node.hidden = !on;
-  }
-
-  /** Options of a <select> from a list of [value, label]; the choice survives a rebuild. */
-  function setOptions(select, items) {
-    var key = JSON.stringify(items);
-    if (select.getAttribute("data-options") === key) return;
-    var keep = select.value;
-    while (select.firstChild) select.removeChild(select.firstChild);
-    items.forEach(function (it) {
-      var o = document.createElement("option");
-      o.value = it[0];
-      o.textContent = it[1];
-      select.appendChild(o);
-    });
-    if (items.some(function (it) { return it[0] === keep; })) select.value = keep;
-    select.setAttribute("data-options", key);
-  }
-
-  /** A <dl> of key/value pairs, rebuilt only when they change. */
-  function setFacts(dl, pairs) {
-    var key = JSON.stringify(pairs);
-    if (dl.getAttribute("data-facts") === key) return;
-    while (dl.firstChild) dl.removeChild(dl.firstChild);
-    pairs.forEach(function (p) {
-      var div = document.createElement("div");
-      var dt = document.createElement("dt");
-      dt.textContent = p[0];
-      var dd = document.createElement("dd");
-      dd.textContent = text(p[1]);
-      dd.setAttribute("data-field", p[0]);
-      div.appendChild(dt);
-      div.appendChild(dd);
-      dl.appendChild(div);
-    });
-    dl.setAttribute("data-facts", key);
   }
 
   function say(message, kind) {
@@ -134,34 +58,6 @@
     show($("#sign-in"), v === "sign-in");
     show($("#desk"), v === "desk");
     show($("#who"), v === "desk");
-  }
-
-  /** fetch a JSON API path relative to this page; resolves {status, body}. */
-  function request(method, path, body) {
-    var opts = { method: method, credentials: "same-origin", headers: { Accept: "application/json" } };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(new URL(path, window.location.href).toString(), opts).then(function (r) {
-      return r.text().then(function (t) {
-        var parsed = null;
-        try {
-          parsed = t ? JSON.parse(t) : null;
-        } catch (e) {
-          parsed = null;
-        }
-        return { status: r.status, body: parsed };
-      });
-    });
-  }
-
-  function errorOf(res) {
-    var e = res.body && res.body.error;
-    return {
-      code: (e && e.code) || "http_" + res.status,
-      message: (e && e.message) || "The daemon answered " + res.status,
-    };
   }
 
   /** An action: POST it, say what happened; a lost session brings back the sign-in form. */
@@ -204,15 +100,14 @@
     }
     setText($("#agent-name"), me.id);
     setView("desk");
-    conn.attempts = 0;
-    conn.everConnected = false;
-    connect();
+    link.stop("signed in");
+    link.connect();
   }
 
   function signedOut(message) {
     me = null;
     view = null;
-    disconnect();
+    link.stop("signed out");
     setStatus("signed-out");
     setView("sign-in");
     setText($("#sign-in-error"), message || "");
@@ -407,16 +302,6 @@
     document.title = (a.name ? a.name + " · " : "") + stateLabel(state) + " · Agent desktop";
   }
 
-  function when(t, zone) {
-    if (!isNum(t)) return null;
-    var d = new Date(t * 1000);
-    try {
-      return d.toLocaleString([], { timeZone: zone || undefined, dateStyle: "short", timeStyle: "short" });
-    } catch (e) {
-      return d.toLocaleString();  // a zone the browser does not know: the agent's own
-    }
-  }
-
   function leadPairs(lead) {
     var pairs = [
       ["Name", lead.name],
@@ -488,10 +373,8 @@
   // ---- local clock -----------------------------------------------------------------------
   function tick() {
     var now = performance.now();
-    if (conn.ws && now - conn.lastMessage > STALL_MS) {
-      conn.ws.close(4000, "no data"); // a half-open link or a hung handshake: start over
-    }
-    if (conn.status !== "connected") return; // figures freeze while we cannot see the daemon
+    link.watch(now);
+    if (link.status !== "connected") return; // figures freeze while we cannot see the daemon
     Object.keys(ticks).forEach(function (id) {
       var t = ticks[id];
       var moved = (now - t.at) / 1000;
@@ -500,26 +383,22 @@
   }
 
   // ---- connection ------------------------------------------------------------------------
-  var conn = {
-    ws: null,
-    status: "starting",
-    attempts: 0,
-    everConnected: false,
-    retryAt: 0,
-    retryTimer: null,
-    lastMessage: 0,
-  };
-
-  function deskUrl() {
-    var url = new URL("v1/agents/" + encodeURIComponent(me.agent_id) + "/desk", window.location.href);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.hash = "";
-    url.search = "";
-    return url.toString();
-  }
+  var link = new L.Link({
+    url: function () {
+      return me ? L.socketUrl("v1/agents/" + encodeURIComponent(me.agent_id) + "/desk") : null;
+    },
+    onMessage: onMessage,
+    onStatus: showStatus,
+    reconnect: reconnect,
+    onRetry: updateBanner,
+  });
 
   function setStatus(status) {
-    conn.status = status;
+    link.status = status;
+    showStatus(status);
+  }
+
+  function showStatus(status) {
     document.body.setAttribute("data-status", status);
     var labels = {
       connecting: "Connecting",
@@ -533,23 +412,13 @@
   }
 
   function updateBanner() {
-    if (conn.status !== "disconnected") return;
-    var secs = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
+    if (link.status !== "disconnected") return;
+    var secs = link.secondsToRetry();
     var parts = [];
-    if (!conn.everConnected) parts.push("Cannot reach the daemon.");
+    if (!link.everConnected) parts.push("Cannot reach the daemon.");
     else parts.push("What you see is frozen.");
     parts.push(secs > 0 ? "Reconnecting in " + secs + " s" : "Reconnecting…");
     setText($("#banner-text"), parts.join(" "));
-  }
-
-  function scheduleReconnect() {
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, conn.attempts));
-    var delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    conn.attempts += 1;
-    conn.retryAt = Date.now() + delay;
-    clearTimeout(conn.retryTimer);
-    conn.retryTimer = setTimeout(reconnect, delay);
-    updateBanner();
   }
 
   /** Before reopening the socket, ask whether the session still holds: a 401 means sign in. */
@@ -559,62 +428,18 @@
       function (res) {
         if (!me) return;
         if (res.status === 401) signedOut("Your session ended: sign in again.");
-        else connect();
+        else link.connect();
       },
       function () {
-        if (me) scheduleReconnect();
+        if (me) link.retry();
       }
     );
   }
 
-  function onMessage(ev) {
-    var msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch (e) {
-      return;
-    }
-    conn.lastMessage = performance.now();
+  function onMessage(msg) {
     if (msg.type !== "desk") return;
-    conn.attempts = 0;
-    conn.everConnected = true;
-    if (conn.status !== "connected") setStatus("connected");
+    link.live();
     render(msg);
-  }
-
-  function connect() {
-    clearTimeout(conn.retryTimer);
-    if (!me) return;
-    if (conn.status !== "disconnected") setStatus("connecting");
-    var ws;
-    try {
-      ws = new WebSocket(deskUrl());
-    } catch (e) {
-      setStatus("disconnected");
-      scheduleReconnect();
-      return;
-    }
-    conn.ws = ws;
-    conn.lastMessage = performance.now();
-    ws.onmessage = function (ev) {
-      if (conn.ws === ws) onMessage(ev);
-    };
-    ws.onclose = function () {
-      if (conn.ws !== ws) return;
-      conn.ws = null;
-      if (!me) return;
-      setStatus("disconnected");
-      scheduleReconnect();
-    };
-  }
-
-  function disconnect() {
-    clearTimeout(conn.retryTimer);
-    if (conn.ws) {
-      var old = conn.ws;
-      conn.ws = null;
-      old.close(1000, "signed out");
-    }
   }
 
   // ---- wiring ----------------------------------------------------------------------------

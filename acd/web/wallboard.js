@@ -19,53 +19,22 @@
 (function () {
   "use strict";
 
-  var DASH = "\u2013";
+  var L = window.acdLive; // live.js: shared figures, DOM helpers and the socket
+  var DASH = L.DASH, EPS = L.EPS, isNum = L.isNum, pad2 = L.pad2, duration = L.duration;
+  var $ = L.$, setText = L.setText, percentValue = L.percentValue, percent = L.percent;
+  var count = L.count, el = L.el, field = L.field, setStatusClass = L.setStatusClass;
+  var sync = L.sync;
+  var createQueueTile = window.acdTiles.queue; // tiles.js: each tile's markup
+  var createAgentTile = window.acdTiles.agent;
+  var createCampaignTile = window.acdTiles.campaign;
   // Agent states and their labels come with each snapshot (agent_state_labels, in the order
   // shown), so the page knows every state the daemon has.
   var STATE_LABELS = {};
-  var BACKOFF_FIRST_MS = 1000;
-  var BACKOFF_MAX_MS = 30000;
-  var STALL_MS = 10000; // snapshots come once a second; silence this long means a dead link
   var SL_AMBER_POINTS = 5; // amber within 5 points below target, red further below
   var CAMPAIGN_ABANDON_RED = 3.0; // percent, the regulatory ceiling
   var CAMPAIGN_ABANDON_AMBER = 2.5;
-  var EPS = 1e-9;
 
   // ---- formatting ------------------------------------------------------------------------
-  function isNum(x) {
-    return typeof x === "number" && isFinite(x);
-  }
-
-  function pad2(n) {
-    return n < 10 ? "0" + n : String(n);
-  }
-
-  /** 73 -> "01:13"; 3725 -> "1:02:05"; null -> "–". */
-  function duration(seconds) {
-    if (!isNum(seconds)) return DASH;
-    var s = Math.max(0, Math.floor(seconds + EPS));
-    var h = Math.floor(s / 3600);
-    var m = Math.floor((s % 3600) / 60);
-    var rest = s % 60;
-    return h > 0 ? h + ":" + pad2(m) + ":" + pad2(rest) : pad2(m) + ":" + pad2(rest);
-  }
-
-  /** Truncated (not rounded) percent, so the figure shown never crosses a threshold the
-   * colour has not crossed: 0.7996 shows "79%" and is below an 80% target. */
-  function percentValue(ratio, decimals) {
-    var f = Math.pow(10, decimals);
-    return Math.floor(ratio * 100 * f + EPS) / f;
-  }
-
-  function percent(ratio, decimals) {
-    if (!isNum(ratio)) return DASH;
-    return percentValue(ratio, decimals).toFixed(decimals) + "%";
-  }
-
-  function count(n) {
-    return isNum(n) ? String(Math.round(n)) : DASH;
-  }
-
   /** Service level against target: "ok" at or above, "warn" within 5 points below, else "bad". */
   function slStatus(sl, target) {
     if (!isNum(sl) || !isNum(target)) return "none";
@@ -83,74 +52,12 @@
     return "ok";
   }
 
-  // ---- DOM helpers -----------------------------------------------------------------------
-  function $(sel) {
-    return document.querySelector(sel);
-  }
-
-  function el(tag, cls, field) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (field) e.setAttribute("data-field", field);
-    return e;
-  }
-
-  function setText(node, text) {
-    if (node.textContent !== text) node.textContent = text;
-  }
-
-  function field(root, name) {
-    return root.querySelector('[data-field="' + name + '"]');
-  }
-
-  function setStatusClass(node, prefix, status) {
-    var keep = node.className
-      .split(" ")
-      .filter(function (c) {
-        return c && c.indexOf(prefix) !== 0;
-      });
-    keep.push(prefix + status);
-    var next = keep.join(" ");
-    if (node.className !== next) node.className = next;
-  }
-
-  /** Keep container's children keyed and ordered like items, creating and removing as needed. */
-  function sync(container, items, keyAttr, keyOf, create, update) {
-    var existing = new Map(); // a Map, so no queue name can collide with Object's own keys
-    Array.prototype.forEach.call(container.children, function (child) {
-      existing.set(child.getAttribute(keyAttr), child);
-    });
-    items.forEach(function (item, i) {
-      var key = String(keyOf(item));
-      var node = existing.get(key);
-      if (node) {
-        existing.delete(key);
-      } else {
-        node = create(item);
-        node.setAttribute(keyAttr, key);
-      }
-      update(node, item);
-      if (container.children[i] !== node) container.insertBefore(node, container.children[i] || null);
-    });
-    existing.forEach(function (node) {
-      container.removeChild(node);
-    });
-  }
-
   // ---- rendering -------------------------------------------------------------------------
   var ticking = []; // {node, seconds, at, down} for figures that move between snapshots
   var agentTicks = {}; // agent id -> {seconds, at}
   var lastAgents = {}; // agent id -> the agent as the last snapshot gave it
   // States in which an agent works on a queue's call or for a campaign.
   var WORKING = { ringing: 1, on_call: 1, wrap_up: 1, reserved: 1, dialing: 1 };
-
-  /** A labelled figure: <div class="fig"><span class="label">..</span><span data-field>..</span></div> */
-  function figure(cls, label, name) {
-    var d = el("div", "fig " + cls);
-    d.appendChild(el("span", "label")).textContent = label;
-    d.appendChild(el("span", "value", name));
-    return d;
-  }
 
   /** "2026-03-02T09:00:00-05:00" and 15 -> "09:00–09:15" (the center's own clock). */
   function intervalLabel(iv) {
@@ -160,72 +67,6 @@
     var start = Number(m[1]) * 60 + Number(m[2]);
     var end = (start + iv.minutes) % 1440;
     return m[1] + ":" + m[2] + DASH + pad2(Math.floor(end / 60)) + ":" + pad2(end % 60);
-  }
-
-  function createQueueTile() {
-    var tile = el("article", "queue");
-    var head = el("header", "q-head");
-    head.appendChild(el("h3", "q-name", "name"));
-    var target = el("span", "q-target");
-    target.appendChild(document.createTextNode("target "));
-    target.appendChild(el("span", "", "service_level_target"));
-    target.appendChild(document.createTextNode(" in "));
-    target.appendChild(el("span", "", "service_level_threshold"));
-    head.appendChild(target);
-    tile.appendChild(head);
-
-    var big = el("div", "q-big");
-    big.appendChild(figure("waiting", "Waiting", "waiting"));
-    big.appendChild(figure("longest", "Longest", "longest_wait"));
-    big.appendChild(figure("sl", "SL today", "service_level"));
-    var iv = figure("sl-interval", "SL interval", "interval_service_level");
-    var of = el("span", "sub");
-    of.appendChild(el("span", "", "interval_offered"));
-    of.appendChild(document.createTextNode(" offered"));
-    iv.appendChild(of);
-    big.appendChild(iv);
-    tile.appendChild(big);
-
-    var small = el("div", "q-small");
-    small.appendChild(figure("", "Offered", "offered"));
-    small.appendChild(figure("", "Answered", "answered"));
-    small.appendChild(figure("abandon", "Abandoned", "abandon_rate"));
-    small.appendChild(figure("", "ASA", "asa_seconds"));
-    small.appendChild(figure("", "AHT", "aht_seconds"));
-    // The estimated wait of a caller joining now; a dash when unknown (no agent can serve).
-    small.appendChild(figure("ewt", "EWT now", "ewt_seconds"));
-    var staff = figure("staff", "In / ready", "staff");
-    staff.querySelector(".value").appendChild(el("span", "", "agents_logged_in"));
-    var ready = el("span", "ready-n");
-    ready.appendChild(document.createTextNode(" / "));
-    ready.appendChild(el("span", "", "agents_ready"));
-    staff.querySelector(".value").appendChild(ready);
-    small.appendChild(staff);
-    tile.appendChild(small);
-
-    var why = el("p", "q-why", "why");
-    why.appendChild(el("span", "why-text", "why_text"));
-    var detail = el("span", "why-detail");
-    detail.appendChild(el("span", "", "ready_not_eligible"));
-    detail.appendChild(document.createTextNode(" ready, not eligible"));
-    function part(name, text, extra) {
-      var p = el("span", "why-part", name + "_part");
-      p.appendChild(document.createTextNode(" \u00b7 "));
-      p.appendChild(el("span", "", name));
-      p.appendChild(document.createTextNode(text));
-      if (extra) p.appendChild(extra);
-      return p;
-    }
-    var next = el("span", "why-next");
-    next.appendChild(document.createTextNode(" in "));
-    next.appendChild(el("span", "countdown", "next_escalation"));
-    detail.appendChild(part("awaiting_escalation", " at the next escalation step", next));
-    detail.appendChild(part("below_level", " below the skill level"));
-    detail.appendChild(part("missing_skill", " missing a skill"));
-    detail.appendChild(part("missed_offer", " let it ring out"));
-    why.appendChild(detail);
-    tile.appendChild(why);
-    return tile;
   }
 
   function setCount(root, name, n) {
@@ -300,31 +141,6 @@
       ", answered " + count(last.answered) + ", ASA " + duration(last.asa_seconds);
   }
 
-  function createAgentTile() {
-    var li = el("li", "agent");
-    var head = el("div", "agent-row");
-    head.appendChild(el("span", "agent-name", "name"));
-    head.appendChild(el("span", "agent-reason", "pause_reason"));
-    head.appendChild(el("span", "agent-work", "work"));
-    li.appendChild(head);
-    var mid = el("div", "agent-row");
-    mid.appendChild(el("span", "agent-state", "state"));
-    mid.appendChild(el("span", "agent-time", "state_time"));
-    li.appendChild(mid);
-    var foot = el("div", "agent-figs");
-    function small(label, name) {
-      var s = el("span", "agent-fig");
-      s.appendChild(el("span", "", name));
-      s.appendChild(el("span", "label")).textContent = label;
-      return s;
-    }
-    foot.appendChild(small(" calls", "calls_today"));
-    foot.appendChild(small(" AHT", "aht"));
-    foot.appendChild(small(" occ.", "occupancy"));
-    li.appendChild(foot);
-    return li;
-  }
-
   /** The header's counts: one item per state the daemon reports, logged-out agents aside. */
   function renderStateCounts(states) {
     var shown = Object.keys(STATE_LABELS).filter(function (s) { return s !== "logged_out"; });
@@ -359,26 +175,6 @@
     setText(time, duration(a.state_seconds));
     if (isNum(a.state_seconds)) agentTicks[a.id] = { seconds: a.state_seconds, at: at };
     else delete agentTicks[a.id];
-  }
-
-  function createCampaignTile() {
-    var tile = el("article", "campaign");
-    var head = el("header", "c-head");
-    head.appendChild(el("h3", "c-name", "name"));
-    head.appendChild(el("span", "c-mode", "mode"));
-    var paused = el("span", "c-paused", "paused");
-    paused.textContent = "Paused";
-    head.appendChild(paused);
-    tile.appendChild(head);
-    var figs = el("div", "c-figs");
-    figs.appendChild(figure("", "Dialed", "dialed"));
-    figs.appendChild(figure("", "Hit rate", "hit_rate"));
-    figs.appendChild(figure("", "Connects/agent-h", "connects_per_hour"));
-    figs.appendChild(figure("ab", "Abandoned 24 h", "abandonment_24h"));
-    figs.appendChild(figure("ab", "Abandoned 30 d", "abandonment_30d"));
-    figs.appendChild(figure("", "Leads left", "leads_left"));
-    tile.appendChild(figs);
-    return tile;
   }
 
   function updateCampaignTile(tile, c) {
@@ -467,12 +263,10 @@
   // ---- local clock -----------------------------------------------------------------------
   function tick() {
     var d = new Date();
-    setText($("#clock"), pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds()));
+    setText($("#clock"), L.clock(d));
     var now = performance.now();
-    if (conn.ws && now - conn.lastMessage > STALL_MS) {
-      conn.ws.close(4000, "no data"); // a half-open link or a hung handshake: start over
-    }
-    if (conn.status !== "connected") return; // figures freeze while we cannot see the daemon
+    link.watch(now);
+    if (link.status !== "connected") return; // figures freeze while we cannot see the daemon
     ticking.forEach(function (t) {
       var moved = (now - t.at) / 1000;
       setText(t.node, duration(t.down ? Math.max(0, t.seconds - moved) : t.seconds + moved));
@@ -486,18 +280,15 @@
 
   // ---- connection ------------------------------------------------------------------------
   var COOKIE = "(session cookie)";
-  var conn = {
-    token: null,
-    ws: null,
-    status: "starting",
-    attempts: 0,
-    everConnected: false,
-    retryAt: 0,
-    retryTimer: null,
-    lastMessage: 0,
-    lastSnapshot: null,
-    lastSnapshotClock: "",
-  };
+  var conn = { token: null, lastSnapshot: null, lastSnapshotClock: "" };
+  var link = new L.Link({
+    url: function () {
+      return conn.token ? eventsUrl(conn.token) : null;
+    },
+    onMessage: onMessage,
+    onStatus: showStatus,
+    onRetry: updateBanner,
+  });
 
   function tokenFromFragment() {
     var hash = window.location.hash.replace(/^#/, "");
@@ -508,17 +299,17 @@
   }
 
   function eventsUrl(token) {
-    var url = new URL("v1/events", window.location.href);
-    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    url.hash = "";
     // A signed-in supervisor's session cookie rides along with the handshake.
     var auth = token === COOKIE ? "" : "access_token=" + encodeURIComponent(token) + "&";
-    url.search = "?" + auth + "types=snapshot,agent,call";
-    return url.toString();
+    return L.socketUrl("v1/events", "?" + auth + "types=snapshot,agent,call");
   }
 
   function setStatus(status) {
-    conn.status = status;
+    link.status = status;
+    showStatus(status);
+  }
+
+  function showStatus(status) {
     document.body.setAttribute("data-status", status);
     var labels = {
       "no-token": "No token",
@@ -542,81 +333,29 @@
   }
 
   function updateBanner() {
-    if (conn.status !== "disconnected") return;
-    var secs = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
+    if (link.status !== "disconnected") return;
+    var secs = link.secondsToRetry();
     var parts = [];
-    if (!conn.everConnected) parts.push("Cannot reach the daemon: check the token and that it is running.");
+    if (!link.everConnected) parts.push("Cannot reach the daemon: check the token and that it is running.");
     else if (conn.lastSnapshot) parts.push("Figures below are frozen since " + conn.lastSnapshotClock + ".");
     parts.push(secs > 0 ? "Reconnecting in " + secs + " s" : "Reconnecting…");
     setText($("#banner-text"), parts.join(" "));
   }
 
-  function scheduleReconnect() {
-    var base = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, conn.attempts));
-    var delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    conn.attempts += 1;
-    conn.retryAt = Date.now() + delay;
-    clearTimeout(conn.retryTimer);
-    conn.retryTimer = setTimeout(connect, delay);
-    updateBanner();
-  }
-
-  function onMessage(ev) {
-    var msg;
-    try {
-      msg = JSON.parse(ev.data);
-    } catch (e) {
-      return; // not ours to fix; the next snapshot will do
-    }
-    conn.lastMessage = performance.now();
+  function onMessage(msg) {
     if (msg.type === "snapshot") {
-      conn.attempts = 0;
-      conn.everConnected = true;
       conn.lastSnapshot = msg;
-      var d = new Date();
-      conn.lastSnapshotClock = pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
+      conn.lastSnapshotClock = L.clock(new Date());
       render(msg);
-      if (conn.status !== "connected") setStatus("connected");
+      link.live();
     } else if (msg.type === "agent" && msg.agent && conn.lastSnapshot) {
       updateAgent(msg.agent);
     }
   }
 
-  function connect() {
-    clearTimeout(conn.retryTimer);
-    if (!conn.token) return;
-    if (conn.status !== "disconnected") setStatus("connecting");
-    var ws;
-    try {
-      ws = new WebSocket(eventsUrl(conn.token));
-    } catch (e) {
-      setStatus("disconnected");
-      scheduleReconnect();
-      return;
-    }
-    conn.ws = ws;
-    conn.lastMessage = performance.now();
-    ws.onmessage = function (ev) {
-      if (conn.ws === ws) onMessage(ev);
-    };
-    ws.onclose = function () {
-      if (conn.ws !== ws) return;
-      conn.ws = null;
-      setStatus("disconnected");
-      scheduleReconnect();
-    };
-  }
-
   function start() {
-    if (conn.ws) {
-      var old = conn.ws;
-      conn.ws = null;
-      old.close(1000, "token changed");
-    }
-    clearTimeout(conn.retryTimer);
+    link.stop("token changed");
     conn.token = tokenFromFragment();
-    conn.attempts = 0;
-    conn.everConnected = false;
     if (!conn.token) {
       // Signed in (the supervisor's console)? The session cookie stands for the token.
       fetch("v1/session", { credentials: "same-origin" }).then(function (r) {
@@ -625,7 +364,7 @@
         if (who && (who.role === "supervisor" || who.role === "admin")) {
           conn.token = COOKIE;
           setStatus("connecting");
-          connect();
+          link.connect();
         } else {
           setStatus("no-token");
         }
@@ -633,7 +372,7 @@
       return;
     }
     setStatus("connecting");
-    connect();
+    link.connect();
   }
 
   window.addEventListener("hashchange", start);
