@@ -15,6 +15,15 @@
     return d;
   }
 
+  /** A <div class=cls> of figures, each [class, label, field]. */
+  function figures(cls, specs) {
+    var d = el("div", cls);
+    specs.forEach(function (f) {
+      d.appendChild(figure(f[0], f[1], f[2]));
+    });
+    return d;
+  }
+
   function createQueueTile() {
     var tile = el("article", "queue");
     var head = el("header", "q-head");
@@ -39,14 +48,15 @@
     big.appendChild(iv);
     tile.appendChild(big);
 
-    var small = el("div", "q-small");
-    small.appendChild(figure("", "Offered", "offered"));
-    small.appendChild(figure("", "Answered", "answered"));
-    small.appendChild(figure("abandon", "Abandoned", "abandon_rate"));
-    small.appendChild(figure("", "ASA", "asa_seconds"));
-    small.appendChild(figure("", "AHT", "aht_seconds"));
-    // The estimated wait of a caller joining now; a dash when unknown (no agent can serve).
-    small.appendChild(figure("ewt", "EWT now", "ewt_seconds"));
+    // EWT now: the estimated wait of a caller joining now; a dash when no agent can serve.
+    var small = figures("q-small", [
+      ["", "Offered", "offered"],
+      ["", "Answered", "answered"],
+      ["abandon", "Abandoned", "abandon_rate"],
+      ["", "ASA", "asa_seconds"],
+      ["", "AHT", "aht_seconds"],
+      ["ewt", "EWT now", "ewt_seconds"],
+    ]);
     var staff = figure("staff", "In / ready", "staff");
     staff.querySelector(".value").appendChild(el("span", "", "agents_logged_in"));
     var ready = el("span", "ready-n");
@@ -115,14 +125,16 @@
     paused.textContent = "Paused";
     head.appendChild(paused);
     tile.appendChild(head);
-    var figs = el("div", "c-figs");
-    figs.appendChild(figure("", "Dialed", "dialed"));
-    figs.appendChild(figure("", "Hit rate", "hit_rate"));
-    figs.appendChild(figure("", "Connects/agent-h", "connects_per_hour"));
-    figs.appendChild(figure("ab", "Abandoned 24 h", "abandonment_24h"));
-    figs.appendChild(figure("ab", "Abandoned 30 d", "abandonment_30d"));
-    figs.appendChild(figure("", "Leads left", "leads_left"));
-    tile.appendChild(figs);
+    tile.appendChild(
+      figures("c-figs", [
+        ["", "Dialed", "dialed"],
+        ["", "Hit rate", "hit_rate"],
+        ["", "Connects/agent-h", "connects_per_hour"],
+        ["ab", "Abandoned 24 h", "abandonment_24h"],
+        ["ab", "Abandoned 30 d", "abandonment_30d"],
+        ["", "Leads left", "leads_left"],
+      ])
+    );
     return tile;
   }
 
