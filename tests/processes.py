@@ -93,8 +93,12 @@ class DaemonProcess:
         return self.p.wait(timeout)
 
     async def exited(self, timeout: float = 30.0) -> int:
-        """Wait for the exit without blocking the test's loop; the exit status."""
-        return await asyncio.to_thread(self.p.wait, timeout)
+        """Wait for the exit without blocking the test's loop; the exit status (a process still
+        running after ``timeout`` fails the test with its log's end)."""
+        try:
+            return await asyncio.to_thread(self.p.wait, timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running after {timeout}s:\n{self.log()[-4000:]}") from None
 
     def kill(self, reader: threading.Thread | None = None) -> None:
         """Make sure it is gone (SIGKILL if still running; a stopped process too) and reaped."""

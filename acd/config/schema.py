@@ -243,6 +243,9 @@ class Daemon(Strict):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     drain_seconds: Seconds = 30.0  # on SIGTERM, how long calls in progress may take to finish
+    # After the drain, how long the rest of the stop may take before the daemon logs what it
+    # is stuck on and exits with status 70.
+    stop_seconds: Annotated[float, Field(gt=0, le=3600)] = 15.0
     metrics_open: bool = True  # serve /metrics without a token (for Prometheus)
     log_format: Literal["text", "json"] = "text"
     mask_numbers: bool = True  # mask phone numbers in logs

@@ -4,7 +4,8 @@ The banner is printed once start-up is complete (the engine running and every ad
 connected, or the node in standby, or ``STARTUP_WAIT_SECONDS`` gone by, in which case it says
 what is missing); its wallboard line is repeated every ``WALLBOARD_REPEAT_SECONDS`` by a task
 owned here. SIGTERM or SIGINT drains; a second SIGINT while draining exits at once, logging the
-calls it cuts.
+calls it cuts. What follows the drain is bounded by ``daemon.stop_seconds``
+(:mod:`acd.daemon.stop_watchdog`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from acd.daemon.auth import TokenStore, new_token
 from acd.daemon.demo_people import demo_lines, demo_people
 from acd.daemon.reload import reload_config
 from acd.daemon.state import DAEMON, Daemon
+from acd.daemon.stop_watchdog import StopWatchdog
 from acd.daemon.version import package_version
 
 log = logging.getLogger("acd.daemon")
@@ -185,6 +187,8 @@ async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
         )
         await drain(d, config.daemon.drain_seconds, cut)
     finally:
+        # From here the stop is bounded: a hang is logged with what it waits on, then exits.
+        StopWatchdog(loop, config.daemon.stop_seconds).arm()
         if repeat is not None:
             repeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):

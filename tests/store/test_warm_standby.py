@@ -157,4 +157,4 @@ async def test_a_warm_standby_takes_over_from_sigkill_routes_and_equals_a_cold_s
     numbers = Counter(dialed(emu))
     assert max(numbers.values()) == 1, "a lead was dialed twice across the take-over"
     b.proc.signal(signal.SIGTERM)
-    assert await b.proc.exited(timeout=30) == 0
+    assert await b.proc.exited(timeout=30) == 0, b.proc.log()[-4000:]  # 70: a stuck stop, named
