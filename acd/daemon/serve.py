@@ -118,7 +118,13 @@ async def drain(d: Daemon, seconds: float, cut: asyncio.Event) -> None:
     log.info("drained: %d call(s) still in progress at exit", len(left))
 
 
-async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
+async def serve(
+    config: Config,
+    config_path: Path | None,
+    *,
+    demo: bool,
+    watchdog: StopWatchdog | None = None,
+) -> int:
     tokens = TokenStore(config.api.tokens)
     printed_token = None
     password = None
@@ -187,8 +193,8 @@ async def serve(config: Config, config_path: Path | None, *, demo: bool) -> int:
         )
         await drain(d, config.daemon.drain_seconds, cut)
     finally:
-        # From here the stop is bounded: a hang is logged with what it waits on, then exits.
-        StopWatchdog(loop, config.daemon.stop_seconds).arm()
+        if watchdog is not None:  # from here the stop is bounded (the process's, not a test's)
+            watchdog.arm(loop)
         if repeat is not None:
             repeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -203,8 +209,11 @@ def run(config: Config, config_path: Path | None, *, demo: bool, log_level: str 
     from acd.daemon import logs
 
     logs.setup(config.daemon.log_format, config.daemon.mask_numbers, LOG_LEVELS[log_level])
+    # Armed after the drain and left armed: the process exits before it fires, unless the stop
+    # or the loop's teardown hangs.
+    watchdog = StopWatchdog(config.daemon.stop_seconds)
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is a dependency on Linux
-        return asyncio.run(serve(config, config_path, demo=demo))
-    return uvloop.run(serve(config, config_path, demo=demo))
+        return asyncio.run(serve(config, config_path, demo=demo, watchdog=watchdog))
+    return uvloop.run(serve(config, config_path, demo=demo, watchdog=watchdog))

@@ -80,14 +80,15 @@ def _ask_loop(loop: asyncio.AbstractEventLoop) -> str:
 
 
 class StopWatchdog:
-    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
-        self.loop = loop
+    def __init__(self, seconds: float) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.seconds = seconds
         self._timer = threading.Timer(seconds, self._fire)
         self._timer.daemon = True
         self._timer.name = "acd-stop-watchdog"
 
-    def arm(self) -> None:
+    def arm(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
         self._timer.start()
 
     def disarm(self) -> None:
@@ -98,7 +99,7 @@ class StopWatchdog:
             "stopping: not done %gs after the drain; exiting with status %d. Still waiting:\n%s",
             self.seconds,
             EXIT_STUCK,
-            _ask_loop(self.loop),
+            _ask_loop(self.loop) if self.loop is not None else "",
         )
         for handler in logging.getLogger().handlers:
             handler.flush()
