@@ -25,12 +25,15 @@ def outbound_scenario(
     mode: str = "predictive",
     changes: Sequence[dict[str, Any]] = (),
     shifts: dict[int, list[tuple[str, str]]] | None = None,
+    target: float = 0.03,
 ) -> Config:
     """Live answers with probability ``p_live``, machines 0.15, the rest ring out at 25 s; ring
     time to answer lognormal (mean 12 s, sd 6 s); talk lognormal (mean ``talk``, cv 0.8); wrap-up
     exponential (mean 15 s, ended by the simulated agents; the campaign's wrap-up is only a cap).
     The day starts at 08:00; ``changes`` are ``simulation.outbound.changes``, ``shifts`` the
-    (start, end) shifts of agents by index (the others work all day).
+    (start, end) shifts of agents by index (the others work all day). The campaign aims at
+    ``target``, by default the legal maximum (the hardest case for the cap; a campaign left at
+    the product's default aims at 2.5%).
     """
     shifts = shifts or {}
     roster = []
@@ -50,6 +53,7 @@ def outbound_scenario(
                     "wrap_up_seconds": 600,
                     "ring_seconds": 25,
                     "safe_harbor_message": "safe-harbor",
+                    "abandonment_target": target,
                 }
             ],
             "agents": roster,

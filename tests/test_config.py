@@ -131,6 +131,12 @@ def test_ratios_take_percentages_as_the_command_line_does() -> None:
     assert exc.value.field == "campaigns[0].abandonment_target"
 
 
+def test_a_campaign_aims_at_2_5_percent_unless_told() -> None:
+    text = campaign().replace("    abandonment_target: 0.03\n", "")
+    assert "abandonment_target" not in text
+    assert config_from_text(text, "center.yaml").campaigns[0].abandonment_target == 0.025
+
+
 def test_a_calling_window_may_end_at_24_00() -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
