@@ -3,9 +3,10 @@ lease release, adapters logging off, the loop's own teardown) gets ``daemon.stop
 
 Past that, the log gets every pending asyncio task with its stack and every thread's traceback,
 and the process exits with status 70 (EX_SOFTWARE) instead of waiting for a supervisor's SIGKILL.
-Nothing is lost by it: each step was written to the store (or the spool) as it happened. The
-timer is a daemon thread, so it outlives the event loop (a hang in the loop's teardown or in a
-thread join is caught too) and never holds up a normal exit.
+It leaves what a ``kill -9`` would: each step was written to the store (or the spool) as it
+happened, and a restart recovers the rest as after a crash. The timer is a daemon thread, so it
+outlives the event loop (a hang in the loop's teardown or in a thread join is caught too) and
+never holds up a normal exit.
 """
 
 from __future__ import annotations
