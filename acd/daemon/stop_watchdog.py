@@ -92,9 +92,6 @@ class StopWatchdog:
         self.loop = loop
         self._timer.start()
 
-    def disarm(self) -> None:
-        self._timer.cancel()
-
     def _fire(self) -> None:
         log.error(
             "stopping: not done %gs after the drain; exiting with status %d. Still waiting:\n%s",

@@ -12,11 +12,15 @@ from tests.processes import DaemonProcess
 LAUNCHER = [sys.executable, str(Path(__file__).with_name("stuck_stop.py"))]
 
 
-def test_a_stop_that_hangs_names_the_waiting_task_and_exits_70(tmp_path: Path) -> None:
-    cfg = tmp_path / "stuck.yaml"
+def config(path: Path) -> Path:
+    """tests/daemon/proc.py's center with no drain time and one second for the rest of a stop."""
     text = CONFIG.replace("DRAIN", "0").replace("HANDLE", "5")
-    cfg.write_text(text.replace("{drain_seconds: 0}", "{drain_seconds: 0, stop_seconds: 1}"))
-    proc = DaemonProcess(cfg, tmp_path / "stuck.log", launcher=LAUNCHER)
+    path.write_text(text.replace("{drain_seconds: 0}", "{drain_seconds: 0, stop_seconds: 1}"))
+    return path
+
+
+def test_a_stop_that_hangs_names_the_waiting_task_and_exits_70(tmp_path: Path) -> None:
+    proc = DaemonProcess(config(tmp_path / "stuck.yaml"), tmp_path / "stuck.log", launcher=LAUNCHER)
     try:
         proc.signal(signal.SIGTERM)
         status = proc.p.wait(30)  # the watchdog fires 1 s after the drain; without it: forever
@@ -29,10 +33,7 @@ def test_a_stop_that_hangs_names_the_waiting_task_and_exits_70(tmp_path: Path) -
 
 
 def test_a_stop_that_ends_exits_0_before_the_watchdog(tmp_path: Path) -> None:
-    cfg = tmp_path / "quick.yaml"
-    text = CONFIG.replace("DRAIN", "0").replace("HANDLE", "5")
-    cfg.write_text(text.replace("{drain_seconds: 0}", "{drain_seconds: 0, stop_seconds: 1}"))
-    proc = DaemonProcess(cfg, tmp_path / "quick.log")
+    proc = DaemonProcess(config(tmp_path / "quick.yaml"), tmp_path / "quick.log")
     try:
         proc.signal(signal.SIGTERM)
         assert proc.p.wait(30) == 0, proc.log()[-3000:]
