@@ -6,9 +6,10 @@ A decision comes about twice a second at 100 agents and must stay cheap, so:
 - what depends only on a fit (when live answers come, the wrap-up curve on the talk-end grid)
   is kept until that fit moves (the ring-time fit stays put over about three decisions in
   four, the wrap-up fit over one in two);
-- every busy agent and every call in flight is a column of one array, so that each step of
-  the model is one numpy call for all of them: at a few hundred elements a call's overhead,
-  not its arithmetic, is much of the cost;
+- every busy agent and every call in flight is a column of one array (the calls of a batch,
+  dialed at the same moment, share one: a quarter fewer columns at 100 agents), so that each
+  step of the model is one numpy call for all of them: at a few hundred elements a call's
+  overhead, not its arithmetic, is much of the cost;
 - what does not depend on the batch size is summed once per decision, and linear steps
   (differences, integrals, sums over columns) are products with matrices made once.
 
@@ -58,7 +59,24 @@ def _ring_matrix() -> tuple[np.ndarray, np.ndarray]:
 
 
 _GRID, _RING_MATRIX = _ring_matrix()
+_LOG_GRID = np.log(np.maximum(_GRID, 1e-12))  # what ``Frozen.cdf`` takes the log of, once
 _RING_OFFSETS = np.concatenate((HORIZONS, [HORIZONS[-1]] * (_NU - _NH)))
+
+
+def _runs(r: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """The calls of a batch are dialed at the same moment, so their elapsed ring times are
+    equal and next to each other (in dial order): one column serves each such run. Returns
+    the runs' values and their lengths (None when no two neighbours are equal)."""
+    n = len(r)
+    if n < 2:
+        return r, None
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(r[1:], r[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    if len(starts) == n:
+        return r, None
+    return r[starts], np.diff(starts, append=n).astype(float)
 
 
 class Sums:
@@ -99,6 +117,7 @@ class AbandonModel:
         self._wrap_within = -1.0
         self._offsets = np.zeros((_NU, 3))
         self._left = np.zeros(1)
+        self._log_left = np.zeros(1)
         self._left_at = np.zeros((_NU - 1, _NH), dtype=np.intp)
         self._talk_to_free = np.zeros((_NH, _NU))
 
@@ -108,8 +127,10 @@ class AbandonModel:
         key = (ring.mu, ring.sigma)
         if key == self._ring_key:
             return
-        y = _RING_MATRIX @ ring.cdf(_GRID)
-        self._ring_cdf2 = np.vstack((y[:_NH], y[:_NH]))
+        z = _LOG_GRID - ring.mu
+        z /= ring.sigma
+        y = _RING_MATRIX @ ndtr(z, out=z)
+        self._ring_cdf2[:] = y[:_NH]
         w, self._future = y[_NH : 2 * _NH], y[2 * _NH :]
         total = w.sum()
         self._w = w / total if total > 0 else None
@@ -131,8 +152,11 @@ class AbandonModel:
             # lattice, so a few dozen distinct values among the 204.
             left = within[None, :] - _MID[:, None]  # (steps, horizons)
             self._left, self._left_at = np.unique(left, return_inverse=True)
+            self._log_left = np.log(np.maximum(self._left, 1e-12))
             self._wrap_within = connect_within
-        w_cdf = wrap.cdf(self._left)[self._left_at]
+        z = self._log_left - wrap.mu
+        z /= wrap.sigma
+        w_cdf = ndtr(z, out=z)[self._left_at]
         # Done by u_j+1 less done by u_j, times w_cdf[j], summed over j: done by u_k times
         # (w_cdf[k - 1] - w_cdf[k]), one product per decision instead of a difference too.
         m = self._talk_to_free  # (horizons, grid points)
@@ -145,7 +169,8 @@ class AbandonModel:
         """The decision's sums (None when the ring-time fit puts no answer within the
         horizons).
 
-        One column per busy agent and call in flight: its time so far (row 0) plus offsets.
+        One column per busy agent and call in flight (calls dialed together share one, see
+        ``_runs``): its time so far (row 0) plus offsets.
         In wrap-up: its wrap-up so far, then plus each horizon and the connect window;
         talking: its talk so far plus each point of the talk-end grid; in flight: its ring
         time so far plus each horizon (a short column is padded with its last offset). Each
@@ -162,7 +187,7 @@ class AbandonModel:
         self._wrap(wrap, inp.connect_within)
         talking = inp.busy_elapsed if inp.talk_elapsed is None else inp.talk_elapsed
         wrapping = np.zeros(0) if inp.wrap_elapsed is None else inp.wrap_elapsed
-        r = inp.inflight_elapsed
+        r, alike = _runs(inp.inflight_elapsed)
         nw, nt, nr = len(wrapping), len(talking), len(r)
         nb = nw + nt  # the busy agents' columns
         counts = (nw, nt, nr)
@@ -212,6 +237,8 @@ class AbandonModel:
         # both, summed over the columns in one product.
         signs = np.ones((2, nb + nr, 1))
         signs[0, :nb] = -1.0
+        if alike is not None:  # a column stands for the calls dialed at the same moment
+            signs[:, nb:, 0] = alike
         base = (per_col @ signs).reshape(2, _NH)
         # Calls the pacer will place in the next seconds answer too, some before ours: at the
         # recent dial rate, lam * ph * integral_0^h F(u) du of them by h (Poisson).
