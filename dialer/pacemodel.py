@@ -74,9 +74,13 @@ def _runs(r: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     new[0] = True
     np.not_equal(r[1:], r[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    if len(starts) == n:
+    m = len(starts)
+    if m == n:
         return r, None
-    return r[starts], np.diff(starts, append=n).astype(float)
+    lengths = np.empty(m)
+    np.subtract(starts[1:], starts[:-1], out=lengths[:-1])
+    lengths[-1] = n - starts[-1]
+    return r[starts], lengths
 
 
 class Sums:
@@ -195,7 +199,7 @@ class AbandonModel:
         # so that broadcasting a column's value down it costs one pass, not one per column.
         x = np.repeat(self._offsets, counts, axis=1)
         x += np.concatenate((wrapping, talking, r))
-        np.maximum(x, 1e-12, out=x)
+        np.maximum(x[0], 1e-12, out=x[0])  # only "so far" can be 0: every offset after is > 0
         np.log(x, out=x)
         talk = est.talk_fit(inp.now) if nt else wrap
         fits = np.repeat(
