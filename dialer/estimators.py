@@ -10,11 +10,11 @@
   the standardised log for a shift of ``shift`` standard deviations either way.
 - Talk time: the calls of memory are the last connected ones (weights decay per call
   connected, not per call ended), and the calls still talking count as right-censored at their
-  elapsed time: the fit is the censored maximum likelihood (a few EM steps over the open
-  calls). A call that has talked longer than the model finds likely pulls the estimate up while
-  it is still talking, so a longer talk time shows before those calls end; weighting by
-  connection order keeps the long calls still running from being left out (completions alone
-  favour the short ones).
+  elapsed time: the fit is the censored maximum likelihood (EM over the open calls, one step
+  per refit from the last fit). A call that has talked longer than the model finds likely
+  pulls the estimate up while it is still talking, so a longer talk time shows before those
+  calls end; weighting by connection order keeps the long calls still running from being
+  left out (completions alone favour the short ones).
 - Wrap-up time: a lognormal tracked like ring time. Talk and wrap-up apart, because the pacer
   knows which agents are in wrap-up: they are free soon, whatever their call's length.
 
@@ -245,6 +245,7 @@ class CensoredLogNormal:
 
     __slots__ = (
         "_calls",
+        "_em",
         "_fit",
         "_fit_at",
         "lam",
@@ -268,6 +269,7 @@ class CensoredLogNormal:
         self.refit = 1.0  # seconds a fit is reused for (decisions come many times a second)
         self._fit: Frozen | None = None
         self._fit_at = -math.inf
+        self._em: tuple[float, float] | None = None  # the last censored fit: EM starts there
 
     def started(self, key: str, now: float) -> None:
         self.starts += 1
@@ -296,11 +298,16 @@ class CensoredLogNormal:
         return Frozen(mu, math.sqrt(max(self.s2 / self.s0 - mu * mu, 1e-6)))
 
     def frozen(self, now: float, steps: int = 3) -> Frozen:
-        """The censored fit at ``now``: EM over the calls in progress."""
+        """The censored fit at ``now``: EM over the calls in progress. From the completed
+        calls' fit ``steps`` steps; from the last censored fit one (a fit is asked for many
+        times a second and moves little between asks, so EM's iterations are spread over
+        them: each ask takes the fixed point one step further)."""
         if self._fit is not None and now - self._fit_at < self.refit:
             return self._fit
         fit = self.completed()
-        if self.open:
+        if not self.open:
+            self._em = None
+        else:
             at, num = self._calls.arrays()
             log_e = np.log(np.maximum(now - at, 0.05))
             w = self.lam ** (self.starts - num)
@@ -308,6 +315,8 @@ class CensoredLogNormal:
             total = self.s0 + w_sum
             log_max = float(log_e.max())
             mu, sigma = fit.mu, fit.sigma
+            if self._em is not None:
+                (mu, sigma), steps = self._em, 1
             for _ in range(steps):
                 # E-step: each open call's expected log and log squared, given it has lasted
                 # so far; M-step: their weighted means with the completed calls' sums.
@@ -331,6 +340,7 @@ class CensoredLogNormal:
                 mu, m2 = (self.s1 + s_ex) / total, (self.s2 + s_ex2) / total
                 sigma = math.sqrt(max(m2 - mu * mu, 1e-6))
             fit = Frozen(float(mu), float(sigma))
+            self._em = (fit.mu, fit.sigma)
         self._fit, self._fit_at = fit, now
         return fit
 
@@ -340,7 +350,7 @@ class CensoredLogNormal:
     def restore(self, saved: list[float]) -> None:
         # Calls open at the stop are not coming back to this model: only the completed ones.
         self.s0, self.s1, self.s2 = (float(x) for x in saved[:3])
-        self._fit = None
+        self._fit = self._em = None
 
 
 class Frozen:

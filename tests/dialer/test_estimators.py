@@ -180,3 +180,23 @@ def test_outcomes_are_taken_in_dial_order_so_a_batchs_fast_answers_trip_nothing(
     assert est.p_human.alarms + est.p_no_answer.alarms <= 2  # 24,000 dials: theory says ~0.1
     assert abs(est.p_human.value - 0.15) < 0.04
     assert abs(est.p_no_answer.value - 0.70) < 0.05
+
+
+def test_a_fit_asked_once_a_second_tracks_the_censored_maximum_likelihood() -> None:
+    # Each ask takes EM one step from the last fit: over a minute of asks the fit is the
+    # maximum likelihood of the moment, which three steps from the completed calls miss.
+    rng = random.Random(11)
+    m = CensoredLogNormal(100.0, 0.7, weight=1e-9, memory=1e9)
+    done = [lognormal_handle(rng, 100.0, 0.7) for _ in range(300)]
+    for i, d in enumerate(done):
+        m.started(f"d{i}", 0.0)
+        m.ended(f"d{i}", d)
+    connected = [1000.0 - rng.uniform(10.0, 400.0) for _ in range(60)]
+    for i, at in enumerate(connected):
+        m.started(f"o{i}", at)
+    for s in range(61):
+        fit = m.frozen(1000.0 + s)
+    elapsed = 1060.0 - np.array(connected)
+    mu, sigma = censored_mle(np.log(done), np.ones(300), np.log(elapsed), np.ones(60))
+    assert abs(fit.mu - mu) < 1e-3  # three cold steps: off by 2e-3 in mu, 4e-3 in sigma
+    assert abs(fit.sigma - sigma) < 1e-3
