@@ -368,7 +368,13 @@ class Frozen:
 
     def cdf(self, t: np.ndarray) -> np.ndarray:
         # t <= 0 maps to log(1e-12): a CDF of zero to double precision for any sane fit.
-        return ndtr((np.log(np.maximum(t, 1e-12)) - self.mu) / self.sigma)
+        return self.cdf_of_log(np.log(np.maximum(t, 1e-12)))
+
+    def cdf_of_log(self, log_t: np.ndarray) -> np.ndarray:
+        """The CDF at the times whose logs are ``log_t`` (for fixed grids, logged once)."""
+        z = log_t - self.mu
+        z /= self.sigma
+        return ndtr(z, out=z)  # type: ignore[no-any-return]
 
     def p_done_within(self, elapsed: np.ndarray, horizons: np.ndarray) -> np.ndarray:
         """P(duration <= elapsed + h | duration > elapsed), shape (len(elapsed), len(h))."""

@@ -59,7 +59,7 @@ def _ring_matrix() -> tuple[np.ndarray, np.ndarray]:
 
 
 _GRID, _RING_MATRIX = _ring_matrix()
-_LOG_GRID = np.log(np.maximum(_GRID, 1e-12))  # what ``Frozen.cdf`` takes the log of, once
+_LOG_GRID = np.log(np.maximum(_GRID, 1e-12))  # as ``Frozen.cdf`` takes it, once
 _RING_OFFSETS = np.concatenate((HORIZONS, [HORIZONS[-1]] * (_NU - _NH)))
 
 
@@ -131,9 +131,7 @@ class AbandonModel:
         key = (ring.mu, ring.sigma)
         if key == self._ring_key:
             return
-        z = _LOG_GRID - ring.mu
-        z /= ring.sigma
-        y = _RING_MATRIX @ ndtr(z, out=z)
+        y = _RING_MATRIX @ ring.cdf_of_log(_LOG_GRID)
         self._ring_cdf2[:] = y[:_NH]
         w, self._future = y[_NH : 2 * _NH], y[2 * _NH :]
         total = w.sum()
@@ -158,9 +156,7 @@ class AbandonModel:
             self._left, self._left_at = np.unique(left, return_inverse=True)
             self._log_left = np.log(np.maximum(self._left, 1e-12))
             self._wrap_within = connect_within
-        z = self._log_left - wrap.mu
-        z /= wrap.sigma
-        w_cdf = ndtr(z, out=z)[self._left_at]
+        w_cdf = wrap.cdf_of_log(self._log_left)[self._left_at]
         # Done by u_j+1 less done by u_j, times w_cdf[j], summed over j: done by u_k times
         # (w_cdf[k - 1] - w_cdf[k]), one product per decision instead of a difference too.
         m = self._talk_to_free  # (horizons, grid points)
